@@ -1,0 +1,15 @@
+//! bptt-lab: train small recurrent networks (vanilla RNN, LSTM, GRU) with backpropagation
+//! through time and watch how the gradient flows back through the time steps.
+//!
+//! - [`nn`]: the BPTT engine (cells, losses, initialization, clipping, optimizers), with
+//!   PyTorch's names, shapes and equations.
+//! - [`grad`]: loss and gradients for weights and a batch given as NPZ files.
+//! - [`cli`]: the headless command line.
+//!
+//! The library never depends on the GUI; the binary's command line and the tests use it the
+//! same way.
+
+pub mod cli;
+pub mod fsutil;
+pub mod grad;
+pub mod nn;

@@ -1,0 +1,817 @@
+//! Backpropagation through time: the full and truncated BPTT(k1, k2) driver.
+//!
+//! The work is shaped for speed (DESIGN.md §2): the input projection of all steps of a range is
+//! one GEMM before the loop (`gx = X W_ihᵀ + b_ih` over stacked `[T·B, I]` rows); inside the
+//! loop only `h_{t-1} W_hhᵀ` (forward) and `da_t W_hh` (backward) stay sequential; the weight
+//! gradients are one GEMM each after the loop (`dW_hh += Σ_t da_tᵀ h_{t-1}` over stacked
+//! `[T·B, ·]` buffers). Buffers live in [`Engine`] and are allocated once, then reused.
+//!
+//! ## Truncation
+//!
+//! BPTT(k1, k2): run forward; every k1 steps, back-propagate the losses of the last k1 steps
+//! through at most k2 steps (k2 ≥ k1), detaching the state at the start of that window. The
+//! windows are [`Window`]s: loss terms in `loss_start..end`, backward through `start..end` with
+//! `start = loss_start − (k2 − k1)` (clamped at 0). Overlapping windows reuse the stored forward
+//! activations (Williams & Peng). Two update modes:
+//!
+//! - [`UpdateMode::PerSegment`]: clip and update after every window that holds loss terms; each
+//!   window's loss is the mean over its own terms. Later segments run forward with the updated
+//!   weights; the part of a window before `loss_start` uses activations stored earlier.
+//! - [`UpdateMode::Accumulate`]: all windows share the same parameters and keep the global
+//!   divisor; their gradients are summed and applied once. This is the gradient of one
+//!   fixed-parameter pass, what `bptt-lab grad --tbptt K` computes (k1 = k2 = K).
+//!
+//! k1 = k2 = T is full BPTT.
+
+use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, s};
+use serde::{Deserialize, Serialize};
+
+use super::clip::{Clip, ClipReport};
+use super::loss::{Batch, Reduction};
+use super::optim::Optimizer;
+use super::{CellKind, Dims, Model, Params, Scalar, gru, lstm, rnn};
+
+/// How gradients are propagated back through time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bptt {
+    /// Back through the whole sequence, one update per batch.
+    Full,
+    /// BPTT(k1, k2), `1 ≤ k1 ≤ k2`.
+    Truncated {
+        k1: usize,
+        k2: usize,
+        mode: UpdateMode,
+    },
+}
+
+/// When truncated BPTT applies its gradients.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateMode {
+    /// Clip and update after every segment of k1 steps.
+    #[default]
+    PerSegment,
+    /// Sum the segments' gradients with fixed parameters and update once per batch.
+    Accumulate,
+}
+
+/// One backward window: loss terms of steps `loss_start..end`, propagated back to `start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start: usize,
+    pub loss_start: usize,
+    pub end: usize,
+}
+
+impl Bptt {
+    /// The backward windows for a sequence of length `seq_len`.
+    ///
+    /// Panics if `k1` is 0 or `k1 > k2` (a validated config never has that).
+    #[track_caller]
+    pub fn windows(&self, seq_len: usize) -> Vec<Window> {
+        match *self {
+            Self::Full => vec![Window {
+                start: 0,
+                loss_start: 0,
+                end: seq_len,
+            }],
+            Self::Truncated { k1, k2, .. } => {
+                assert!(1 <= k1 && k1 <= k2, "BPTT({k1}, {k2}) needs 1 ≤ k1 ≤ k2");
+                let mut windows = Vec::with_capacity(seq_len.div_ceil(k1));
+                let mut loss_start = 0;
+                while loss_start < seq_len {
+                    let end = (loss_start + k1).min(seq_len);
+                    windows.push(Window {
+                        start: loss_start.saturating_sub(k2 - k1),
+                        loss_start,
+                        end,
+                    });
+                    loss_start = end;
+                }
+                windows
+            }
+        }
+    }
+
+    /// The update mode; full BPTT is a single segment.
+    pub fn mode(&self) -> UpdateMode {
+        match *self {
+            Self::Full => UpdateMode::Accumulate,
+            Self::Truncated { mode, .. } => mode,
+        }
+    }
+}
+
+/// The gradient profile `g_t = mean_b ‖∂L/∂h_t‖₂` over the steps `start..start + values.len()`
+/// of the last backward window (all steps for full BPTT). `t` counts from 0 at the first input.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Profile {
+    pub start: usize,
+    pub values: Vec<f64>,
+}
+
+/// The state a pass starts from: `h0`, `c0` `[B, H]`, zero when `None`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InitialState<'a, F> {
+    pub h0: Option<ArrayView2<'a, F>>,
+    pub c0: Option<ArrayView2<'a, F>>,
+}
+
+/// How [`Engine::loss_and_grad`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GradOptions {
+    pub bptt: Bptt,
+    pub reduction: Reduction,
+    /// Also compute `∂L/∂x`.
+    pub grad_x: bool,
+}
+
+/// How [`Engine::train_step`] turns a gradient into an update.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepConfig {
+    pub bptt: Bptt,
+    pub clip: Clip,
+    pub reduction: Reduction,
+}
+
+/// What [`Engine::loss_and_grad`] returns beside the parameter gradients.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradOutput<F> {
+    /// The loss (global divisor over the whole sequence).
+    pub loss: f64,
+    /// The gradient profile of the last window.
+    pub profile: Profile,
+    /// `∂L/∂h0 [B, H]` (from the first window only).
+    pub grad_h0: Array2<F>,
+    /// `∂L/∂c0 [B, H]` for the LSTM.
+    pub grad_c0: Option<Array2<F>>,
+    /// `∂L/∂x [T, B, I]`, when asked for.
+    pub grad_x: Option<Array3<F>>,
+}
+
+/// Statistics of one training step (one batch).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepStats {
+    /// Loss of the batch (mean over all its terms), measured during the step.
+    pub loss: f64,
+    /// Largest global gradient norm before clipping over the updates of this step.
+    pub grad_norm_pre_clip: f64,
+    /// Global norm after clipping, of that same update.
+    pub grad_norm_post_clip: f64,
+    /// Per-tensor gradient norms before clipping, of that same update ([`super::PARAM_NAMES`]).
+    pub tensor_grad_norms: [f64; 6],
+    /// Number of parameter updates applied (1 unless truncated per segment).
+    pub updates: usize,
+    /// Of those, how many were clipped.
+    pub clipped_updates: usize,
+    /// Gradient profile of the last window.
+    pub profile: Profile,
+}
+
+/// A step that could not be applied.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum StepError {
+    /// A loss or gradient was NaN or infinite; nothing of that update was applied.
+    #[error("{quantity} is not finite ({value}) in the segment ending at time step {segment_end}")]
+    NonFinite {
+        quantity: &'static str,
+        value: f64,
+        segment_end: usize,
+    },
+}
+
+/// The working memory of BPTT for one cell and size: stored activations and gradient buffers,
+/// allocated on first use and reused for every batch of at most the same `T·B` rows.
+#[derive(Clone, Debug)]
+pub struct Engine<F> {
+    cell: CellKind,
+    dims: Dims,
+    /// Rows of `[T·B, ·]` buffers and batch size currently allocated for.
+    cap_rows: usize,
+    cap_batch: usize,
+    /// Current sequence length and batch size (set by `prepare`).
+    seq_len: usize,
+    batch: usize,
+    /// `x W_ihᵀ + b_ih` for all steps, `[T·B, G·H]`.
+    gx: Array2<F>,
+    /// States `h_{-1} = h0, h_0, …, h_{T-1}`: block `t + 1` holds `h_t`, `[(T+1)·B, H]`.
+    hs: Array2<F>,
+    /// LSTM cell states, same layout as `hs` (empty otherwise).
+    cs: Array2<F>,
+    /// Gates after their non-linearity (LSTM i,f,g,o; GRU r,z,n), `[T·B, G·H]` (empty for RNN).
+    gates: Array2<F>,
+    /// LSTM: `tanh(c_t)`; GRU: `gh_n = h_{t-1} W_hnᵀ + b_hn`. `[T·B, H]` (empty for RNN).
+    aux: Array2<F>,
+    /// Pre-activation gradients of the input projection, `[T·B, G·H]`.
+    dgi: Array2<F>,
+    /// GRU only: pre-activation gradients of the hidden projection (equal to `dgi` otherwise).
+    dgh: Array2<F>,
+    /// Readout output and its gradient, `[T·B, O]`.
+    out: Array2<F>,
+    dout: Array2<F>,
+    /// `dout W_o`: the loss's direct gradient on each `h_t`, `[T·B, H]`.
+    dh_loss: Array2<F>,
+    /// Per-step scratch: `[B, G·H]` and three `[B, H]`.
+    tmp: Array2<F>,
+    dh: Array2<F>,
+    dh_next: Array2<F>,
+    dc: Array2<F>,
+}
+
+/// Rows `r0..r1` of a row-major buffer as a contiguous slice.
+#[inline]
+fn rows<F>(a: &Array2<F>, r0: usize, r1: usize) -> &[F] {
+    let n = a.ncols();
+    &a.as_slice().expect("engine buffers are contiguous")[r0 * n..r1 * n]
+}
+
+#[inline]
+fn rows_mut<F>(a: &mut Array2<F>, r0: usize, r1: usize) -> &mut [F] {
+    let n = a.ncols();
+    &mut a.as_slice_mut().expect("engine buffers are contiguous")[r0 * n..r1 * n]
+}
+
+/// `c = alpha · a b + beta · c`.
+#[inline]
+fn gemm<F: Scalar>(
+    alpha: F,
+    a: &ArrayView2<'_, F>,
+    b: &ArrayView2<'_, F>,
+    beta: F,
+    c: &mut ArrayViewMut2<'_, F>,
+) {
+    ndarray::linalg::general_mat_mul(alpha, a, b, beta, c);
+}
+
+/// Adds the column sums of `a [n, m]` to `acc [m]`.
+fn add_col_sums<F: Scalar>(a: &[F], acc: &mut [F]) {
+    for row in a.chunks_exact(acc.len()) {
+        for (s, &v) in acc.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+}
+
+/// Adds the row vector `bias [m]` to every row of `a [n, m]`.
+fn add_bias_rows<F: Scalar>(a: &mut [F], bias: &[F]) {
+    for row in a.chunks_exact_mut(bias.len()) {
+        for (v, &b) in row.iter_mut().zip(bias) {
+            *v += b;
+        }
+    }
+}
+
+impl<F: Scalar> Engine<F> {
+    /// An engine for one cell and size; buffers are allocated on the first batch.
+    pub fn new(cell: CellKind, dims: Dims) -> Self {
+        let empty = || Array2::zeros((0, 0));
+        Self {
+            cell,
+            dims,
+            cap_rows: 0,
+            cap_batch: 0,
+            seq_len: 0,
+            batch: 0,
+            gx: empty(),
+            hs: empty(),
+            cs: empty(),
+            gates: empty(),
+            aux: empty(),
+            dgi: empty(),
+            dgh: empty(),
+            out: empty(),
+            dout: empty(),
+            dh_loss: empty(),
+            tmp: empty(),
+            dh: empty(),
+            dh_next: empty(),
+            dc: empty(),
+        }
+    }
+
+    /// The cell this engine runs.
+    pub fn cell(&self) -> CellKind {
+        self.cell
+    }
+
+    /// The sizes this engine runs.
+    pub fn dims(&self) -> Dims {
+        self.dims
+    }
+
+    /// Makes room for `seq_len · batch` rows; allocates only when that grows.
+    fn prepare(&mut self, seq_len: usize, batch: usize) {
+        self.seq_len = seq_len;
+        self.batch = batch;
+        let need = seq_len * batch;
+        if need <= self.cap_rows && batch <= self.cap_batch {
+            return;
+        }
+        let rows = need.max(self.cap_rows);
+        let b = batch.max(self.cap_batch);
+        let Dims { hidden, output, .. } = self.dims;
+        let gh = self.cell.gates() * hidden;
+        let gated = !matches!(self.cell, CellKind::Rnn(_));
+        let z = |r: usize, c: usize| Array2::zeros((r, c));
+        let if_ = |cond: bool, r: usize, c: usize| if cond { z(r, c) } else { z(0, c) };
+        self.gx = z(rows, gh);
+        self.hs = z(rows + b, hidden);
+        self.cs = if_(self.cell.has_cell_state(), rows + b, hidden);
+        self.gates = if_(gated, rows, gh);
+        self.aux = if_(gated, rows, hidden);
+        self.dgi = z(rows, gh);
+        self.dgh = if_(self.cell == CellKind::Gru, rows, gh);
+        self.out = z(rows, output);
+        self.dout = z(rows, output);
+        self.dh_loss = z(rows, hidden);
+        self.tmp = z(b, gh);
+        self.dh = z(b, hidden);
+        self.dh_next = z(b, hidden);
+        self.dc = z(b, hidden);
+        self.cap_rows = rows;
+        self.cap_batch = b;
+    }
+
+    /// Runs the cell forward over steps `t0..t1` of `x [T, B, I]` with the current parameters.
+    /// At `t0 = 0` the state starts from `h0` / `c0` (zero when `None`); otherwise it continues
+    /// from the stored state after step `t0 − 1`.
+    fn forward_range(
+        &mut self,
+        params: &Params<F>,
+        x: &Array3<F>,
+        h0: Option<ArrayView2<'_, F>>,
+        c0: Option<ArrayView2<'_, F>>,
+        t0: usize,
+        t1: usize,
+    ) {
+        let b = self.batch;
+        let Dims { input, hidden, .. } = self.dims;
+        let gh = self.cell.gates() * hidden;
+        if t0 == 0 {
+            let init = |dst: &mut [F], src: Option<ArrayView2<'_, F>>| match src {
+                Some(v) => {
+                    assert_eq!(v.dim(), (b, hidden), "initial state [B, H]");
+                    for (d, s) in dst.iter_mut().zip(v.iter()) {
+                        *d = *s;
+                    }
+                }
+                None => dst.fill(F::zero()),
+            };
+            init(rows_mut(&mut self.hs, 0, b), h0);
+            if self.cell.has_cell_state() {
+                init(rows_mut(&mut self.cs, 0, b), c0);
+            }
+        }
+        // Input projection of every step in the range: one GEMM.
+        let xs = x.as_slice().expect("x is in standard layout");
+        let x_rows =
+            ArrayView2::from_shape(((t1 - t0) * b, input), &xs[t0 * b * input..t1 * b * input])
+                .expect("x rows");
+        {
+            let mut gx = self.gx.slice_mut(s![t0 * b..t1 * b, ..]);
+            gemm(F::one(), &x_rows, &params.weight_ih.t(), F::zero(), &mut gx);
+        }
+        add_bias_rows(
+            rows_mut(&mut self.gx, t0 * b, t1 * b),
+            params.bias_ih.as_slice().expect("bias"),
+        );
+        let b_hh = params.bias_hh.as_slice().expect("bias");
+        let w_hh_t = params.weight_hh.t();
+        for t in t0..t1 {
+            // tmp = h_{t-1} W_hhᵀ
+            {
+                let h_prev = self.hs.slice(s![t * b..(t + 1) * b, ..]);
+                let mut tmp = self.tmp.slice_mut(s![0..b, ..]);
+                gemm(F::one(), &h_prev, &w_hh_t, F::zero(), &mut tmp);
+            }
+            let gx = rows(&self.gx, t * b, (t + 1) * b);
+            let hh = rows(&self.tmp, 0, b);
+            let (h_prev_rows, h_rows) = self
+                .hs
+                .as_slice_mut()
+                .expect("contiguous")
+                .split_at_mut((t + 1) * b * hidden);
+            let h_prev = &h_prev_rows[t * b * hidden..];
+            let h_out = &mut h_rows[..b * hidden];
+            match self.cell {
+                CellKind::Rnn(act) => rnn::forward_step(act, gx, hh, b_hh, h_out),
+                CellKind::Lstm => {
+                    let (c_prev_rows, c_rows) = self
+                        .cs
+                        .as_slice_mut()
+                        .expect("contiguous")
+                        .split_at_mut((t + 1) * b * hidden);
+                    lstm::forward_step(lstm::Forward {
+                        gx,
+                        hh,
+                        b_hh,
+                        c_prev: &c_prev_rows[t * b * hidden..],
+                        gates: &mut self.gates.as_slice_mut().expect("contiguous")
+                            [t * b * gh..(t + 1) * b * gh],
+                        c: &mut c_rows[..b * hidden],
+                        tanh_c: rows_mut(&mut self.aux, t * b, (t + 1) * b),
+                        h: h_out,
+                    });
+                }
+                CellKind::Gru => gru::forward_step(gru::Forward {
+                    gx,
+                    hh,
+                    b_hh,
+                    h_prev,
+                    gates: &mut self.gates.as_slice_mut().expect("contiguous")
+                        [t * b * gh..(t + 1) * b * gh],
+                    gh_n: rows_mut(&mut self.aux, t * b, (t + 1) * b),
+                    h: h_out,
+                }),
+            }
+        }
+    }
+
+    /// Back-propagates the losses of `w.loss_start..w.end` through `w.start..w.end` and adds the
+    /// parameter gradients into `grads` (and `∂L/∂x` into `grad_x` when given). Returns the
+    /// loss of the window (divided by `divisor`), its gradient profile, and the gradient that
+    /// reached the window's incoming state (`∂/∂h`, `∂/∂c`), which is `∂L/∂h0` when
+    /// `w.start = 0`.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one pass, kept in one place to read against the equations"
+    )]
+    fn backward_window(
+        &mut self,
+        params: &Params<F>,
+        batch: &Batch<F>,
+        w: Window,
+        divisor: f64,
+        grads: &mut Params<F>,
+        grad_x: Option<&mut Array3<F>>,
+    ) -> (f64, Profile) {
+        let b = self.batch;
+        let Dims {
+            input,
+            hidden,
+            output,
+        } = self.dims;
+        let gh = self.cell.gates() * hidden;
+        let Window {
+            start,
+            loss_start,
+            end,
+        } = w;
+
+        // Readout and loss of the loss range: out = h W_oᵀ + b_o; dh_loss = dout W_o.
+        {
+            let h_rows = self.hs.slice(s![(loss_start + 1) * b..(end + 1) * b, ..]);
+            let mut out = self.out.slice_mut(s![loss_start * b..end * b, ..]);
+            gemm(
+                F::one(),
+                &h_rows,
+                &params.readout_weight.t(),
+                F::zero(),
+                &mut out,
+            );
+        }
+        add_bias_rows(
+            rows_mut(&mut self.out, loss_start * b, end * b),
+            params.readout_bias.as_slice().expect("bias"),
+        );
+        let loss = batch.loss_and_dout(
+            self.out.slice(s![loss_start * b..end * b, ..]),
+            loss_start,
+            end,
+            divisor,
+            self.dout.slice_mut(s![loss_start * b..end * b, ..]),
+        );
+        {
+            let dout = self.dout.slice(s![loss_start * b..end * b, ..]);
+            let mut dh_loss = self.dh_loss.slice_mut(s![loss_start * b..end * b, ..]);
+            gemm(
+                F::one(),
+                &dout,
+                &params.readout_weight.view(),
+                F::zero(),
+                &mut dh_loss,
+            );
+            let h_rows = self.hs.slice(s![(loss_start + 1) * b..(end + 1) * b, ..]);
+            gemm(
+                F::one(),
+                &dout.t(),
+                &h_rows,
+                F::one(),
+                &mut grads.readout_weight.view_mut(),
+            );
+            add_col_sums(
+                rows(&self.dout, loss_start * b, end * b),
+                grads.readout_bias.as_slice_mut().expect("bias"),
+            );
+        }
+        debug_assert_eq!(self.out.ncols(), output);
+
+        // The sequential part: from `end − 1` down to `start`.
+        rows_mut(&mut self.dh_next, 0, b).fill(F::zero());
+        if self.cell.has_cell_state() {
+            rows_mut(&mut self.dc, 0, b).fill(F::zero());
+        }
+        let mut profile = vec![0.0; end - start];
+        for t in (start..end).rev() {
+            let dh = rows_mut(&mut self.dh, 0, b);
+            dh.copy_from_slice(rows(&self.dh_next, 0, b));
+            if t >= loss_start {
+                for (d, &l) in dh.iter_mut().zip(rows(&self.dh_loss, t * b, (t + 1) * b)) {
+                    *d += l;
+                }
+            }
+            profile[t - start] = dh
+                .chunks_exact(hidden.max(1))
+                .map(super::cell::l2_norm)
+                .sum::<f64>()
+                / b as f64;
+            let dh = rows(&self.dh, 0, b);
+            match self.cell {
+                CellKind::Rnn(act) => rnn::backward_step(
+                    act,
+                    rows(&self.hs, (t + 1) * b, (t + 2) * b),
+                    dh,
+                    rows_mut(&mut self.dgi, t * b, (t + 1) * b),
+                ),
+                CellKind::Lstm => lstm::backward_step(
+                    hidden,
+                    rows(&self.gates, t * b, (t + 1) * b),
+                    rows(&self.cs, t * b, (t + 1) * b),
+                    rows(&self.aux, t * b, (t + 1) * b),
+                    dh,
+                    rows_mut(&mut self.dc, 0, b),
+                    rows_mut(&mut self.dgi, t * b, (t + 1) * b),
+                ),
+                CellKind::Gru => gru::backward_step(gru::Backward {
+                    hidden,
+                    gates: rows(&self.gates, t * b, (t + 1) * b),
+                    gh_n: rows(&self.aux, t * b, (t + 1) * b),
+                    h_prev: rows(&self.hs, t * b, (t + 1) * b),
+                    dh,
+                    dgi: rows_mut(&mut self.dgi, t * b, (t + 1) * b),
+                    dgh: rows_mut(&mut self.dgh, t * b, (t + 1) * b),
+                    dh_prev: rows_mut(&mut self.dh_next, 0, b),
+                }),
+            }
+            // dh_{t-1} = (GRU: dh ⊙ z) + dgh_t W_hh
+            let (dgh, beta) = if self.cell == CellKind::Gru {
+                (&self.dgh, F::one())
+            } else {
+                (&self.dgi, F::zero())
+            };
+            let da = dgh.slice(s![t * b..(t + 1) * b, ..]);
+            let mut dh_next = self.dh_next.slice_mut(s![0..b, ..]);
+            gemm(F::one(), &da, &params.weight_hh.view(), beta, &mut dh_next);
+        }
+
+        // Weight gradients of the window: one GEMM each over the stacked rows.
+        let xs = batch.x.as_slice().expect("x is in standard layout");
+        let x_rows = ArrayView2::from_shape(
+            ((end - start) * b, input),
+            &xs[start * b * input..end * b * input],
+        )
+        .expect("x rows");
+        let dgi = self.dgi.slice(s![start * b..end * b, ..]);
+        gemm(
+            F::one(),
+            &dgi.t(),
+            &x_rows,
+            F::one(),
+            &mut grads.weight_ih.view_mut(),
+        );
+        add_col_sums(
+            rows(&self.dgi, start * b, end * b),
+            grads.bias_ih.as_slice_mut().expect("bias"),
+        );
+        let dgh_buf = if self.cell == CellKind::Gru {
+            &self.dgh
+        } else {
+            &self.dgi
+        };
+        let h_prev = self.hs.slice(s![start * b..end * b, ..]);
+        gemm(
+            F::one(),
+            &dgh_buf.slice(s![start * b..end * b, ..]).t(),
+            &h_prev,
+            F::one(),
+            &mut grads.weight_hh.view_mut(),
+        );
+        add_col_sums(
+            rows(dgh_buf, start * b, end * b),
+            grads.bias_hh.as_slice_mut().expect("bias"),
+        );
+        if let Some(gx) = grad_x {
+            let n = (end - start) * b;
+            let gxs = gx.as_slice_mut().expect("grad_x is in standard layout");
+            let mut gx_rows =
+                ArrayViewMut2::from_shape((n, input), &mut gxs[start * b * input..end * b * input])
+                    .expect("grad_x rows");
+            gemm(
+                F::one(),
+                &dgi,
+                &params.weight_ih.view(),
+                F::one(),
+                &mut gx_rows,
+            );
+        }
+        debug_assert_eq!(self.gx.ncols(), gh);
+        (
+            loss,
+            Profile {
+                start,
+                values: profile,
+            },
+        )
+    }
+
+    /// Loss and gradient of one fixed-parameter pass over `batch`: forward over the whole
+    /// sequence from `h0`/`c0` (zero when `None`), then every window of `bptt` backward, with the
+    /// global divisor, gradients summed into `grads` (which is zeroed first). This is
+    /// [`UpdateMode::Accumulate`]; with [`Bptt::Full`] it is the exact gradient.
+    #[track_caller]
+    pub fn loss_and_grad(
+        &mut self,
+        params: &Params<F>,
+        batch: &Batch<F>,
+        init: InitialState<'_, F>,
+        options: GradOptions,
+        grads: &mut Params<F>,
+    ) -> GradOutput<F> {
+        let GradOptions {
+            bptt,
+            reduction,
+            grad_x: want_grad_x,
+        } = options;
+        self.check(params, batch);
+        let (t_len, b) = (batch.seq_len(), batch.batch_size());
+        self.prepare(t_len, b);
+        self.forward_range(params, &batch.x, init.h0, init.c0, 0, t_len);
+        grads.fill_zero();
+        let divisor = batch.divisor(0, t_len, reduction);
+        let mut grad_x = want_grad_x.then(|| Array3::zeros(batch.x.dim()));
+        let hidden = self.dims.hidden;
+        let mut grad_h0 = Array2::zeros((b, hidden));
+        let mut grad_c0 = self
+            .cell
+            .has_cell_state()
+            .then(|| Array2::zeros((b, hidden)));
+        let mut loss = 0.0;
+        let mut profile = Profile::default();
+        for w in bptt.windows(t_len) {
+            if !batch.has_terms(w.loss_start, w.end) {
+                continue;
+            }
+            let (l, p) = self.backward_window(params, batch, w, divisor, grads, grad_x.as_mut());
+            loss += l;
+            profile = p;
+            if w.start == 0 {
+                grad_h0 += &self.dh_next.slice(s![0..b, ..]);
+                if let Some(gc) = grad_c0.as_mut() {
+                    *gc += &self.dc.slice(s![0..b, ..]);
+                }
+            }
+        }
+        GradOutput {
+            loss,
+            profile,
+            grad_h0,
+            grad_c0,
+            grad_x,
+        }
+    }
+
+    /// One training step on `batch` from a zero initial state: forward, BPTT as `config` says,
+    /// clip, and update the model through `optimizer`. `grads` is scratch space of the model's
+    /// shapes. A non-finite loss or gradient stops the step before that update is applied.
+    #[track_caller]
+    pub fn train_step(
+        &mut self,
+        model: &mut Model<F>,
+        optimizer: &mut Optimizer<F>,
+        config: StepConfig,
+        batch: &Batch<F>,
+        grads: &mut Params<F>,
+    ) -> Result<StepStats, StepError> {
+        let StepConfig {
+            bptt,
+            clip,
+            reduction,
+        } = config;
+        let mut stats = StepStats::default();
+        let mut apply = |params: &mut Params<F>,
+                         grads: &mut Params<F>,
+                         loss: f64,
+                         segment_end: usize,
+                         stats: &mut StepStats|
+         -> Result<(), StepError> {
+            if !loss.is_finite() {
+                return Err(StepError::NonFinite {
+                    quantity: "loss",
+                    value: loss,
+                    segment_end,
+                });
+            }
+            let tensor_norms = grads.norms();
+            let report: ClipReport = clip.apply(grads);
+            if !report.finite {
+                return Err(StepError::NonFinite {
+                    quantity: "gradient norm",
+                    value: report.norm_pre,
+                    segment_end,
+                });
+            }
+            optimizer.step(params, grads);
+            stats.updates += 1;
+            stats.clipped_updates += usize::from(report.engaged);
+            if stats.updates == 1 || report.norm_pre > stats.grad_norm_pre_clip {
+                stats.grad_norm_pre_clip = report.norm_pre;
+                stats.grad_norm_post_clip = report.norm_post;
+                stats.tensor_grad_norms = tensor_norms;
+            }
+            Ok(())
+        };
+
+        let t_len = batch.seq_len();
+        match bptt.mode() {
+            UpdateMode::Accumulate => {
+                let options = GradOptions {
+                    bptt,
+                    reduction,
+                    grad_x: false,
+                };
+                let out = self.loss_and_grad(
+                    &model.params,
+                    batch,
+                    InitialState::default(),
+                    options,
+                    grads,
+                );
+                stats.loss = out.loss;
+                stats.profile = out.profile;
+                apply(&mut model.params, grads, out.loss, t_len, &mut stats)?;
+            }
+            UpdateMode::PerSegment => {
+                self.check(&model.params, batch);
+                self.prepare(t_len, batch.batch_size());
+                let total_divisor = batch.divisor(0, t_len, reduction);
+                let mut done = 0;
+                for w in bptt.windows(t_len) {
+                    self.forward_range(&model.params, &batch.x, None, None, done, w.end);
+                    done = w.end;
+                    if !batch.has_terms(w.loss_start, w.end) {
+                        continue;
+                    }
+                    let divisor = batch.divisor(w.loss_start, w.end, reduction);
+                    grads.fill_zero();
+                    let (loss, profile) =
+                        self.backward_window(&model.params, batch, w, divisor, grads, None);
+                    if total_divisor > 0.0 {
+                        stats.loss += loss * divisor / total_divisor;
+                    }
+                    stats.profile = profile;
+                    apply(&mut model.params, grads, loss, w.end, &mut stats)?;
+                }
+            }
+        }
+        Ok(stats)
+    }
+
+    /// The hidden states of the last forward pass, `[T, B, H]` (`h[t]` follows input `x[t]`).
+    pub fn hidden_states(&self) -> Array3<F> {
+        self.states(&self.hs)
+    }
+
+    /// The LSTM cell states of the last forward pass, `[T, B, H]`.
+    pub fn cell_states(&self) -> Option<Array3<F>> {
+        self.cell.has_cell_state().then(|| self.states(&self.cs))
+    }
+
+    fn states(&self, buf: &Array2<F>) -> Array3<F> {
+        let (t, b, h) = (self.seq_len, self.batch, self.dims.hidden);
+        let v = buf.slice(s![b..(t + 1) * b, ..]).to_owned();
+        v.into_shape_with_order((t, b, h)).expect("state rows")
+    }
+
+    /// The readout outputs of the steps whose loss was computed in the last pass,
+    /// `[T, B, O]` (other steps hold stale values).
+    pub fn outputs(&self) -> Array3<F> {
+        let (t, b, o) = (self.seq_len, self.batch, self.dims.output);
+        self.out
+            .slice(s![0..t * b, ..])
+            .to_owned()
+            .into_shape_with_order((t, b, o))
+            .expect("output rows")
+    }
+
+    #[track_caller]
+    fn check(&self, params: &Params<F>, batch: &Batch<F>) {
+        params.check_shapes(self.cell, self.dims);
+        assert_eq!(
+            batch.input_size(),
+            self.dims.input,
+            "x [T, B, I]: input size"
+        );
+        batch.check_shapes(self.dims.output);
+    }
+}
