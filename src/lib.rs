@@ -13,3 +13,4 @@ pub mod cli;
 pub mod fsutil;
 pub mod grad;
 pub mod nn;
+pub mod tasks;

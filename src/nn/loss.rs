@@ -120,6 +120,20 @@ impl<F: Scalar> Batch<F> {
         );
     }
 
+    /// Converts inputs and targets to another float type.
+    pub fn cast<G: Scalar>(&self) -> Batch<G> {
+        let x = self.x.mapv(|v| G::of_f64(v.as_f64()));
+        let target = match &self.target {
+            Target::Last(y) => Target::Last(y.mapv(|v| G::of_f64(v.as_f64()))),
+            Target::All(y) => Target::All(y.mapv(|v| G::of_f64(v.as_f64()))),
+            Target::Classes { labels, mask } => Target::Classes {
+                labels: labels.clone(),
+                mask: mask.mapv(|v| G::of_f64(v.as_f64())),
+            },
+        };
+        Batch { x, target }
+    }
+
     /// Whether any loss term falls in the steps `t0..t1`.
     pub fn has_terms(&self, t0: usize, t1: usize) -> bool {
         match &self.target {
