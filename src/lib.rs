@@ -3,6 +3,9 @@
 //!
 //! - [`nn`]: the BPTT engine (cells, losses, initialization, clipping, optimizers), with
 //!   PyTorch's names, shapes and equations.
+//! - [`tasks`]: the sequence tasks (adding, copy, temporal order, embedded Reber, parity,
+//!   sine / Mackey–Glass, sequential digits, text), each with its generator, baseline, metric
+//!   and "solved" rule.
 //! - [`grad`]: loss and gradients for weights and a batch given as NPZ files.
 //! - [`cli`]: the headless command line.
 //!
