@@ -208,6 +208,10 @@ fn into1(a: ArrayD<f64>) -> ndarray::Array1<f64> {
 }
 
 /// Reads and checks the input NPZ for `settings`.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over the keys in file order, each with its own expected shape"
+)]
 pub fn read_inputs(path: &Path, settings: GradSettings) -> Result<GradInputs, GradInputError> {
     let mut r = Reader::open(path)?;
     let x = into3(r.float("x", &[None, None, None], "shape [T, B, I]")?);
@@ -267,7 +271,10 @@ pub fn read_inputs(path: &Path, settings: GradSettings) -> Result<GradInputs, Gr
                 &[Some(t), Some(b)],
                 &format!("class indices of shape [T, B] = [{t}, {b}] for xent"),
             )?;
-            if let Some(bad) = y.iter().find(|&&k| k < 0 || k >= o as i64) {
+            if let Some(bad) = y
+                .iter()
+                .find(|&&k| usize::try_from(k).is_ok_and(|k| k >= o) || k < 0)
+            {
                 return Err(r.bad(
                     "y",
                     &format!("class indices in 0..{o}"),

@@ -25,7 +25,7 @@ fn grad(args: &[&str], input: &Path, output: &Path) -> Output {
         .expect("run bptt-lab")
 }
 
-/// A valid tanh-RNN mse_last input (T=3, B=2, I=2, H=3, O=1) with some keys changed.
+/// A valid tanh-RNN `mse_last` input (T=3, B=2, I=2, H=3, O=1) with some keys changed.
 fn write_input(path: &Path, edit: impl FnOnce(&mut Vec<(&'static str, ArrayD<f64>)>)) {
     let mut arrays: Vec<(&'static str, ArrayD<f64>)> = vec![
         ("x", Array3::<f64>::from_elem((3, 2, 2), 0.5).into_dyn()),

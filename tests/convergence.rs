@@ -10,8 +10,8 @@ use ndarray::{Array2, Array3};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Remember the sign of the first input over `t_len` steps of noise: x_0 = ±1, then
-/// x_t ~ U[−0.5, 0.5]; target at the last step = x_0. Predicting the mean (0) gives MSE 1.
+/// Remember the sign of the first input over `t_len` steps of noise: `x_0 = ±1`, then
+/// `x_t ~ U[−0.5, 0.5]`; target at the last step = `x_0`. Predicting the mean (0) gives MSE 1.
 fn memory_batch(rng: &mut ChaCha8Rng, t_len: usize, b: usize) -> Batch<f32> {
     let mut x = Array3::<f32>::zeros((t_len, b, 1));
     let mut y = Array2::<f32>::zeros((b, 1));

@@ -169,6 +169,15 @@ pub struct StepStats {
     pub profile: Profile,
 }
 
+/// How saturated the non-linearities were in the last forward pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Saturation {
+    /// Fraction of hidden values with `|h| > 0.99` (ReLU RNN: fraction exactly 0).
+    pub hidden: f64,
+    /// Fraction of sigmoid gate values outside `[0.01, 0.99]` (LSTM, GRU).
+    pub gates: Option<f64>,
+}
+
 /// A step that could not be applied.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum StepError {
@@ -476,7 +485,7 @@ impl<F: Scalar> Engine<F> {
             params.readout_bias.as_slice().expect("bias"),
         );
         let loss = batch.loss_and_dout(
-            self.out.slice(s![loss_start * b..end * b, ..]),
+            &self.out.slice(s![loss_start * b..end * b, ..]),
             loss_start,
             end,
             divisor,
@@ -775,6 +784,96 @@ impl<F: Scalar> Engine<F> {
             }
         }
         Ok(stats)
+    }
+
+    /// Forward only: the loss of `batch` (global divisor) from the state `init`, without
+    /// gradients. The readout outputs of the loss steps are left in [`Engine::outputs`].
+    #[track_caller]
+    pub fn evaluate(
+        &mut self,
+        params: &Params<F>,
+        batch: &Batch<F>,
+        init: InitialState<'_, F>,
+        reduction: Reduction,
+    ) -> f64 {
+        self.check(params, batch);
+        let (t_len, b) = (batch.seq_len(), batch.batch_size());
+        self.prepare(t_len, b);
+        self.forward_range(params, &batch.x, init.h0, init.c0, 0, t_len);
+        let divisor = batch.divisor(0, t_len, reduction);
+        // The loss steps: the last for mse_last, all otherwise (xent masks the rest).
+        let t0 = if matches!(batch.target, super::Target::Last(_)) {
+            t_len - 1
+        } else {
+            0
+        };
+        {
+            let h_rows = self.hs.slice(s![(t0 + 1) * b..(t_len + 1) * b, ..]);
+            let mut out = self.out.slice_mut(s![t0 * b..t_len * b, ..]);
+            gemm(
+                F::one(),
+                &h_rows,
+                &params.readout_weight.t(),
+                F::zero(),
+                &mut out,
+            );
+        }
+        add_bias_rows(
+            rows_mut(&mut self.out, t0 * b, t_len * b),
+            params.readout_bias.as_slice().expect("bias"),
+        );
+        batch.loss_and_dout(
+            &self.out.slice(s![t0 * b..t_len * b, ..]),
+            t0,
+            t_len,
+            divisor,
+            self.dout.slice_mut(s![t0 * b..t_len * b, ..]),
+        )
+    }
+
+    /// Saturation of the last forward pass: the fraction of hidden units with `|h| > 0.99`
+    /// (tanh RNN; for the ReLU RNN the fraction of units at exactly 0, i.e. dead), and for the
+    /// LSTM / GRU the fraction of sigmoid gate values below 0.01 or above 0.99.
+    pub fn saturation(&self) -> Saturation {
+        let (t, b, hidden) = (self.seq_len, self.batch, self.dims.hidden);
+        let n = t * b * hidden;
+        if n == 0 {
+            return Saturation::default();
+        }
+        let thr = F::of_f64(0.99);
+        let lo = F::of_f64(0.01);
+        let hs = rows(&self.hs, b, (t + 1) * b);
+        let hidden_frac = match self.cell {
+            CellKind::Rnn(super::Activation::Relu) => {
+                hs.iter().filter(|&&h| h == F::zero()).count() as f64 / n as f64
+            }
+            CellKind::Rnn(super::Activation::Tanh) | CellKind::Lstm | CellKind::Gru => {
+                hs.iter().filter(|&&h| h.abs() > thr).count() as f64 / n as f64
+            }
+        };
+        // Sigmoid gates: LSTM i, f, o (blocks 0, 1, 3); GRU r, z (blocks 0, 1).
+        let sig_blocks: &[usize] = match self.cell {
+            CellKind::Rnn(_) => &[],
+            CellKind::Lstm => &[0, 1, 3],
+            CellKind::Gru => &[0, 1],
+        };
+        let gh = self.cell.gates() * hidden;
+        let mut saturated = 0usize;
+        let mut total = 0usize;
+        if !sig_blocks.is_empty() {
+            for row in rows(&self.gates, 0, t * b).chunks_exact(gh) {
+                for &blk in sig_blocks {
+                    for &g in &row[blk * hidden..(blk + 1) * hidden] {
+                        saturated += usize::from(g < lo || g > thr);
+                    }
+                    total += hidden;
+                }
+            }
+        }
+        Saturation {
+            hidden: hidden_frac,
+            gates: (total > 0).then(|| saturated as f64 / total as f64),
+        }
     }
 
     /// The hidden states of the last forward pass, `[T, B, H]` (`h[t]` follows input `x[t]`).

@@ -58,7 +58,9 @@ impl Clip {
                 if engaged {
                     let scale = F::of_f64(max_norm / (norm_pre + CLIP_EPS));
                     for s in grads.slices_mut() {
-                        s.iter_mut().for_each(|g| *g *= scale);
+                        for g in s.iter_mut() {
+                            *g *= scale;
+                        }
                     }
                 }
                 engaged
@@ -69,7 +71,9 @@ impl Clip {
                     if n > max_norm {
                         engaged = true;
                         let scale = F::of_f64(max_norm / (n + CLIP_EPS));
-                        s.iter_mut().for_each(|g| *g *= scale);
+                        for g in s.iter_mut() {
+                            *g *= scale;
+                        }
                     }
                 }
                 engaged

@@ -39,6 +39,10 @@ pub(crate) struct Forward<'a, F> {
     pub h: &'a mut [F],
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "a bundle of borrowed slices, built for this one call"
+)]
 pub(crate) fn forward_step<F: Scalar>(s: Forward<'_, F>) {
     let hidden = s.b_hh.len() / 3;
     let g3 = 3 * hidden;
@@ -77,6 +81,10 @@ pub(crate) struct Backward<'a, F> {
     pub dh_prev: &'a mut [F],
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "a bundle of borrowed slices, built for this one call"
+)]
 pub(crate) fn backward_step<F: Scalar>(s: Backward<'_, F>) {
     let hidden = s.hidden;
     let rows = s.dh.len() / hidden;

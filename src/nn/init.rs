@@ -102,9 +102,9 @@ fn uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
 /// becomes `target`.
 fn rescale(block: &mut Array2<f64>, target: f64) {
     let current = if block.nrows() == block.ncols() {
-        spectral_radius(block.view(), 40)
+        spectral_radius(block, 40)
     } else {
-        largest_singular_value(block.view(), 500)
+        largest_singular_value(block, 500)
     };
     if current > 0.0 && current.is_finite() {
         block.mapv_inplace(|v| v * target / current);

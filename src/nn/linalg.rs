@@ -1,7 +1,7 @@
 //! Small dense linear algebra in f64 for initialization and diagnostics: orthonormal bases,
 //! spectral radius and largest singular value.
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayRef2};
 
 /// Frobenius norm.
 fn frobenius(a: &Array2<f64>) -> f64 {
@@ -37,14 +37,14 @@ pub fn orthonormal_columns(a: &Array2<f64>) -> Array2<f64> {
     q
 }
 
-/// Spectral radius ρ(A) = max |λ_i| of a square matrix, by Gelfand's formula
+/// Spectral radius `ρ(A) = max |λ_i|` of a square matrix, by Gelfand's formula
 /// `ρ = lim ‖A^k‖^{1/k}` with `k = 2^squarings`, squaring and renormalizing to avoid
 /// overflow. Unlike power iteration it converges for complex eigenvalue pairs and
 /// non-normal matrices; its relative error is about `ln(κ) / 2^squarings`, where κ is the
 /// condition number of the eigenvector basis. 20 squarings give ~6 digits on typical
 /// recurrent matrices.
 #[track_caller]
-pub fn spectral_radius(a: ArrayView2<'_, f64>, squarings: u32) -> f64 {
+pub fn spectral_radius(a: &ArrayRef2<f64>, squarings: u32) -> f64 {
     let (m, n) = a.dim();
     assert_eq!(m, n, "spectral radius needs a square matrix, got {m}×{n}");
     let mut b = a.to_owned();
@@ -69,9 +69,9 @@ pub fn spectral_radius(a: ArrayView2<'_, f64>, squarings: u32) -> f64 {
     (log_norm / k).exp()
 }
 
-/// Largest singular value σ_max(A) by power iteration on `AᵀA`, from a fixed start vector.
+/// Largest singular value `σ_max(A)` by power iteration on `AᵀA`, from a fixed start vector.
 /// Converges at the rate (σ₂/σ₁)² per iteration.
-pub fn largest_singular_value(a: ArrayView2<'_, f64>, iterations: usize) -> f64 {
+pub fn largest_singular_value(a: &ArrayRef2<f64>, iterations: usize) -> f64 {
     let n = a.ncols();
     if n == 0 || a.nrows() == 0 {
         return 0.0;

@@ -176,7 +176,7 @@ impl<F: Scalar> Batch<F> {
     #[track_caller]
     pub(crate) fn loss_and_dout(
         &self,
-        out: ArrayView2<'_, F>,
+        out: &ArrayView2<'_, F>,
         t0: usize,
         t1: usize,
         divisor: f64,

@@ -35,6 +35,10 @@ pub(crate) struct Forward<'a, F> {
     pub h: &'a mut [F],
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "a bundle of borrowed slices, built for this one call"
+)]
 pub(crate) fn forward_step<F: Scalar>(s: Forward<'_, F>) {
     let hidden = s.b_hh.len() / 4;
     let g4 = 4 * hidden;

@@ -17,8 +17,8 @@ pub mod optim;
 pub mod rnn;
 
 pub use bptt::{
-    Bptt, Engine, GradOptions, GradOutput, InitialState, Profile, StepConfig, StepError, StepStats,
-    UpdateMode, Window,
+    Bptt, Engine, GradOptions, GradOutput, InitialState, Profile, Saturation, StepConfig,
+    StepError, StepStats, UpdateMode, Window,
 };
 pub use cell::{Activation, CellKind, Dims, Model, PARAM_NAMES, Params};
 pub use clip::{Clip, ClipReport};

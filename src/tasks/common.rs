@@ -36,7 +36,7 @@ pub fn mean_loss(batch: &Batch<f64>, outputs: &Array3<f64>) -> f64 {
         .expect("outputs rows");
     let mut dout = Array2::zeros((t * b, o));
     let divisor = batch.divisor(0, t, Reduction::Mean);
-    batch.loss_and_dout(flat, 0, t, divisor, dout.view_mut())
+    batch.loss_and_dout(&flat, 0, t, divisor, dout.view_mut())
 }
 
 /// Fraction of the counted terms (mask 1) of an xent batch whose arg-max output is the label;

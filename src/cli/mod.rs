@@ -1,0 +1,240 @@
+//! The headless command line (`bptt-lab SUBCOMMAND`), on the same library code as the tests.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::grad::{self, GradSettings};
+
+mod commands;
+use crate::nn::{Activation, CellKind, LossKind, Reduction};
+
+/// Train small recurrent networks with backpropagation through time and watch the gradients
+/// flow.
+#[derive(Debug, Parser)]
+#[command(name = "bptt-lab", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a preset without a window; writes metrics.csv, profile.csv, diagnostics.csv,
+    /// weights.npz (PyTorch names) and summary.json into the output directory.
+    Train {
+        /// A preset file, or the name of a built-in preset (see `bptt-lab presets list`).
+        preset: String,
+        /// Number of steps (default: the preset's).
+        #[arg(long)]
+        steps: Option<u64>,
+        /// Random seed (default: the preset's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Change a setting by its RON path, e.g. `optimizer.lr=0.01`, `model.cell=gru`,
+        /// `bptt=truncated(k1: 10, k2: 20, mode: per_segment)`. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Output directory (default: runs/<preset>-seed<seed>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run the presets that have an `expect` clause and print expected against observed.
+    /// Exits non-zero if one fails.
+    Reproduce {
+        /// Only the quick presets (minutes in all), not the paper-scale ones in presets/paper/.
+        #[arg(long)]
+        quick: bool,
+        /// Override every preset's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Presets to run at the same time (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Preset files or built-in names (default: all built-in presets).
+        presets: Vec<String>,
+    },
+    /// List or check presets.
+    Presets {
+        #[command(subcommand)]
+        action: PresetsAction,
+    },
+    /// Loss and gradients (float64) for weights and a batch in an NPZ file, written as NPZ.
+    ///
+    /// IN holds `x [T,B,I]`, `y`, `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`,
+    /// `readout.weight`, `readout.bias` and optionally `mask [T,B]`, `h0`, `c0 [B,H]`
+    /// (PyTorch's names and gate order). OUT receives `loss`, `grad.<name>`, `grad.h0`,
+    /// `grad.c0` (when given), `grad_norm`, `h [T,B,H]` (and `c` for the LSTM), `out`.
+    Grad {
+        /// Recurrent cell.
+        #[arg(long, value_enum)]
+        cell: CellArg,
+        /// Loss: `y` is `[B,O]` for `mse_last`, `[T,B,O]` for `mse_all`, `[T,B]` class indices for `xent`.
+        #[arg(long, value_enum)]
+        loss: LossArg,
+        /// Truncated BPTT: chunks of K steps from t=0, state carried and detached between
+        /// chunks, chunk gradients summed with fixed parameters (global loss divisor).
+        #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+        tbptt: Option<u64>,
+        /// Loss reduction over the terms.
+        #[arg(long, value_enum, default_value_t = ReductionArg::Mean)]
+        reduction: ReductionArg,
+        /// Input NPZ.
+        input: PathBuf,
+        /// Output NPZ (written atomically).
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresetsAction {
+    /// The built-in presets with their names and descriptions.
+    List,
+    /// Validate every preset in DIR (default: ./presets if it exists, else the built-ins)
+    /// and report each error.
+    Check { dir: Option<PathBuf> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum CellArg {
+    /// tanh RNN.
+    Rnn,
+    /// ReLU RNN.
+    RnnRelu,
+    Lstm,
+    Gru,
+}
+
+impl From<CellArg> for CellKind {
+    fn from(c: CellArg) -> Self {
+        match c {
+            CellArg::Rnn => CellKind::Rnn(Activation::Tanh),
+            CellArg::RnnRelu => CellKind::Rnn(Activation::Relu),
+            CellArg::Lstm => CellKind::Lstm,
+            CellArg::Gru => CellKind::Gru,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum LossArg {
+    MseLast,
+    MseAll,
+    Xent,
+}
+
+impl From<LossArg> for LossKind {
+    fn from(l: LossArg) -> Self {
+        match l {
+            LossArg::MseLast => LossKind::MseLast,
+            LossArg::MseAll => LossKind::MseAll,
+            LossArg::Xent => LossKind::Xent,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ReductionArg {
+    Mean,
+    Sum,
+}
+
+impl From<ReductionArg> for Reduction {
+    fn from(r: ReductionArg) -> Self {
+        match r {
+            ReductionArg::Mean => Reduction::Mean,
+            ReductionArg::Sum => Reduction::Sum,
+        }
+    }
+}
+
+/// Exit code for bad input (a file, a flag): the message names what is wrong.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Parses the process arguments and runs the command; prints errors to stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::BadInput(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+        Err(CliError::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A command's failure: bad input (exit code 2) or anything else (exit code 1).
+#[derive(Debug)]
+pub enum CliError {
+    BadInput(String),
+    Other(anyhow::Error),
+}
+
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        Cli::command()
+            .print_long_help()
+            .map_err(|e| CliError::Other(e.into()))?;
+        return Ok(());
+    };
+    match command {
+        Command::Train {
+            preset,
+            steps,
+            seed,
+            set,
+            out,
+        } => commands::train(&preset, steps, seed, &set, out),
+        Command::Reproduce {
+            quick,
+            seed,
+            jobs,
+            presets,
+        } => commands::reproduce(quick, seed, jobs, &presets),
+        Command::Presets { action } => match action {
+            PresetsAction::List => {
+                commands::presets_list();
+                Ok(())
+            }
+            PresetsAction::Check { dir } => commands::presets_check(dir),
+        },
+        Command::Grad {
+            cell,
+            loss,
+            tbptt,
+            reduction,
+            input,
+            output,
+        } => {
+            let settings = GradSettings {
+                cell: cell.into(),
+                loss: loss.into(),
+                tbptt: tbptt.map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
+                reduction: reduction.into(),
+            };
+            let inputs = grad::read_inputs(&input, settings)
+                .map_err(|e| CliError::BadInput(e.to_string()))?;
+            let results = grad::compute(&inputs, settings);
+            grad::write_results(&output, &results).map_err(|e| {
+                CliError::Other(anyhow::anyhow!("writing {}: {e}", output.display()))
+            })?;
+            println!(
+                "loss {:.12e}  grad_norm {:.12e}  -> {}",
+                results.loss,
+                results.grad_norm,
+                output.display()
+            );
+            Ok(())
+        }
+    }
+}
