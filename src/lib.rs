@@ -13,7 +13,11 @@
 //! same way.
 
 pub mod cli;
+pub mod export;
 pub mod fsutil;
 pub mod grad;
+pub mod headless;
 pub mod nn;
+pub mod preset;
 pub mod tasks;
+pub mod train;

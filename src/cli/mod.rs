@@ -55,6 +55,9 @@ pub enum Command {
         /// Preset files or built-in names (default: all built-in presets).
         presets: Vec<String>,
     },
+    /// The tasks: input and output sizes, loss, metric and the trivial baseline behind the
+    /// dashed line in the loss plot.
+    Tasks,
     /// List or check presets.
     Presets {
         #[command(subcommand)]
@@ -201,6 +204,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             jobs,
             presets,
         } => commands::reproduce(quick, seed, jobs, &presets),
+        Command::Tasks => {
+            let rows = crate::tasks::table::task_table().map_err(|e| CliError::Other(e.into()))?;
+            print!("{}", crate::tasks::table::format_task_table(&rows));
+            Ok(())
+        }
         Command::Presets { action } => match action {
             PresetsAction::List => {
                 commands::presets_list();

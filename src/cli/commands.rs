@@ -1,0 +1,366 @@
+//! The subcommands that train: `train`, `reproduce`, `presets`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::CliError;
+use crate::headless::{self, RunReport};
+use crate::preset::{self, Preset, PresetError};
+use crate::train::{StepMetrics, TrainConfig};
+
+fn bad(e: impl std::fmt::Display) -> CliError {
+    CliError::BadInput(e.to_string())
+}
+
+/// A preset from a path, or a built-in one by name (with or without `.ron`).
+pub(super) fn resolve_preset(name: &str) -> Result<(Preset, PathBuf), CliError> {
+    let path = Path::new(name);
+    if path.exists() {
+        return Ok((Preset::load(path).map_err(bad)?, path.to_owned()));
+    }
+    let wanted = name.trim_end_matches(".ron");
+    for (file, text) in preset::builtin() {
+        let stem = file.trim_end_matches(".ron");
+        if stem == wanted || stem.rsplit('/').next() == Some(wanted) {
+            let shown = PathBuf::from(format!("presets/{file}"));
+            return Ok((Preset::from_ron(text, &shown).map_err(bad)?, shown));
+        }
+    }
+    let names: Vec<&str> = preset::builtin()
+        .into_iter()
+        .map(|(f, _)| f.trim_end_matches(".ron"))
+        .collect();
+    Err(CliError::BadInput(format!(
+        "no preset file `{name}` and no built-in preset of that name; built-in: {}",
+        names.join(", ")
+    )))
+}
+
+/// Applies `--seed`, `--steps` and `--set` to a preset, then validates it.
+fn prepare(
+    preset: &mut Preset,
+    path: &Path,
+    steps: Option<u64>,
+    seed: Option<u64>,
+    set: &[String],
+) -> Result<TrainConfig, CliError> {
+    if let Some(s) = seed {
+        preset.config.seed = s;
+    }
+    if let Some(n) = steps {
+        preset.config.steps = n;
+        if let Some(e) = preset.expect.as_mut() {
+            e.by_step = e.by_step.min(n);
+        }
+    }
+    for assignment in set {
+        preset.apply_set(assignment).map_err(bad)?;
+    }
+    preset.validate(path).map_err(bad)
+}
+
+/// Reports progress on a terminal with a bar, elsewhere with a line every few seconds.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: u64,
+    last_line: Instant,
+}
+
+impl Progress {
+    fn new(total: u64) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} steps  {per_sec}  eta {eta}  {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        });
+        Self {
+            bar,
+            total,
+            last_line: Instant::now(),
+        }
+    }
+
+    fn update(&mut self, m: &StepMetrics) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(m.step);
+            if m.step.is_multiple_of(10) || m.step == self.total {
+                bar.set_message(format!("loss {:.4}", m.loss));
+            }
+        } else if self.last_line.elapsed() >= Duration::from_secs(5) || m.step == self.total {
+            self.last_line = Instant::now();
+            eprintln!(
+                "step {}/{}  loss {:.5}  metric {:.4}  grad_norm {:.3e}  {:.1} s",
+                m.step, self.total, m.loss, m.metric, m.grad_norm_pre_clip, m.elapsed_secs
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub(super) fn train(
+    name: &str,
+    steps: Option<u64>,
+    seed: Option<u64>,
+    set: &[String],
+    out: Option<PathBuf>,
+) -> Result<(), CliError> {
+    let (mut preset, path) = resolve_preset(name)?;
+    let config = prepare(&mut preset, &path, steps, seed, set)?;
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{stem}-seed{}", config.seed)));
+    eprintln!(
+        "{}: {} steps of {} (H={}) on {}, baseline {:.4}",
+        preset.name,
+        config.steps,
+        config.model.cell.short_name(),
+        config.model.hidden,
+        config.task().name(),
+        config.task().baseline()
+    );
+    let mut progress = Progress::new(config.steps);
+    let report = headless::run(&config, config.steps, &mut |m| progress.update(m))
+        .map_err(|e| CliError::Other(e.into()))?;
+    progress.finish();
+    headless::write_run_files(&out, &preset, &config, &report)
+        .map_err(|e| CliError::Other(anyhow::anyhow!("writing {}: {e}", out.display())))?;
+    print_report(&preset, &report, &out);
+    match &report.error {
+        None => Ok(()),
+        Some(e) => Err(CliError::Other(anyhow::anyhow!(
+            "{e}; the files in {} hold the run up to there",
+            out.display()
+        ))),
+    }
+}
+
+fn print_report(preset: &Preset, r: &RunReport, out: &Path) {
+    println!(
+        "{} steps in {:.1} s ({:.1} steps/s); eval loss {:.5}, eval metric {:.4}",
+        r.steps_done, r.elapsed_secs, r.steps_per_sec, r.eval_loss, r.eval_metric
+    );
+    if let Some(e) = &preset.expect {
+        let value = headless::observed(e, r);
+        if r.steps_done >= e.by_step {
+            println!(
+                "expect {}: observed {value:.5} -> {}",
+                e.describe(),
+                if e.holds(value) { "holds" } else { "FAILS" }
+            );
+        }
+    }
+    println!("wrote {}", out.display());
+}
+
+pub(super) fn reproduce(
+    quick: bool,
+    seed: Option<u64>,
+    jobs: Option<usize>,
+    names: &[String],
+) -> Result<(), CliError> {
+    let mut chosen: Vec<(Preset, PathBuf)> = Vec::new();
+    if names.is_empty() {
+        for (file, text) in preset::builtin() {
+            if quick && file.starts_with("paper/") {
+                continue;
+            }
+            let path = PathBuf::from(format!("presets/{file}"));
+            chosen.push((Preset::from_ron(text, &path).map_err(bad)?, path));
+        }
+    } else {
+        for n in names {
+            chosen.push(resolve_preset(n)?);
+        }
+    }
+    chosen.retain(|(p, _)| p.expect.is_some());
+    if chosen.is_empty() {
+        return Err(CliError::BadInput(
+            "none of the chosen presets has an `expect` clause".into(),
+        ));
+    }
+    let mut prepared = Vec::new();
+    for (mut p, path) in chosen {
+        let config = prepare(&mut p, &path, None, seed, &[])?;
+        prepared.push((p, path, config));
+    }
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .clamp(1, prepared.len());
+    eprintln!("reproducing {} presets on {jobs} threads", prepared.len());
+    let start = Instant::now();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; prepared.len()]);
+    std::thread::scope(|scope| {
+        for j in 0..jobs {
+            std::thread::Builder::new()
+                .name(format!("reproduce-{j}"))
+                .spawn_scoped(scope, || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((p, _, config)) = prepared.get(i) else {
+                            break;
+                        };
+                        let row = reproduce_one(p, config);
+                        eprintln!("  {}", row.line());
+                        results.lock().expect("no poisoning")[i] = Some(row);
+                    }
+                })
+                .expect("spawn a reproduce thread");
+        }
+    });
+    let rows: Vec<Row> = results
+        .into_inner()
+        .expect("no poisoning")
+        .into_iter()
+        .map(|r| r.expect("every preset ran"))
+        .collect();
+    println!(
+        "\n{:<44} {:<36} {:>12}  result",
+        "preset", "expected", "observed"
+    );
+    for r in &rows {
+        println!("{}", r.line());
+    }
+    let failed = rows.iter().filter(|r| !r.pass).count();
+    println!(
+        "\n{} passed, {} failed ({:.0} s wall time)",
+        rows.len() - failed,
+        failed,
+        start.elapsed().as_secs_f64()
+    );
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(CliError::Other(anyhow::anyhow!(
+            "{failed} preset(s) did not reproduce"
+        )))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Row {
+    name: String,
+    expected: String,
+    observed: String,
+    pass: bool,
+    secs: f64,
+}
+
+impl Row {
+    fn line(&self) -> String {
+        format!(
+            "{:<44} {:<36} {:>12}  {} ({:.0} s)",
+            self.name,
+            self.expected,
+            self.observed,
+            if self.pass { "ok" } else { "FAIL" },
+            self.secs
+        )
+    }
+}
+
+fn reproduce_one(p: &Preset, config: &TrainConfig) -> Row {
+    let e = p.expect.expect("filtered on expect");
+    let start = Instant::now();
+    let (observed, pass) = match headless::run(config, e.by_step, &mut |_| {}) {
+        Ok(r) => match &r.error {
+            None => {
+                let v = headless::observed(&e, &r);
+                (format!("{v:.5}"), e.holds(v))
+            }
+            Some(err) => (format!("diverged: {err}"), false),
+        },
+        Err(err) => (format!("error: {err}"), false),
+    };
+    Row {
+        name: p.name.clone(),
+        expected: e.describe(),
+        observed,
+        pass,
+        secs: start.elapsed().as_secs_f64(),
+    }
+}
+
+pub(super) fn presets_list() {
+    for (file, text) in preset::builtin() {
+        match Preset::from_ron(text, Path::new(file)) {
+            Ok(p) => {
+                println!("{:<36} {}", file.trim_end_matches(".ron"), p.name);
+                println!("{:<36} {}", "", p.description);
+            }
+            Err(e) => println!("{file}: {e}"),
+        }
+    }
+}
+
+pub(super) fn presets_check(dir: Option<PathBuf>) -> Result<(), CliError> {
+    let mut results: Vec<(String, Result<String, PresetError>)> = Vec::new();
+    let dir = dir.or_else(|| {
+        Path::new("presets")
+            .is_dir()
+            .then(|| PathBuf::from("presets"))
+    });
+    match dir {
+        Some(dir) => {
+            let mut files = Vec::new();
+            collect_ron(&dir, &mut files).map_err(|e| bad(format!("{}: {e}", dir.display())))?;
+            files.sort();
+            for f in files {
+                let r = Preset::load(&f).and_then(|p| p.validate(&f).map(|_| p.name));
+                results.push((f.display().to_string(), r));
+            }
+        }
+        None => {
+            for (file, text) in preset::builtin() {
+                let path = PathBuf::from(format!("presets/{file}"));
+                let r =
+                    Preset::from_ron(text, &path).and_then(|p| p.validate(&path).map(|_| p.name));
+                results.push((path.display().to_string(), r));
+            }
+        }
+    }
+    let mut errors = 0;
+    for (file, r) in &results {
+        match r {
+            Ok(name) => println!("ok     {file}  ({name})"),
+            Err(e) => {
+                errors += 1;
+                println!("error  {e}");
+            }
+        }
+    }
+    println!("{} presets, {errors} with errors", results.len());
+    if errors == 0 {
+        Ok(())
+    } else {
+        Err(CliError::BadInput(format!(
+            "{errors} preset(s) are invalid"
+        )))
+    }
+}
+
+fn collect_ron(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_ron(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "ron") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! Writers for what a run produces: metrics CSV, gradient-profile CSV, diagnostics CSV,
+//! weights NPZ with PyTorch's names, and a JSON summary. Every file is written atomically.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use ndarray::{Array1, Array2};
+use ndarray_npy::NpzWriter;
+
+use crate::fsutil::write_atomic_with;
+use crate::nn::{PARAM_NAMES, Params};
+use crate::train::{Precision, ProfileMetrics, STEP_COLUMNS, StepMetrics};
+
+fn csv_float(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// `metrics.csv`: a header of [`STEP_COLUMNS`] and one row per step.
+pub fn write_metrics_csv(path: &Path, steps: &[StepMetrics]) -> std::io::Result<()> {
+    write_atomic_with(path, |f| {
+        let mut w = BufWriter::new(f);
+        writeln!(w, "{}", STEP_COLUMNS.join(","))?;
+        for m in steps {
+            let row: Vec<String> = m.values().iter().map(|&v| csv_float(v)).collect();
+            writeln!(w, "{}", row.join(","))?;
+        }
+        w.flush()
+    })
+}
+
+/// `profile.csv`: `step,t,g` — the gradient profile `g_t = mean_b ‖∂L/∂h_t‖` of each
+/// diagnostics row, `t` counted from 0 at the first input.
+pub fn write_profile_csv(path: &Path, profiles: &[ProfileMetrics]) -> std::io::Result<()> {
+    write_atomic_with(path, |f| {
+        let mut w = BufWriter::new(f);
+        writeln!(w, "step,t,g")?;
+        for p in profiles {
+            for (i, g) in p.profile.values.iter().enumerate() {
+                writeln!(w, "{},{},{}", p.step, p.profile.start + i, csv_float(*g))?;
+            }
+        }
+        w.flush()
+    })
+}
+
+/// `diagnostics.csv`: held-out loss and metric, saturation, ρ and `σ_max` per gate block.
+pub fn write_diagnostics_csv(
+    path: &Path,
+    gate_names: &[&str],
+    profiles: &[ProfileMetrics],
+) -> std::io::Result<()> {
+    write_atomic_with(path, |f| {
+        let mut w = BufWriter::new(f);
+        let mut header = vec![
+            "step".to_owned(),
+            "eval_loss".to_owned(),
+            "eval_metric".to_owned(),
+            "saturation_hidden".to_owned(),
+            "saturation_gates".to_owned(),
+            "spectral_step".to_owned(),
+        ];
+        header.extend(gate_names.iter().map(|g| format!("rho_{g}")));
+        header.extend(gate_names.iter().map(|g| format!("sigma_max_{g}")));
+        writeln!(w, "{}", header.join(","))?;
+        for p in profiles {
+            let mut row = vec![
+                p.step.to_string(),
+                csv_float(p.eval_loss),
+                csv_float(p.eval_metric),
+                csv_float(p.saturation.hidden),
+                p.saturation.gates.map(csv_float).unwrap_or_default(),
+                p.spectral.step.to_string(),
+            ];
+            for g in 0..gate_names.len() {
+                row.push(
+                    p.spectral
+                        .rho
+                        .get(g)
+                        .map(|v| csv_float(*v))
+                        .unwrap_or_default(),
+                );
+            }
+            for g in 0..gate_names.len() {
+                row.push(
+                    p.spectral
+                        .sigma_max
+                        .get(g)
+                        .map(|v| csv_float(*v))
+                        .unwrap_or_default(),
+                );
+            }
+            writeln!(w, "{}", row.join(","))?;
+        }
+        w.flush()
+    })
+}
+
+/// `weights.npz` with PyTorch's names (`weight_ih_l0` … `readout.weight`, `readout.bias`), in
+/// float32 or float64. The cell's four tensors load into `torch.nn.RNN/LSTM/GRU` with
+/// `load_state_dict`, the readout's two (without the `readout.` prefix) into `torch.nn.Linear`.
+pub fn write_weights_npz(
+    path: &Path,
+    params: &Params<f64>,
+    precision: Precision,
+) -> std::io::Result<()> {
+    write_atomic_with(path, |f| {
+        let mut npz = NpzWriter::new(BufWriter::new(f));
+        let io = |e: ndarray_npy::WriteNpzError| std::io::Error::other(e.to_string());
+        let two = [&params.weight_ih, &params.weight_hh];
+        let one = [&params.bias_ih, &params.bias_hh];
+        let add2 = |npz: &mut NpzWriter<_>, name: &str, a: &Array2<f64>| match precision {
+            Precision::F32 => npz.add_array(name, &a.mapv(|v| v as f32)).map_err(io),
+            Precision::F64 => npz.add_array(name, a).map_err(io),
+        };
+        add2(&mut npz, PARAM_NAMES[0], two[0])?;
+        add2(&mut npz, PARAM_NAMES[1], two[1])?;
+        let add1 = |npz: &mut NpzWriter<_>, name: &str, a: &Array1<f64>| match precision {
+            Precision::F32 => npz.add_array(name, &a.mapv(|v| v as f32)).map_err(io),
+            Precision::F64 => npz.add_array(name, a).map_err(io),
+        };
+        add1(&mut npz, PARAM_NAMES[2], one[0])?;
+        add1(&mut npz, PARAM_NAMES[3], one[1])?;
+        add2(&mut npz, PARAM_NAMES[4], &params.readout_weight)?;
+        add1(&mut npz, PARAM_NAMES[5], &params.readout_bias)?;
+        npz.finish().map_err(io)?;
+        Ok(())
+    })
+}
+
+/// Writes a JSON value, pretty-printed.
+pub fn write_json(path: &Path, value: &serde_json::Value) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    crate::fsutil::write_atomic(path, format!("{text}\n").as_bytes())
+}

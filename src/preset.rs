@@ -1,0 +1,479 @@
+//! Presets: a named, described training setup in RON, optionally with an `expect` clause that
+//! `bptt-lab reproduce` checks. A preset read from disk is untrusted until [`Preset::validate`]
+//! turns it into a [`TrainConfig`]; every error names the field, the value, what is allowed
+//! and, last, the file.
+//!
+//! ```ron
+//! (
+//!     version: 1,
+//!     name: "LSTM on adding, T = 50",
+//!     description: "What to expect and why.",
+//!     config: (
+//!         seed: 1,
+//!         model: (cell: lstm, hidden: 32),
+//!         task: adding(seq_len: 50),
+//!         optimizer: adam(lr: 0.001),
+//!         batch_size: 32,
+//!         steps: 1000,
+//!     ),
+//!     expect: Some((metric: eval_loss, compare: below, threshold: 0.05, by_step: 1000)),
+//! )
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::train::{ConfigError, Setup, TrainConfig};
+
+/// The preset format this build writes and reads.
+pub const PRESET_VERSION: u32 = 1;
+
+/// A preset file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    pub version: u32,
+    pub name: String,
+    /// What to expect and why, shown beside the plots while it runs.
+    pub description: String,
+    pub config: Setup,
+    #[serde(default)]
+    pub expect: Option<Expect>,
+}
+
+/// The quantity an `expect` clause checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectMetric {
+    /// Loss on the held-out evaluation set at `by_step`.
+    EvalLoss,
+    /// The task metric on the held-out evaluation set at `by_step`.
+    EvalMetric,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    Below,
+    Above,
+}
+
+/// What a preset claims: after `by_step` steps, `metric` is below or above `threshold`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub metric: ExpectMetric,
+    pub compare: Compare,
+    pub threshold: f64,
+    pub by_step: u64,
+}
+
+impl Expect {
+    /// Whether `observed` satisfies the clause.
+    pub fn holds(&self, observed: f64) -> bool {
+        match self.compare {
+            Compare::Below => observed < self.threshold,
+            Compare::Above => observed > self.threshold,
+        }
+    }
+
+    /// `eval_loss < 0.05`-style text.
+    pub fn describe(&self) -> String {
+        let m = match self.metric {
+            ExpectMetric::EvalLoss => "eval_loss",
+            ExpectMetric::EvalMetric => "eval_metric",
+        };
+        let c = match self.compare {
+            Compare::Below => "<",
+            Compare::Above => ">",
+        };
+        format!("{m} {c} {} by step {}", self.threshold, self.by_step)
+    }
+}
+
+/// Why a preset cannot be used. The file comes last in every message.
+#[derive(Debug, thiserror::Error)]
+pub enum PresetError {
+    #[error("cannot read: {source} (in {path})")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("line {line}, column {col}: {message} (in {path})")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    #[error(
+        "preset format version {found} is not supported: this build reads version {PRESET_VERSION}{hint} (in {path})"
+    )]
+    Version {
+        path: PathBuf,
+        found: u32,
+        hint: &'static str,
+    },
+    #[error("{source} (in {path})")]
+    Invalid { path: PathBuf, source: ConfigError },
+    #[error("--set {key}: {message}")]
+    Set { key: String, message: String },
+    #[error("expect.by_step = {by_step}: must be in 1..=steps ({steps}) (in {path})")]
+    ExpectStep {
+        path: PathBuf,
+        by_step: u64,
+        steps: u64,
+    },
+}
+
+/// Only the version, to check it before the full parse.
+#[derive(Deserialize)]
+struct VersionProbe {
+    version: u32,
+}
+
+fn parse_error(path: &Path, e: &ron::error::SpannedError) -> PresetError {
+    PresetError::Parse {
+        path: path.to_owned(),
+        line: e.span.start.line,
+        col: e.span.start.col,
+        message: e.code.to_string(),
+    }
+}
+
+impl Preset {
+    /// Parses RON text; `path` is for messages.
+    pub fn from_ron(text: &str, path: &Path) -> Result<Self, PresetError> {
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        if let Ok(probe) = options.from_str::<VersionProbe>(text)
+            && probe.version != PRESET_VERSION
+        {
+            return Err(PresetError::Version {
+                path: path.to_owned(),
+                found: probe.version,
+                hint: if probe.version > PRESET_VERSION {
+                    "; it was written by a newer bptt-lab"
+                } else {
+                    ""
+                },
+            });
+        }
+        options
+            .from_str::<Self>(text)
+            .map_err(|e| parse_error(path, &e))
+    }
+
+    /// Reads and parses a preset file (not yet validated).
+    pub fn load(path: &Path) -> Result<Self, PresetError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_ron(&text, path)
+    }
+
+    /// Validates the setup into a [`TrainConfig`]; `path` is for messages.
+    pub fn validate(&self, path: &Path) -> Result<TrainConfig, PresetError> {
+        let config = self
+            .config
+            .validate()
+            .map_err(|source| PresetError::Invalid {
+                path: path.to_owned(),
+                source,
+            })?;
+        if let Some(e) = &self.expect
+            && !(1..=self.config.steps).contains(&e.by_step)
+        {
+            return Err(PresetError::ExpectStep {
+                path: path.to_owned(),
+                by_step: e.by_step,
+                steps: self.config.steps,
+            });
+        }
+        Ok(config)
+    }
+
+    /// Pretty RON text of this preset.
+    pub fn to_ron(&self) -> String {
+        let pretty = ron::ser::PrettyConfig::new()
+            .depth_limit(3)
+            .struct_names(false)
+            .separate_tuple_members(false);
+        ron::ser::to_string_pretty(self, pretty).expect("presets always serialize")
+    }
+
+    /// Writes the preset atomically (temporary file, then rename).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        crate::fsutil::write_atomic(path, self.to_ron().as_bytes())
+    }
+
+    /// Applies `key=value` to the config, where `key` is the RON path of a field
+    /// (`optimizer.lr`, `model.cell`, `task.seq_len`, `bptt.k1` …; the enum variant in the
+    /// path may be left out) and `value` is RON (`0.01`, `gru`, `rnn(relu)`,
+    /// `truncated(k1: 10, k2: 20, mode: per_segment)`). The result is validated when the
+    /// preset is.
+    pub fn apply_set(&mut self, assignment: &str) -> Result<(), PresetError> {
+        let (key, value) = assignment.split_once('=').ok_or_else(|| PresetError::Set {
+            key: assignment.to_owned(),
+            message: "expected key=value".to_owned(),
+        })?;
+        let key = key.trim();
+        let set_err = |message: String| PresetError::Set {
+            key: key.to_owned(),
+            message,
+        };
+        let new_value = ron_value::parse(value.trim()).map_err(set_err)?;
+        let mut tree = serde_json::to_value(&self.config)
+            .map_err(|e| set_err(format!("the preset cannot be edited: {e}")))?;
+        let path: Vec<&str> = key.split('.').collect();
+        let slot = ron_value::navigate(&mut tree, &path).map_err(set_err)?;
+        *slot = new_value;
+        self.config = serde_json::from_value(tree)
+            .map_err(|e| set_err(format!("does not fit the config: {e}")))?;
+        Ok(())
+    }
+}
+
+/// The presets shipped with the app, compiled in, by file name.
+pub fn builtin() -> Vec<(&'static str, &'static str)> {
+    macro_rules! presets {
+        ($($file:literal),* $(,)?) => {
+            vec![$(($file, include_str!(concat!("../presets/", $file)))),*]
+        };
+    }
+    presets!["adding_lstm_t100.ron", "adding_rnn_t100.ron",]
+}
+
+/// A tiny RON-value reader for `--set`: turns RON text into the JSON shape serde gives the
+/// config (enums externally tagged), and finds a field by its dotted path.
+mod ron_value {
+    use serde_json::{Map, Value};
+
+    /// Parses one RON value: number, bool, string, identifier (unit variant), `ident(..)`
+    /// (newtype or struct variant), `(k: v, ..)` struct, `[..]` list, `Some(x)`, `None`.
+    pub fn parse(text: &str) -> Result<Value, String> {
+        let mut p = Parser {
+            s: text.as_bytes(),
+            i: 0,
+        };
+        let v = p.value()?;
+        p.ws();
+        if p.i != p.s.len() {
+            return Err(format!(
+                "unexpected text after the value: {:?}",
+                &text[p.i..]
+            ));
+        }
+        Ok(v)
+    }
+
+    struct Parser<'a> {
+        s: &'a [u8],
+        i: usize,
+    }
+
+    impl Parser<'_> {
+        fn ws(&mut self) {
+            while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+        }
+
+        fn peek(&mut self) -> Option<u8> {
+            self.ws();
+            self.s.get(self.i).copied()
+        }
+
+        fn eat(&mut self, c: u8) -> bool {
+            if self.peek() == Some(c) {
+                self.i += 1;
+                true
+            } else {
+                false
+            }
+        }
+
+        fn ident(&mut self) -> String {
+            let start = self.i;
+            while self.i < self.s.len()
+                && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
+            {
+                self.i += 1;
+            }
+            String::from_utf8_lossy(&self.s[start..self.i]).into_owned()
+        }
+
+        fn value(&mut self) -> Result<Value, String> {
+            match self.peek() {
+                None => Err("empty value".to_owned()),
+                Some(b'"') => {
+                    self.i += 1;
+                    let start = self.i;
+                    while self.i < self.s.len() && self.s[self.i] != b'"' {
+                        self.i += 1;
+                    }
+                    if self.i == self.s.len() {
+                        return Err("unterminated string".to_owned());
+                    }
+                    let s = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+                    self.i += 1;
+                    Ok(Value::String(s))
+                }
+                Some(b'[') => {
+                    self.i += 1;
+                    let mut items = Vec::new();
+                    while !self.eat(b']') {
+                        items.push(self.value()?);
+                        if !self.eat(b',') && self.peek() != Some(b']') {
+                            return Err("expected , or ] in a list".to_owned());
+                        }
+                    }
+                    Ok(Value::Array(items))
+                }
+                Some(b'(') => self.parens(),
+                Some(c) if c.is_ascii_digit() || c == b'-' || c == b'+' || c == b'.' => {
+                    let start = self.i;
+                    while self.i < self.s.len()
+                        && (self.s[self.i].is_ascii_alphanumeric()
+                            || b"+-._".contains(&self.s[self.i]))
+                    {
+                        self.i += 1;
+                    }
+                    let t = std::str::from_utf8(&self.s[start..self.i]).expect("ascii");
+                    let t = t.replace('_', "");
+                    if let Ok(n) = t.parse::<u64>() {
+                        Ok(Value::from(n))
+                    } else if let Ok(n) = t.parse::<i64>() {
+                        Ok(Value::from(n))
+                    } else if let Ok(x) = t.parse::<f64>() {
+                        serde_json::Number::from_f64(x)
+                            .map(Value::Number)
+                            .ok_or_else(|| format!("{t} is not a finite number"))
+                    } else {
+                        Err(format!("{t} is not a number"))
+                    }
+                }
+                Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+                    let name = self.ident();
+                    match name.as_str() {
+                        "true" => Ok(Value::Bool(true)),
+                        "false" => Ok(Value::Bool(false)),
+                        "None" => Ok(Value::Null),
+                        "Some" => {
+                            if !self.eat(b'(') {
+                                return Err("expected ( after Some".to_owned());
+                            }
+                            let v = self.value()?;
+                            if !self.eat(b')') {
+                                return Err("expected ) after Some(..".to_owned());
+                            }
+                            Ok(v)
+                        }
+                        _ if self.peek() == Some(b'(') => {
+                            let inner = self.parens()?;
+                            let mut m = Map::new();
+                            m.insert(name, inner);
+                            Ok(Value::Object(m))
+                        }
+                        _ => Ok(Value::String(name)),
+                    }
+                }
+                Some(c) => Err(format!("unexpected character {:?}", c as char)),
+            }
+        }
+
+        /// `(k: v, ..)` → object; `(v)` → v; `(a, b)` → array.
+        fn parens(&mut self) -> Result<Value, String> {
+            if !self.eat(b'(') {
+                return Err("expected (".to_owned());
+            }
+            let save = self.i;
+            self.ws();
+            let key = self.ident();
+            if !key.is_empty() && self.eat(b':') {
+                let mut m = Map::new();
+                let mut key = key;
+                loop {
+                    let v = self.value()?;
+                    m.insert(key, v);
+                    if self.eat(b',') {
+                        if self.eat(b')') {
+                            break;
+                        }
+                        self.ws();
+                        key = self.ident();
+                        if key.is_empty() || !self.eat(b':') {
+                            return Err("expected field: value in ( .. )".to_owned());
+                        }
+                    } else if self.eat(b')') {
+                        break;
+                    } else {
+                        return Err("expected , or ) in ( .. )".to_owned());
+                    }
+                }
+                return Ok(Value::Object(m));
+            }
+            self.i = save;
+            let mut items = Vec::new();
+            while !self.eat(b')') {
+                items.push(self.value()?);
+                if !self.eat(b',') && self.peek() != Some(b')') {
+                    return Err("expected , or ) in ( .. )".to_owned());
+                }
+            }
+            Ok(if items.len() == 1 {
+                items.pop().expect("one item")
+            } else {
+                Value::Array(items)
+            })
+        }
+    }
+
+    /// The slot at `path` in the config tree. A path segment may skip an enum variant:
+    /// `optimizer.lr` finds `{"adam": {"lr": ..}}`.
+    pub fn navigate<'v>(tree: &'v mut Value, path: &[&str]) -> Result<&'v mut Value, String> {
+        let mut cur = tree;
+        for (depth, seg) in path.iter().enumerate() {
+            let here = path[..depth].join(".");
+            let Value::Object(map) = cur else {
+                return Err(format!(
+                    "`{}` has no field `{seg}`",
+                    if here.is_empty() { "config" } else { &here }
+                ));
+            };
+            if map.contains_key(*seg) {
+                cur = map.get_mut(*seg).expect("checked");
+                continue;
+            }
+            // An externally tagged enum: one key (the variant) holding the fields.
+            let variant_holds = map.len() == 1
+                && map
+                    .values()
+                    .next()
+                    .is_some_and(|v| v.as_object().is_some_and(|o| o.contains_key(*seg)));
+            if variant_holds {
+                let inner = map.values_mut().next().expect("one variant");
+                cur = inner
+                    .as_object_mut()
+                    .expect("checked")
+                    .get_mut(*seg)
+                    .expect("checked");
+                continue;
+            }
+            let mut known: Vec<String> = map.keys().cloned().collect();
+            if map.len() == 1
+                && let Some(Value::Object(o)) = map.values().next()
+            {
+                known.extend(o.keys().cloned());
+            }
+            return Err(format!(
+                "`{}` has no field `{seg}`; it has: {}",
+                if here.is_empty() { "config" } else { &here },
+                known.join(", ")
+            ));
+        }
+        Ok(cur)
+    }
+}

@@ -1,0 +1,14 @@
+//! The training runtime that both the GUI and the command line drive: a run's config, the
+//! trainer that steps it, the worker thread that streams its metrics, and its history.
+
+pub mod config;
+pub mod history;
+pub mod metrics;
+pub mod trainer;
+pub mod worker;
+
+pub use config::{ConfigError, EvalConfig, ModelConfig, Precision, Setup, TrainConfig};
+pub use history::History;
+pub use metrics::{ProfileClock, ProfileMetrics, STEP_COLUMNS, Spectral, StepMetrics};
+pub use trainer::{AnyTrainer, RunError, Trainer};
+pub use worker::{Command, Event, RunOutcome, Worker};

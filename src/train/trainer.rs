@@ -1,0 +1,269 @@
+//! One training run as a value: model, optimizer state, task, random stream and buffers.
+//! `step()` trains on one batch and returns its metrics; the same seed gives bit-identical
+//! metrics, run after run.
+
+use std::time::{Duration, Instant};
+
+use ndarray::Array3;
+use rand_chacha::ChaCha8Rng;
+
+use super::config::{Precision, TrainConfig};
+use super::metrics::{ProfileMetrics, Spectral, StepMetrics};
+use crate::nn::init::{InitError, init_params};
+use crate::nn::{
+    Batch, Engine, InitialState, Model, Optimizer, Params, Profile, Reduction, Scalar, StepConfig,
+    StepError,
+};
+use crate::tasks::{Task, eval_rng, train_rng};
+
+/// Why a run ended without finishing its steps.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot initialize the model: {0}")]
+    Init(#[from] InitError),
+    #[error("diverged at step {step}: {source}")]
+    Diverged { step: u64, source: StepError },
+    #[error("the training thread panicked: {0}")]
+    Panicked(String),
+}
+
+/// A training run in float type `F`.
+#[derive(Debug)]
+pub struct Trainer<F: Scalar> {
+    config: TrainConfig,
+    model: Model<F>,
+    optimizer: Optimizer<F>,
+    engine: Engine<F>,
+    eval_engine: Engine<F>,
+    grads: Params<F>,
+    rng: ChaCha8Rng,
+    eval_batch: Batch<f64>,
+    eval_batch_f: Batch<F>,
+    step: u64,
+    train_time: Duration,
+    diag_time: Duration,
+    last_profile: Profile,
+    spectral: Option<Spectral>,
+}
+
+fn to_f64<F: Scalar>(a: &Array3<F>) -> Array3<f64> {
+    a.mapv(Scalar::as_f64)
+}
+
+impl<F: Scalar> Trainer<F> {
+    /// A fresh run: weights drawn from the seed, optimizer state zero, evaluation set drawn
+    /// from its own stream.
+    pub fn new(config: &TrainConfig) -> Result<Self, RunError> {
+        let cell = config.model.cell;
+        let dims = config.dims();
+        let params = init_params::<F>(cell, dims, config.init, config.seed)?;
+        let model = Model::new(cell, dims, params);
+        let optimizer = Optimizer::new(config.optimizer, &model.params);
+        let eval_batch = config
+            .task()
+            .batch(&mut eval_rng(config.seed), config.eval.size);
+        Ok(Self {
+            optimizer,
+            engine: Engine::new(cell, dims),
+            eval_engine: Engine::new(cell, dims),
+            grads: Params::zeros(cell, dims),
+            rng: train_rng(config.seed),
+            eval_batch_f: eval_batch.cast(),
+            eval_batch,
+            model,
+            config: config.clone(),
+            step: 0,
+            train_time: Duration::ZERO,
+            diag_time: Duration::ZERO,
+            last_profile: Profile::default(),
+            spectral: None,
+        })
+    }
+
+    /// Trains on one new batch. A non-finite loss or gradient ends the run: the error names the
+    /// step and the quantity, and the weights stay as they were before that update.
+    pub fn step(&mut self) -> Result<StepMetrics, RunError> {
+        let start = Instant::now();
+        let task = self.config.task();
+        let batch64 = task.batch(&mut self.rng, self.config.batch_size);
+        let batch: Batch<F> = batch64.cast();
+        let step_config = StepConfig {
+            bptt: self.config.bptt,
+            clip: self.config.clip,
+            reduction: Reduction::Mean,
+        };
+        let lr = self.optimizer.config().lr();
+        let stats = self
+            .engine
+            .train_step(
+                &mut self.model,
+                &mut self.optimizer,
+                step_config,
+                &batch,
+                &mut self.grads,
+            )
+            .map_err(|source| RunError::Diverged {
+                step: self.step + 1,
+                source,
+            })?;
+        let metric = task.metric(&batch64, &to_f64(&self.engine.outputs()));
+        self.step += 1;
+        self.last_profile = stats.profile;
+        self.train_time += start.elapsed();
+        Ok(StepMetrics {
+            step: self.step,
+            loss: stats.loss,
+            metric,
+            grad_norm_pre_clip: stats.grad_norm_pre_clip,
+            grad_norm_post_clip: stats.grad_norm_post_clip,
+            clip_fraction: if stats.updates == 0 {
+                0.0
+            } else {
+                stats.clipped_updates as f64 / stats.updates as f64
+            },
+            updates: u32::try_from(stats.updates).unwrap_or(u32::MAX),
+            tensor_grad_norms: stats.tensor_grad_norms,
+            lr,
+            elapsed_secs: self.train_time.as_secs_f64(),
+        })
+    }
+
+    /// Diagnostics after the latest step: its gradient profile, the spectra of `W_hh` (skipped
+    /// and carried over while they cost more than 5 % of the training time), saturation and
+    /// loss on the held-out set.
+    pub fn diagnostics(&mut self) -> ProfileMetrics {
+        let start = Instant::now();
+        let spectral_due = self
+            .spectral
+            .as_ref()
+            .is_none_or(|_| self.diag_time.as_secs_f64() <= 0.05 * self.train_time.as_secs_f64());
+        if spectral_due {
+            let w_hh = self.model.params.weight_hh.mapv(Scalar::as_f64);
+            self.spectral = Some(Spectral::of(self.step, &w_hh, self.model.cell.gates()));
+        }
+        let eval_loss = self.eval_engine.evaluate(
+            &self.model.params,
+            &self.eval_batch_f,
+            InitialState::default(),
+            Reduction::Mean,
+        );
+        let saturation = self.eval_engine.saturation();
+        let eval_metric = self
+            .config
+            .task()
+            .metric(&self.eval_batch, &to_f64(&self.eval_engine.outputs()));
+        self.diag_time += start.elapsed();
+        ProfileMetrics {
+            step: self.step,
+            profile: self.last_profile.clone().into(),
+            spectral: self.spectral.clone().unwrap_or_default(),
+            saturation: saturation.into(),
+            eval_loss,
+            eval_metric,
+        }
+    }
+
+    /// Loss and metric on the held-out set, without the other diagnostics.
+    pub fn evaluate(&mut self) -> (f64, f64) {
+        let loss = self.eval_engine.evaluate(
+            &self.model.params,
+            &self.eval_batch_f,
+            InitialState::default(),
+            Reduction::Mean,
+        );
+        let metric = self
+            .config
+            .task()
+            .metric(&self.eval_batch, &to_f64(&self.eval_engine.outputs()));
+        (loss, metric)
+    }
+
+    /// Steps completed.
+    pub fn steps_done(&self) -> u64 {
+        self.step
+    }
+
+    /// Whether the configured number of steps is done.
+    pub fn is_done(&self) -> bool {
+        self.step >= self.config.steps
+    }
+
+    /// Changes the learning rate from the next update on.
+    pub fn set_lr(&mut self, lr: f64) {
+        self.optimizer.set_lr(lr);
+    }
+
+    /// The model as it is now.
+    pub fn model(&self) -> &Model<F> {
+        &self.model
+    }
+
+    /// The config of this run.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The task of this run.
+    pub fn task(&self) -> &dyn Task {
+        self.config.task()
+    }
+}
+
+/// A trainer in the precision the config asks for.
+#[derive(Debug)]
+pub enum AnyTrainer {
+    F32(Box<Trainer<f32>>),
+    F64(Box<Trainer<f64>>),
+}
+
+macro_rules! dispatch {
+    ($self:expr, $t:ident => $body:expr) => {
+        match $self {
+            AnyTrainer::F32($t) => $body,
+            AnyTrainer::F64($t) => $body,
+        }
+    };
+}
+
+impl AnyTrainer {
+    /// A fresh run in `config.precision`.
+    pub fn new(config: &TrainConfig) -> Result<Self, RunError> {
+        Ok(match config.precision {
+            Precision::F32 => Self::F32(Box::new(Trainer::new(config)?)),
+            Precision::F64 => Self::F64(Box::new(Trainer::new(config)?)),
+        })
+    }
+
+    pub fn step(&mut self) -> Result<StepMetrics, RunError> {
+        dispatch!(self, t => t.step())
+    }
+
+    pub fn diagnostics(&mut self) -> ProfileMetrics {
+        dispatch!(self, t => t.diagnostics())
+    }
+
+    pub fn evaluate(&mut self) -> (f64, f64) {
+        dispatch!(self, t => t.evaluate())
+    }
+
+    pub fn steps_done(&self) -> u64 {
+        dispatch!(self, t => t.steps_done())
+    }
+
+    pub fn is_done(&self) -> bool {
+        dispatch!(self, t => t.is_done())
+    }
+
+    pub fn set_lr(&mut self, lr: f64) {
+        dispatch!(self, t => t.set_lr(lr));
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        dispatch!(self, t => t.config())
+    }
+
+    /// The current weights in f64 (PyTorch names via `nn::PARAM_NAMES`).
+    pub fn params_f64(&self) -> Params<f64> {
+        dispatch!(self, t => t.model().params.cast())
+    }
+}
