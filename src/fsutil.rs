@@ -4,12 +4,16 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
+/// A temporary name beside `path`, unique per process and call.
 fn temp_path(path: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()))
 }
 
 /// Writes `path` atomically with the contents `write` produces into the given file.
@@ -22,18 +26,13 @@ pub fn write_atomic_with<T>(
         let file = File::create(&tmp)?;
         let value = write(&file)?;
         file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
         Ok(value)
     })();
-    match result {
-        Ok(value) => {
-            std::fs::rename(&tmp, path)?;
-            Ok(value)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
+    result
 }
 
 /// Writes `bytes` to `path` atomically.

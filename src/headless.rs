@@ -91,6 +91,11 @@ pub fn observed(expect: &Expect, report: &RunReport) -> f64 {
     match expect.metric {
         ExpectMetric::EvalLoss => report.eval_loss,
         ExpectMetric::EvalMetric => report.eval_metric,
+        ExpectMetric::ProfileRatio => report
+            .profiles
+            .last()
+            .map_or(f64::NAN, |p| profile_ratio(&p.profile.values)),
+        ExpectMetric::Diverged => f64::from(u8::from(report.error.is_some())),
     }
 }
 
@@ -148,6 +153,14 @@ pub fn write_run_files(
         "expect": expect,
     });
     export::write_json(&dir.join("summary.json"), &summary)
+}
+
+/// `g_first / g_last` of a gradient profile (NaN when empty).
+pub fn profile_ratio(values: &[f64]) -> f64 {
+    match (values.first(), values.last()) {
+        (Some(first), Some(last)) => first / last,
+        _ => f64::NAN,
+    }
 }
 
 fn finite_or_null(v: f64) -> serde_json::Value {

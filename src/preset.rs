@@ -50,6 +50,11 @@ pub enum ExpectMetric {
     EvalLoss,
     /// The task metric on the held-out evaluation set at `by_step`.
     EvalMetric,
+    /// The gradient profile's first value over its last, `g_start / g_{T−1}`, at `by_step`:
+    /// far below 1 when gradients vanish going back in time, above 1 when they explode.
+    ProfileRatio,
+    /// 1 if the run diverged (a non-finite loss or gradient) by `by_step`, else 0.
+    Diverged,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +88,8 @@ impl Expect {
         let m = match self.metric {
             ExpectMetric::EvalLoss => "eval_loss",
             ExpectMetric::EvalMetric => "eval_metric",
+            ExpectMetric::ProfileRatio => "profile_ratio",
+            ExpectMetric::Diverged => "diverged",
         };
         let c = match self.compare {
             Compare::Below => "<",
@@ -133,13 +140,58 @@ struct VersionProbe {
     version: u32,
 }
 
-fn parse_error(path: &Path, e: &ron::error::SpannedError) -> PresetError {
+fn parse_error(path: &Path, text: &str, e: &ron::error::SpannedError) -> PresetError {
+    let (line, col) = (e.span.start.line, e.span.start.col);
+    let mut message = e.code.to_string();
+    // RON names unknown fields itself; for type errors, name the field and the value found.
+    if !message.contains('`')
+        && let Some((field, value)) = field_at(text, line, col)
+    {
+        message = format!("field `{field}` = {value}: {message}");
+    }
     PresetError::Parse {
         path: path.to_owned(),
-        line: e.span.start.line,
-        col: e.span.start.col,
-        message: e.code.to_string(),
+        line,
+        col,
+        message,
     }
+}
+
+/// The field whose value starts at (or just before) `line:col` (1-based), and that value's
+/// text, found by reading back to the nearest `name:`.
+fn field_at(text: &str, line: usize, col: usize) -> Option<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.checked_sub(1)?)?;
+    let cut = here
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(here.len(), |(i, _)| i);
+    // The value: from the position to the next `,` or `)` on the line.
+    let rest = here[cut..].trim_start();
+    let value = rest
+        .split([',', ')'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    // The field: the identifier before the last `:` at or before the position.
+    let mut prefix: &str = &here[..cut];
+    let mut l = line - 1;
+    while !prefix.contains(':') {
+        l = l.checked_sub(1)?;
+        prefix = lines[l];
+    }
+    let before = &prefix[..prefix.rfind(':')?];
+    let name: String = before
+        .chars()
+        .rev()
+        .skip_while(|c| c.is_whitespace())
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!name.is_empty() && !value.is_empty()).then_some((name, value))
 }
 
 impl Preset {
@@ -162,7 +214,7 @@ impl Preset {
         }
         options
             .from_str::<Self>(text)
-            .map_err(|e| parse_error(path, &e))
+            .map_err(|e| parse_error(path, text, &e))
     }
 
     /// Reads and parses a preset file (not yet validated).
@@ -236,14 +288,11 @@ impl Preset {
     }
 }
 
-/// The presets shipped with the app, compiled in, by file name.
+/// The presets shipped with the app (every `presets/**/*.ron`, compiled in by `build.rs`), as
+/// (path relative to `presets/`, RON text), sorted by path.
 pub fn builtin() -> Vec<(&'static str, &'static str)> {
-    macro_rules! presets {
-        ($($file:literal),* $(,)?) => {
-            vec![$(($file, include_str!(concat!("../presets/", $file)))),*]
-        };
-    }
-    presets!["adding_lstm_t100.ron", "adding_rnn_t100.ron",]
+    const PRESETS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/presets.rs"));
+    PRESETS.to_vec()
 }
 
 /// A tiny RON-value reader for `--set`: turns RON text into the JSON shape serde gives the
@@ -389,6 +438,9 @@ mod ron_value {
             if !self.eat(b'(') {
                 return Err("expected (".to_owned());
             }
+            if self.eat(b')') {
+                return Ok(Value::Object(Map::new())); // `name()`: a struct variant, all defaults
+            }
             let save = self.i;
             self.ws();
             let key = self.ident();
@@ -462,12 +514,11 @@ mod ron_value {
                     .expect("checked");
                 continue;
             }
-            let mut known: Vec<String> = map.keys().cloned().collect();
-            if map.len() == 1
-                && let Some(Value::Object(o)) = map.values().next()
-            {
-                known.extend(o.keys().cloned());
-            }
+            let known: Vec<String> = match map.values().next() {
+                // An enum variant holding fields: list the fields, not the variant.
+                Some(Value::Object(o)) if map.len() == 1 => o.keys().cloned().collect(),
+                _ => map.keys().cloned().collect(),
+            };
             return Err(format!(
                 "`{}` has no field `{seg}`; it has: {}",
                 if here.is_empty() { "config" } else { &here },

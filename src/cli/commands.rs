@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::CliError;
 use crate::headless::{self, RunReport};
-use crate::preset::{self, Preset, PresetError};
+use crate::preset::{self, ExpectMetric, Preset, PresetError};
 use crate::train::{StepMetrics, TrainConfig};
 
 fn bad(e: impl std::fmt::Display) -> CliError {
@@ -157,8 +157,9 @@ fn print_report(preset: &Preset, r: &RunReport, out: &Path) {
         let value = headless::observed(e, r);
         if r.steps_done >= e.by_step {
             println!(
-                "expect {}: observed {value:.5} -> {}",
+                "expect {}: observed {} -> {}",
                 e.describe(),
+                fmt_value(value),
                 if e.holds(value) { "holds" } else { "FAILS" }
             );
         }
@@ -278,11 +279,11 @@ fn reproduce_one(p: &Preset, config: &TrainConfig) -> Row {
     let start = Instant::now();
     let (observed, pass) = match headless::run(config, e.by_step, &mut |_| {}) {
         Ok(r) => match &r.error {
-            None => {
+            Some(err) if e.metric != ExpectMetric::Diverged => (format!("diverged: {err}"), false),
+            _ => {
                 let v = headless::observed(&e, &r);
-                (format!("{v:.5}"), e.holds(v))
+                (fmt_value(v), e.holds(v))
             }
-            Some(err) => (format!("diverged: {err}"), false),
         },
         Err(err) => (format!("error: {err}"), false),
     };
@@ -292,6 +293,15 @@ fn reproduce_one(p: &Preset, config: &TrainConfig) -> Row {
         observed,
         pass,
         secs: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// Five significant digits, in scientific notation for very small or large values.
+fn fmt_value(v: f64) -> String {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) {
+        format!("{v:.4e}")
+    } else {
+        format!("{v:.5}")
     }
 }
 

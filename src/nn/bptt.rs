@@ -33,7 +33,7 @@ use super::{CellKind, Dims, Model, Params, Scalar, gru, lstm, rnn};
 
 /// How gradients are propagated back through time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Bptt {
     /// Back through the whole sequence, one update per batch.
     Full,

@@ -9,7 +9,7 @@ pub const CLIP_EPS: f64 = 1e-6;
 
 /// How gradients are clipped before the update.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Clip {
     /// No clipping.
     #[default]

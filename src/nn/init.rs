@@ -14,7 +14,7 @@ use super::{CellKind, Dims, Params, Scalar};
 
 /// How a weight matrix (`weight_ih_l0` or `weight_hh_l0`) is initialized.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum WeightInit {
     /// PyTorch's default for recurrent layers: every entry `U(−1/√H, 1/√H)`.
     #[default]
@@ -43,7 +43,7 @@ pub enum WeightInit {
 
 /// How the biases are initialized.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum BiasInit {
     /// PyTorch's default: `U(−1/√H, 1/√H)` for both bias vectors.
     #[default]
@@ -62,7 +62,7 @@ pub enum BiasInit {
 /// The initialization of a model: its two weight matrices and its biases. The readout always
 /// uses `torch.nn.Linear`'s default, `U(±1/√H)` for its weight and bias.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Init {
     pub weight_ih: WeightInit,
     pub weight_hh: WeightInit,

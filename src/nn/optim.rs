@@ -17,7 +17,7 @@ use super::{Params, Scalar};
 
 /// An optimizer and its hyper-parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum OptimizerConfig {
     /// `torch.optim.SGD(lr, momentum, dampening, nesterov, weight_decay)`.
     Sgd {

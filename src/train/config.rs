@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::nn::init::{BiasInit, WeightInit};
 use crate::nn::{Bptt, CellKind, Clip, Init, OptimizerConfig, UpdateMode};
+use crate::tasks::config::TaskError;
 use crate::tasks::{Task, TaskConfig};
 
 /// Float precision of a training run.
@@ -88,7 +89,7 @@ pub mod limits {
 
 /// A setting that is out of range: names the field, the value and what is allowed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("`{field}` = {value}: {allowed}")]
+#[error("`{field}`{}: {allowed}", if value.is_empty() { String::new() } else { format!(" = {value}") })]
 pub struct ConfigError {
     /// Path of the field, as in the RON file (`optimizer.lr`, `bptt.k1`…).
     pub field: String,
@@ -201,9 +202,7 @@ impl Setup {
         in_range("batch_size", *batch_size, 1, limits::BATCH)?;
         in_range("steps", *steps, 1, limits::STEPS)?;
         in_range("eval.size", eval.size, 1, limits::EVAL_SIZE)?;
-        let built = task
-            .build()
-            .map_err(|e| err(&format!("task.{}", task.name()), "…", e.to_string()))?;
+        let built = task.build().map_err(task_error)?;
         let seq_len = built.max_seq_len();
         in_range("task: sequence length", seq_len, 1, limits::SEQ_LEN)?;
         let floats = seq_len
@@ -274,6 +273,32 @@ impl Setup {
                 ..
             }
         )
+    }
+}
+
+/// A task setting error as a config error naming its field.
+fn task_error(e: TaskError) -> ConfigError {
+    match e {
+        TaskError::Setting {
+            task,
+            field,
+            value,
+            allowed,
+        } => ConfigError {
+            field: format!("task.{task}.{field}"),
+            value,
+            allowed: format!("allowed: {allowed}"),
+        },
+        other => {
+            // These messages start with the field path (`task.text.path: …`).
+            let msg = other.to_string();
+            let (field, rest) = msg.split_once(": ").unwrap_or(("task", msg.as_str()));
+            ConfigError {
+                field: field.to_owned(),
+                value: String::new(),
+                allowed: rest.to_owned(),
+            }
+        }
     }
 }
 
