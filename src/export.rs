@@ -136,3 +136,57 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> std::io::Result<()>
     let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
     crate::fsutil::write_atomic(path, format!("{text}\n").as_bytes())
 }
+
+/// A history series as CSV: a `step` column (the last step of each bucket) and the bucket
+/// means of every column; exact per-step values while the series holds one step per bucket.
+pub fn write_series_csv(
+    path: &Path,
+    series: &crate::train::history::Series,
+) -> std::io::Result<()> {
+    write_atomic_with(path, |f| {
+        let mut w = BufWriter::new(f);
+        let names = series.names();
+        let step_col = names.iter().position(|n| n == "step");
+        let header: Vec<&str> = std::iter::once("step")
+            .chain(names.iter().map(String::as_str).filter(|n| *n != "step"))
+            .collect();
+        writeln!(w, "{}", header.join(","))?;
+        let cols: Vec<Vec<(u64, crate::train::history::Agg)>> = (0..names.len())
+            .map(|c| series.buckets(c).collect())
+            .collect();
+        for i in 0..series.len() {
+            let mut row = vec![cols[0][i].0.to_string()];
+            for (c, col) in cols.iter().enumerate() {
+                if Some(c) != step_col {
+                    row.push(csv_float(col[i].1.mean));
+                }
+            }
+            writeln!(w, "{}", row.join(","))?;
+        }
+        w.flush()
+    })
+}
+
+/// An image as PNG (RGB; the window is opaque).
+pub fn write_png(path: &Path, image: &egui::ColorImage) -> std::io::Result<()> {
+    let rgb: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(|c| {
+            let [r, g, b, _] = c.to_array();
+            [r, g, b]
+        })
+        .collect();
+    let [w, h] = image.size;
+    let mut bytes = Vec::new();
+    image::write_buffer_with_format(
+        &mut std::io::Cursor::new(&mut bytes),
+        &rgb,
+        u32::try_from(w).map_err(std::io::Error::other)?,
+        u32::try_from(h).map_err(std::io::Error::other)?,
+        image::ColorType::Rgb8,
+        image::ImageFormat::Png,
+    )
+    .map_err(std::io::Error::other)?;
+    crate::fsutil::write_atomic(path, &bytes)
+}

@@ -12,6 +12,7 @@
 //! The library never depends on the GUI; the binary's command line and the tests use it the
 //! same way.
 
+pub mod app;
 pub mod cli;
 pub mod export;
 pub mod fsutil;
@@ -21,3 +22,4 @@ pub mod nn;
 pub mod preset;
 pub mod tasks;
 pub mod train;
+pub mod ui;

@@ -261,31 +261,36 @@ impl Preset {
         crate::fsutil::write_atomic(path, self.to_ron().as_bytes())
     }
 
-    /// Applies `key=value` to the config, where `key` is the RON path of a field
-    /// (`optimizer.lr`, `model.cell`, `task.seq_len`, `bptt.k1` …; the enum variant in the
-    /// path may be left out) and `value` is RON (`0.01`, `gru`, `rnn(relu)`,
-    /// `truncated(k1: 10, k2: 20, mode: per_segment)`). The result is validated when the
-    /// preset is.
+    /// Applies `key=value` to the config (see [`apply_set`]).
     pub fn apply_set(&mut self, assignment: &str) -> Result<(), PresetError> {
-        let (key, value) = assignment.split_once('=').ok_or_else(|| PresetError::Set {
-            key: assignment.to_owned(),
-            message: "expected key=value".to_owned(),
-        })?;
-        let key = key.trim();
-        let set_err = |message: String| PresetError::Set {
-            key: key.to_owned(),
-            message,
-        };
-        let new_value = ron_value::parse(value.trim()).map_err(set_err)?;
-        let mut tree = serde_json::to_value(&self.config)
-            .map_err(|e| set_err(format!("the preset cannot be edited: {e}")))?;
-        let path: Vec<&str> = key.split('.').collect();
-        let slot = ron_value::navigate(&mut tree, &path).map_err(set_err)?;
-        *slot = new_value;
-        self.config = serde_json::from_value(tree)
-            .map_err(|e| set_err(format!("does not fit the config: {e}")))?;
-        Ok(())
+        apply_set(&mut self.config, assignment)
     }
+}
+
+/// Applies `key=value` to a setup, where `key` is the RON path of a field (`optimizer.lr`,
+/// `model.cell`, `task.seq_len`, `bptt.k1` …; the enum variant in the path may be left out)
+/// and `value` is RON (`0.01`, `gru`, `rnn(relu)`, `truncated(k1: 10, k2: 20, mode:
+/// per_segment)`). The setup is unchanged on error; the result is validated later, like a
+/// preset.
+pub fn apply_set(setup: &mut Setup, assignment: &str) -> Result<(), PresetError> {
+    let (key, value) = assignment.split_once('=').ok_or_else(|| PresetError::Set {
+        key: assignment.to_owned(),
+        message: "expected key=value".to_owned(),
+    })?;
+    let key = key.trim();
+    let set_err = |message: String| PresetError::Set {
+        key: key.to_owned(),
+        message,
+    };
+    let new_value = ron_value::parse(value.trim()).map_err(set_err)?;
+    let mut tree = serde_json::to_value(&*setup)
+        .map_err(|e| set_err(format!("the setup cannot be edited: {e}")))?;
+    let path: Vec<&str> = key.split('.').collect();
+    let slot = ron_value::navigate(&mut tree, &path).map_err(set_err)?;
+    *slot = new_value;
+    *setup = serde_json::from_value(tree)
+        .map_err(|e| set_err(format!("does not fit the config: {e}")))?;
+    Ok(())
 }
 
 /// The presets shipped with the app (every `presets/**/*.ron`, compiled in by `build.rs`), as

@@ -77,22 +77,31 @@ impl Run for Scripted {
     fn set_lr(&mut self, lr: f64) {
         self.shared.lr_bits.store(lr.to_bits(), Ordering::SeqCst);
     }
+    fn weights(&self) -> Params<f64> {
+        let mut p = empty_params();
+        p.readout_bias = ndarray::Array1::from_elem(1, self.step as f64);
+        p
+    }
     fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome {
         RunOutcome {
             steps: self.step,
             stopped,
             eval_loss: 0.0,
             eval_metric: 0.0,
-            params: Params {
-                weight_ih: ndarray::Array2::zeros((0, 0)),
-                weight_hh: ndarray::Array2::zeros((0, 0)),
-                bias_ih: ndarray::Array1::zeros(0),
-                bias_hh: ndarray::Array1::zeros(0),
-                readout_weight: ndarray::Array2::zeros((0, 0)),
-                readout_bias: ndarray::Array1::zeros(0),
-            },
+            params: empty_params(),
             elapsed_secs,
         }
+    }
+}
+
+fn empty_params() -> Params<f64> {
+    Params {
+        weight_ih: ndarray::Array2::zeros((0, 0)),
+        weight_hh: ndarray::Array2::zeros((0, 0)),
+        bias_ih: ndarray::Array1::zeros(0),
+        bias_hh: ndarray::Array1::zeros(0),
+        readout_weight: ndarray::Array2::zeros((0, 0)),
+        readout_bias: ndarray::Array1::zeros(0),
     }
 }
 
@@ -390,4 +399,34 @@ fn dropping_the_handle_stops_and_joins_the_thread() {
         shared.dropped.load(Ordering::SeqCst),
         "the run was dropped with its thread"
     );
+}
+
+#[test]
+fn send_weights_answers_with_the_weights_of_the_steps_done() {
+    let (w, _, _) = spawn(100, Failure::None, Duration::ZERO, 0);
+    w.send(Command::Step(7));
+    loop {
+        let ev = w
+            .events()
+            .recv_timeout(Duration::from_secs(10))
+            .expect("event");
+        if matches!(ev, Event::Paused(7)) {
+            break;
+        }
+    }
+    w.send(Command::SendWeights);
+    let ev = w
+        .events()
+        .recv_timeout(Duration::from_secs(10))
+        .expect("event");
+    match ev {
+        Event::Weights(step, p) => {
+            assert_eq!(step, 7);
+            assert!(
+                (p.readout_bias[0] - 7.0).abs() < f64::EPSILON,
+                "weights of step 7"
+            );
+        }
+        other => panic!("expected Weights, got {other:?}"),
+    }
 }

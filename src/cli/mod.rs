@@ -21,6 +21,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the window (what `bptt-lab` without arguments does), optionally with a preset.
+    Gui {
+        /// A preset file or a built-in preset name; default: the setup of last time.
+        preset: Option<String>,
+        /// Start training at once (for teaching and demos).
+        #[arg(long)]
+        autostart: bool,
+        /// With --autostart: start this many runs of the preset, seeds seed, seed+1, … (how
+        /// much of a curve is luck?).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
+        runs: u64,
+    },
     /// Train a preset without a window; writes metrics.csv, profile.csv, diagnostics.csv,
     /// weights.npz (PyTorch names) and summary.json into the output directory.
     Train {
@@ -184,13 +196,21 @@ pub enum CliError {
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        Cli::command()
-            .print_long_help()
-            .map_err(|e| CliError::Other(e.into()))?;
-        return Ok(());
+        return crate::app::run_gui(None, 0).map_err(|e| CliError::Other(anyhow::anyhow!("{e}")));
     };
     match command {
+        Command::Gui {
+            preset,
+            autostart,
+            runs,
+        } => {
+            let preset = match preset {
+                Some(name) => Some(commands::resolve_preset(&name)?.0),
+                None => None,
+            };
+            let starts = if autostart { runs } else { 0 };
+            crate::app::run_gui(preset, starts).map_err(|e| CliError::Other(anyhow::anyhow!("{e}")))
+        }
         Command::Train {
             preset,
             steps,

@@ -34,6 +34,8 @@ pub enum Command {
     Stop,
     /// Use this learning rate from the next update on.
     SetLearningRate(f64),
+    /// Send the current weights ([`Event::Weights`]), for export or text sampling.
+    SendWeights,
 }
 
 /// What a run reports.
@@ -45,6 +47,8 @@ pub enum Event {
     Profile(Box<ProfileMetrics>),
     /// The run paused (after `Pause` or a `Step(n)` budget), having done this many steps.
     Paused(u64),
+    /// The current weights in f64, after [`Command::SendWeights`], with the steps done.
+    Weights(u64, Box<Params<f64>>),
     /// The run ended: finished its steps, was stopped, or failed. Always the last event.
     Finished(Result<Box<RunOutcome>, RunError>),
 }
@@ -70,6 +74,8 @@ pub trait Run: Send {
     fn diagnostics(&mut self) -> ProfileMetrics;
     fn is_done(&self) -> bool;
     fn set_lr(&mut self, lr: f64);
+    /// The current weights in f64.
+    fn weights(&self) -> Params<f64>;
     /// Steps done and the held-out evaluation and weights at the end.
     fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome;
 }
@@ -86,6 +92,9 @@ impl Run for AnyTrainer {
     }
     fn set_lr(&mut self, lr: f64) {
         AnyTrainer::set_lr(self, lr);
+    }
+    fn weights(&self) -> Params<f64> {
+        self.params_f64()
     }
     fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome {
         let (eval_loss, eval_metric) = self.evaluate();
@@ -338,6 +347,12 @@ fn run_loop(
                     break;
                 }
                 Command::SetLearningRate(lr) => run.set_lr(lr),
+                Command::SendWeights => {
+                    out.flush_blocking().ok()?;
+                    if !out.send_blocking(Event::Weights(done, Box::new(run.weights()))) {
+                        return None;
+                    }
+                }
             }
             continue;
         }

@@ -1,0 +1,504 @@
+//! The central plots, all reading the runs' decimated histories. Log-scale axes plot
+//! `log10(y)` with decade labels (`egui_plot` has no log axis).
+
+use egui::{Color32, Ui};
+use egui_plot::{
+    GridInput, GridMark, HLine, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints,
+};
+
+use super::style;
+use crate::app::{BpttApp, RunView, UiCommand};
+use crate::nn::Clip;
+
+/// Draws one plot's contents into the prepared `Plot`.
+type DrawPlot = fn(&BpttApp, &mut Ui, Plot<'static>);
+
+/// Points per curve: about one per horizontal pixel.
+const MAX_POINTS: usize = 1200;
+
+/// Draws the plots that are switched on, in one or two columns.
+pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
+    let mut reset = false;
+    ui.horizontal_wrapped(|ui| {
+        let t = &mut app.settings.plots;
+        ui.label("Plots:");
+        ui.checkbox(&mut t.loss, "loss");
+        ui.checkbox(&mut t.grad_norm, "gradient norm");
+        ui.checkbox(&mut t.profile, "gradient profile");
+        ui.checkbox(&mut t.heatmap, "heatmap");
+        ui.checkbox(&mut t.tensors, "per-tensor norms");
+        ui.checkbox(&mut t.spectral, "spectral radius");
+        ui.checkbox(&mut t.saturation, "saturation");
+        ui.separator();
+        ui.checkbox(&mut app.settings.log_loss, "log loss");
+        ui.add(egui::Slider::new(&mut app.settings.smoothing, 0.0..=0.99).text("smoothing"))
+            .on_hover_text("Exponential moving average of the loss curves (0 = raw).");
+        reset = ui
+            .button("Reset view")
+            .on_hover_text("Undo zoom and pan: fit every plot to its data again")
+            .clicked();
+    });
+    let toggles = app.settings.plots;
+    let mut shown: Vec<(&str, DrawPlot)> = Vec::new();
+    if toggles.loss {
+        shown.push(("Loss", loss_plot));
+    }
+    if toggles.grad_norm {
+        shown.push(("Gradient norm", grad_norm_plot));
+    }
+    if toggles.profile {
+        shown.push(("Gradient profile", profile_plot));
+    }
+    if toggles.heatmap {
+        shown.push(("Gradient heatmap", super::heatmap::heatmap_plot));
+    }
+    if toggles.tensors {
+        shown.push(("Per-tensor gradient norms", tensor_plot));
+    }
+    if toggles.spectral {
+        shown.push(("Spectral radius of W_hh", spectral_plot));
+    }
+    if toggles.saturation {
+        shown.push(("Saturation", saturation_plot));
+    }
+    if shown.is_empty() {
+        ui.label("All plots are hidden: switch some on above.");
+        return;
+    }
+    if app.runs.is_empty() {
+        ui.weak("Press Start to train the setup on the left; its curves appear here.");
+    }
+    let cols = if ui.available_width() > 720.0 { 2 } else { 1 };
+    let rows = shown.len().div_ceil(cols);
+    let height =
+        ((ui.available_height() - 8.0 * rows as f32) / rows as f32 - 24.0).clamp(160.0, 420.0);
+    app.heatmap_prepare(ui.ctx());
+    let mut rects = Vec::new();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for chunk in shown.chunks(cols) {
+            ui.columns(cols, |columns| {
+                for (col, (title, draw)) in columns.iter_mut().zip(chunk) {
+                    let scoped = col.scope(|ui| {
+                        ui.strong(*title);
+                        let mut plot = Plot::new(*title)
+                            .height(height)
+                            .legend(Legend::default())
+                            .allow_scroll(false);
+                        if reset {
+                            plot = plot.reset();
+                        }
+                        draw(app, ui, plot);
+                    });
+                    rects.push(((*title).to_owned(), scoped.response.rect));
+                }
+            });
+        }
+    });
+    app.plot_rects = rects;
+    let _ = out;
+}
+
+/// Decade labels for a `log10(y)` axis.
+fn log_axis(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    if (mark.value - mark.value.round()).abs() < 1e-9 {
+        let e = mark.value.round() as i32;
+        match e {
+            0 => "1".into(),
+            1 => "10".into(),
+            -1 => "0.1".into(),
+            _ => format!("1e{e}"),
+        }
+    } else {
+        String::new()
+    }
+}
+
+/// Grid lines at every decade, and at 2…9 × the decade when few decades are visible.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the signature egui_plot's grid spacer takes"
+)]
+fn log_grid(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    if !(lo.is_finite() && hi.is_finite()) {
+        return Vec::new();
+    }
+    let span = hi - lo;
+    let step = if span > 40.0 {
+        (span / 20.0).ceil()
+    } else {
+        1.0
+    };
+    let mut marks = Vec::new();
+    let mut k = (lo / step).floor() * step;
+    while k <= hi.ceil() {
+        marks.push(GridMark {
+            value: k,
+            step_size: step,
+        });
+        if span < 6.0 {
+            for m in 2..10 {
+                let v = k + f64::from(m).log10();
+                if v >= lo && v <= hi {
+                    marks.push(GridMark {
+                        value: v,
+                        step_size: 0.3,
+                    });
+                }
+            }
+        }
+        k += step;
+    }
+    marks.retain(|m| m.value >= lo && m.value <= hi);
+    marks
+}
+
+/// A plot with a `log10` y axis and a hover label that shows the real value.
+fn log_y(plot: Plot<'static>, x_name: &'static str) -> Plot<'static> {
+    plot.y_axis_formatter(log_axis)
+        .y_grid_spacer(log_grid)
+        .label_formatter(move |pos: &HoverPosition<'_>| match pos {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => Some(format!(
+                "{plot_name}\n{x_name} {:.0}\n{}",
+                position.x,
+                style::num(10f64.powf(position.y))
+            )),
+            HoverPosition::Elsewhere { .. } => None,
+        })
+}
+
+fn linear_y(plot: Plot<'static>, x_name: &'static str) -> Plot<'static> {
+    plot.label_formatter(move |pos: &HoverPosition<'_>| match pos {
+        HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => Some(format!(
+            "{plot_name}\n{x_name} {:.0}\n{}",
+            position.x,
+            style::num(position.y)
+        )),
+        HoverPosition::Elsewhere { .. } => None,
+    })
+}
+
+/// `log10(v)` for positive finite values; `None` otherwise (not drawable on a log axis).
+fn lg(v: f64) -> Option<f64> {
+    (v > 0.0 && v.is_finite()).then(|| v.log10())
+}
+
+fn visible(app: &BpttApp) -> impl Iterator<Item = &RunView> {
+    app.runs.iter().filter(|r| r.visible)
+}
+
+/// `(step, value)` of a step column, one point per bucket of the decimated view;
+/// `pick` chooses the bucket's mean, max…
+fn series(
+    r: &RunView,
+    column: &str,
+    pick: impl Fn(&crate::train::history::Agg) -> f64,
+) -> Vec<(f64, f64)> {
+    let Some(col) = r.history.steps.column(column) else {
+        return Vec::new();
+    };
+    r.history
+        .steps
+        .view(col, MAX_POINTS)
+        .iter()
+        .map(|p| (p.last_step as f64, pick(&p.agg)))
+        .collect()
+}
+
+fn diag_series(r: &RunView, column: &str) -> Vec<(f64, f64)> {
+    let Some(col) = r.history.diagnostics.column(column) else {
+        return Vec::new();
+    };
+    r.history
+        .diagnostics
+        .view(col, MAX_POINTS)
+        .iter()
+        .map(|p| (p.last_step as f64, p.agg.last))
+        .collect()
+}
+
+fn to_points(v: &[(f64, f64)], log: bool) -> PlotPoints<'static> {
+    v.iter()
+        .filter_map(|&(x, y)| {
+            if log {
+                lg(y).map(|y| [x, y])
+            } else {
+                y.is_finite().then_some([x, y])
+            }
+        })
+        .collect()
+}
+
+fn smooth(v: &mut [(f64, f64)], alpha: f32) {
+    if alpha <= 0.0 {
+        return;
+    }
+    let a = f64::from(alpha);
+    let mut acc: Option<f64> = None;
+    for p in v.iter_mut() {
+        if p.1.is_finite() {
+            let s = acc.map_or(p.1, |s| a * s + (1.0 - a) * p.1);
+            acc = Some(s);
+            p.1 = s;
+        }
+    }
+}
+
+fn loss_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+    let log = app.settings.log_loss;
+    let plot = if log {
+        log_y(plot, "step")
+    } else {
+        linear_y(plot, "step")
+    };
+    let baseline = app
+        .current()
+        .map(|r| (r.config.task().baseline(), r.config.task().name()));
+    plot.x_axis_label("training step").show(ui, |p| {
+        for r in visible(app) {
+            let mut train = series(r, "loss", |a| a.mean);
+            smooth(&mut train, app.settings.smoothing);
+            p.line(Line::new(format!("{} train", r.name), to_points(&train, log)).color(r.color));
+            let eval = diag_series(r, "eval_loss");
+            p.line(
+                Line::new(format!("{} held-out", r.name), to_points(&eval, log))
+                    .color(r.color)
+                    .style(LineStyle::dashed_loose())
+                    .width(2.0),
+            );
+        }
+        if let Some((b, task)) = baseline {
+            let y = if log { lg(b) } else { Some(b) };
+            if let Some(y) = y {
+                p.hline(
+                    HLine::new(format!("{task} baseline {}", style::num(b)), y)
+                        .color(style::REFERENCE)
+                        .style(LineStyle::dashed_dense()),
+                );
+            }
+        }
+    });
+}
+
+fn grad_norm_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+    if let Some(r) = app.current() {
+        let col = r.history.steps.column("clip_fraction");
+        let frac = col.map(|c| {
+            let (mut sum, mut n) = (0.0, 0.0);
+            for (_, a) in r.history.steps.buckets(c) {
+                sum += a.mean;
+                n += 1.0;
+            }
+            if n > 0.0 { sum / n } else { 0.0 }
+        });
+        if let (Some(f), false) = (frac, r.config.clip == Clip::None) {
+            ui.weak(format!(
+                "{}: clipping engaged in {:.0} % of updates",
+                r.name,
+                100.0 * f
+            ));
+        }
+    }
+    let threshold = app.current().and_then(|r| match r.config.clip {
+        Clip::GlobalNorm { max_norm } => Some(max_norm),
+        _ => None,
+    });
+    log_y(plot, "step")
+        .x_axis_label("training step")
+        .show(ui, |p| {
+            for r in visible(app) {
+                let pre = series(r, "grad_norm_pre_clip", |a| a.max);
+                p.line(
+                    Line::new(format!("{} before clip", r.name), to_points(&pre, true))
+                        .color(r.color),
+                );
+                if r.config.clip != Clip::None {
+                    let post = series(r, "grad_norm_post_clip", |a| a.max);
+                    p.line(
+                        Line::new(format!("{} after clip", r.name), to_points(&post, true))
+                            .color(r.color)
+                            .style(LineStyle::dashed_loose()),
+                    );
+                }
+            }
+            if let Some(t) = threshold.and_then(lg) {
+                p.hline(
+                    HLine::new("clip threshold", t)
+                        .color(style::REFERENCE)
+                        .style(LineStyle::dashed_dense()),
+                );
+            }
+        });
+}
+
+fn profile_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+    log_y(plot, "t")
+        .x_axis_label("time step t (loss at the right)")
+        .show(ui, |p| {
+            for r in visible(app) {
+                let Some(latest) = &r.history.latest else {
+                    continue;
+                };
+                let start = latest.profile.start;
+                let pts: PlotPoints<'static> = latest
+                    .profile
+                    .values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, &g)| lg(g).map(|y| [(start + i) as f64, y]))
+                    .collect();
+                p.line(
+                    Line::new(format!("{} ‖∂L/∂h_t‖ @ step {}", r.name, latest.step), pts)
+                        .color(r.color)
+                        .width(2.0),
+                );
+            }
+        });
+}
+
+fn tensor_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+    const COLS: [(&str, &str); 6] = [
+        ("grad_norm_weight_ih", "W_ih"),
+        ("grad_norm_weight_hh", "W_hh"),
+        ("grad_norm_bias_ih", "b_ih"),
+        ("grad_norm_bias_hh", "b_hh"),
+        ("grad_norm_readout_weight", "readout W"),
+        ("grad_norm_readout_bias", "readout b"),
+    ];
+    log_y(plot, "step")
+        .x_axis_label("training step")
+        .show(ui, |p| {
+            if let Some(r) = app.current() {
+                for (i, (col, name)) in COLS.iter().enumerate() {
+                    let v = series(r, col, |a| a.mean);
+                    p.line(
+                        Line::new(format!("{} {name}", r.name), to_points(&v, true))
+                            .color(style::RUN_COLORS[i % style::RUN_COLORS.len()]),
+                    );
+                }
+            }
+        });
+}
+
+fn spectral_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+    // The selected run shows every gate block; the others their largest block, to keep the
+    // legend readable with many runs.
+    let selected = app.selected;
+    linear_y(plot, "step")
+        .x_axis_label("training step")
+        .show(ui, |p| {
+            for r in visible(app) {
+                let gates = r.config.model.cell.gate_names();
+                let per_gate = Some(r.id) == selected && gates.len() > 1;
+                let series_of = |prefix: &str| -> Vec<Vec<(f64, f64)>> {
+                    gates
+                        .iter()
+                        .map(|g| diag_series(r, &format!("{prefix}_{g}")))
+                        .collect()
+                };
+                let (rho, sigma) = (series_of("rho"), series_of("sigma_max"));
+                if per_gate {
+                    for (g, gate) in gates.iter().enumerate() {
+                        let c = shade(r.color, g);
+                        p.line(
+                            Line::new(format!("{} ρ ({gate})", r.name), to_points(&rho[g], false))
+                                .color(c)
+                                .width(2.0),
+                        );
+                        p.line(
+                            Line::new(
+                                format!("{} σ_max ({gate})", r.name),
+                                to_points(&sigma[g], false),
+                            )
+                            .color(c)
+                            .style(LineStyle::dotted_dense()),
+                        );
+                    }
+                } else {
+                    let max_over = |s: &[Vec<(f64, f64)>]| -> Vec<(f64, f64)> {
+                        (0..s.first().map_or(0, Vec::len))
+                            .map(|i| (s[0][i].0, s.iter().map(|g| g[i].1).fold(f64::NAN, f64::max)))
+                            .collect()
+                    };
+                    let suffix = if gates.len() > 1 {
+                        " (largest gate)"
+                    } else {
+                        ""
+                    };
+                    p.line(
+                        Line::new(
+                            format!("{} ρ{suffix}", r.name),
+                            to_points(&max_over(&rho), false),
+                        )
+                        .color(r.color)
+                        .width(2.0),
+                    );
+                    p.line(
+                        Line::new(
+                            format!("{} σ_max{suffix}", r.name),
+                            to_points(&max_over(&sigma), false),
+                        )
+                        .color(r.color)
+                        .style(LineStyle::dotted_dense()),
+                    );
+                }
+            }
+            p.hline(
+                HLine::new("ρ = 1 (Pascanu et al.)", 1.0)
+                    .color(style::REFERENCE)
+                    .style(LineStyle::dashed_dense()),
+            );
+        });
+}
+
+fn saturation_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+    linear_y(plot, "step")
+        .x_axis_label("training step")
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |p| {
+            for r in visible(app) {
+                let h = diag_series(r, "saturation_hidden");
+                let label = if matches!(
+                    r.config.model.cell,
+                    crate::nn::CellKind::Rnn(crate::nn::Activation::Relu)
+                ) {
+                    "dead ReLU units"
+                } else {
+                    "|h| > 0.99"
+                };
+                p.line(
+                    Line::new(format!("{} {label}", r.name), to_points(&h, false)).color(r.color),
+                );
+                let g = diag_series(r, "saturation_gates");
+                if g.iter().any(|(_, v)| v.is_finite()) {
+                    p.line(
+                        Line::new(
+                            format!("{} gates < 0.01 or > 0.99", r.name),
+                            to_points(&g, false),
+                        )
+                        .color(r.color)
+                        .style(LineStyle::dashed_loose()),
+                    );
+                }
+            }
+        });
+}
+
+/// Lighter variants of a run colour for its gate blocks.
+fn shade(c: Color32, i: usize) -> Color32 {
+    let f = 1.0 - 0.18 * i as f32;
+    Color32::from_rgb(
+        (f32::from(c.r()) * f) as u8,
+        (f32::from(c.g()) * f) as u8,
+        (f32::from(c.b()) * f) as u8,
+    )
+}

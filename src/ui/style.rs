@@ -1,0 +1,95 @@
+//! Colours and small formatting helpers shared by the panels.
+
+use egui::Color32;
+
+/// Run colours, distinct on dark and light backgrounds (Okabe–Ito, colour-blind safe).
+pub const RUN_COLORS: [Color32; 8] = [
+    Color32::from_rgb(0, 114, 178),
+    Color32::from_rgb(230, 159, 0),
+    Color32::from_rgb(0, 158, 115),
+    Color32::from_rgb(204, 121, 167),
+    Color32::from_rgb(86, 180, 233),
+    Color32::from_rgb(213, 94, 0),
+    Color32::from_rgb(240, 228, 66),
+    Color32::from_rgb(170, 170, 170),
+];
+
+/// The colour of the baseline and other reference lines.
+pub const REFERENCE: Color32 = Color32::from_rgb(200, 200, 200);
+
+/// A number for a status line: 4 significant digits, scientific when tiny or huge.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// Seconds as `1:02:03` / `2:03` / `4.5 s`.
+pub fn duration(secs: f64) -> String {
+    if secs < 60.0 {
+        return format!("{secs:.1} s");
+    }
+    let s = secs.round() as u64;
+    if s < 3600 {
+        format!("{}:{:02}", s / 60, s % 60)
+    } else {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    }
+}
+
+/// A colour of the log-scale heatmap: `t` in [0, 1] from dark blue through teal and yellow
+/// (a perceptually ordered ramp in the spirit of viridis).
+pub fn heat(t: f64) -> Color32 {
+    const STOPS: [(f64, [u8; 3]); 5] = [
+        (0.0, [68, 1, 84]),
+        (0.25, [59, 82, 139]),
+        (0.5, [33, 145, 140]),
+        (0.75, [94, 201, 98]),
+        (1.0, [253, 231, 37]),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    for w in STOPS.windows(2) {
+        let ((t0, c0), (t1, c1)) = (w[0], w[1]);
+        if t <= t1 {
+            let f = (t - t0) / (t1 - t0);
+            let mix =
+                |a: u8, b: u8| (f64::from(a) + f * (f64::from(b) - f64::from(a))).round() as u8;
+            return Color32::from_rgb(mix(c0[0], c1[0]), mix(c0[1], c1[1]), mix(c0[2], c1[2]));
+        }
+    }
+    Color32::from_rgb(253, 231, 37)
+}
+
+/// Adds `DejaVu` Sans (and Mono) as fallback fonts, so the maths in labels (`‖∂L/∂h_t‖`, ρ, σ,
+/// ≤ …) renders instead of showing boxes. Bundled in `assets/fonts/` with its license.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    for (name, bytes, family) in [
+        (
+            "DejaVuSans",
+            include_bytes!("../../assets/fonts/DejaVuSans.ttf").as_slice(),
+            egui::FontFamily::Proportional,
+        ),
+        (
+            "DejaVuSansMono",
+            include_bytes!("../../assets/fonts/DejaVuSansMono.ttf").as_slice(),
+            egui::FontFamily::Monospace,
+        ),
+    ] {
+        fonts.font_data.insert(
+            name.to_owned(),
+            std::sync::Arc::new(egui::FontData::from_static(bytes)),
+        );
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push(name.to_owned());
+    }
+    ctx.set_fonts(fonts);
+}

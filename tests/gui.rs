@@ -1,0 +1,311 @@
+//! The real app driven by `egui_kittest`: widgets found by their labels, clicks, frames. Tests
+//! about the UI use scripted runs (instant, deterministic); one test trains for real.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bptt_lab::app::{BpttApp, RunFactory, RunStatus, Settings, UiCommand, trainer_factory};
+use bptt_lab::nn::Params;
+use bptt_lab::train::metrics::ProfileData;
+use bptt_lab::train::worker::Run;
+use bptt_lab::train::{ProfileMetrics, RunError, RunOutcome, StepMetrics};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{Queryable, by};
+
+/// A run that makes up metrics: loss 1/step, a decaying gradient profile, a little sleep
+/// per step so that a test can pause it mid-way.
+struct Scripted {
+    total: u64,
+    step: u64,
+    delay: Duration,
+    t_len: usize,
+}
+
+impl Run for Scripted {
+    fn step(&mut self) -> Result<StepMetrics, RunError> {
+        std::thread::sleep(self.delay);
+        self.step += 1;
+        Ok(StepMetrics {
+            step: self.step,
+            loss: 1.0 / self.step as f64,
+            metric: 0.5,
+            grad_norm_pre_clip: 2.0,
+            grad_norm_post_clip: 1.0,
+            clip_fraction: 1.0,
+            updates: 1,
+            tensor_grad_norms: [1.0; 6],
+            lr: 1e-3,
+            elapsed_secs: self.step as f64 * 1e-3,
+        })
+    }
+    fn diagnostics(&mut self) -> ProfileMetrics {
+        ProfileMetrics {
+            step: self.step,
+            profile: ProfileData {
+                start: 0,
+                values: (0..self.t_len)
+                    .map(|t| 0.5f64.powf((self.t_len - t) as f64))
+                    .collect(),
+            },
+            eval_loss: 1.0 / self.step as f64,
+            eval_metric: 0.5,
+            ..ProfileMetrics::default()
+        }
+    }
+    fn is_done(&self) -> bool {
+        self.step >= self.total
+    }
+    fn set_lr(&mut self, _lr: f64) {}
+    fn weights(&self) -> Params<f64> {
+        Params::zeros(
+            bptt_lab::nn::CellKind::Lstm,
+            bptt_lab::nn::Dims {
+                input: 2,
+                hidden: 2,
+                output: 1,
+            },
+        )
+    }
+    fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome {
+        RunOutcome {
+            steps: self.step,
+            stopped,
+            eval_loss: 0.1,
+            eval_metric: 0.5,
+            params: self.weights(),
+            elapsed_secs,
+        }
+    }
+}
+
+fn scripted(total: u64, delay: Duration) -> RunFactory {
+    Arc::new(move |config: &bptt_lab::train::TrainConfig| {
+        Ok(Box::new(Scripted {
+            total,
+            step: 0,
+            delay,
+            t_len: config.task().max_seq_len(),
+        }) as Box<dyn Run>)
+    })
+}
+
+fn harness(factory: RunFactory) -> Harness<'static, BpttApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .build_eframe(move |cc| BpttApp::new(cc, Settings::default(), factory.clone(), 0))
+}
+
+/// Steps frames (workers run in real time) until `cond` holds.
+fn step_until(h: &mut Harness<'static, BpttApp>, what: &str, cond: impl Fn(&BpttApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cond(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+fn has_text(h: &Harness<'static, BpttApp>, needle: &str) -> bool {
+    h.query_all(by().predicate(move |n| {
+        n.value().is_some_and(|v| v.contains(needle))
+            || n.label().is_some_and(|l| l.contains(needle))
+    }))
+    .next()
+    .is_some()
+}
+
+fn step_of(app: &BpttApp) -> u64 {
+    app.current()
+        .and_then(|r| r.last_step.as_ref())
+        .map_or(0, |m| m.step)
+}
+
+#[test]
+fn pick_a_preset_start_and_watch_the_real_run_advance() {
+    let mut h = harness(trainer_factory());
+    h.step();
+    h.get_by_label("Presets").click();
+    h.run_steps(3);
+    h.get_by_label("Sequential digits, row by row: LSTM")
+        .click();
+    h.step();
+    assert_eq!(
+        h.state().settings.preset_name,
+        "Sequential digits, row by row: LSTM"
+    );
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the step counter to pass 5", |a| step_of(a) > 5);
+    assert_eq!(h.state().runs.len(), 1, "one run appeared");
+    let r = &h.state().runs[0];
+    assert!(
+        r.history.steps.len() as u64 >= step_of(h.state()).min(5),
+        "history filled"
+    );
+    assert!(has_text(&h, "running"), "status bar says running");
+    step_until(&mut h, "a gradient profile", |a| {
+        a.current().is_some_and(|r| {
+            r.history
+                .latest
+                .as_ref()
+                .is_some_and(|p| p.profile.values.len() == 8)
+        })
+    });
+}
+
+#[test]
+fn pause_resume_and_stop_drive_the_run() {
+    let mut h = harness(scripted(1_000_000, Duration::from_millis(1)));
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "some steps", |a| step_of(a) > 3);
+    h.get_by_label("Pause").click();
+    step_until(&mut h, "paused", |a| {
+        a.current().is_some_and(|r| r.status == RunStatus::Paused)
+    });
+    let at = step_of(h.state());
+    for _ in 0..10 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(step_of(h.state()), at, "no steps while paused");
+    h.get_by_label("Resume").click();
+    step_until(&mut h, "more steps after resume", |a| step_of(a) > at + 3);
+    h.get_by_label("Stop").click();
+    step_until(&mut h, "stopped", |a| {
+        a.current()
+            .is_some_and(|r| r.status == RunStatus::Finished { stopped: true })
+    });
+    assert!(has_text(&h, "stopped"), "status shows stopped");
+}
+
+#[test]
+fn space_toggles_pause() {
+    let mut h = harness(scripted(1_000_000, Duration::from_millis(1)));
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "running", |a| step_of(a) > 2);
+    h.key_press(egui::Key::Space);
+    step_until(&mut h, "paused by Space", |a| {
+        a.current().is_some_and(|r| r.status == RunStatus::Paused)
+    });
+    h.key_press(egui::Key::Space);
+    step_until(&mut h, "running again", |a| {
+        a.current().is_some_and(|r| r.status == RunStatus::Running)
+    });
+}
+
+#[test]
+fn step_n_trains_n_steps_then_pauses() {
+    let mut h = harness(scripted(1_000, Duration::ZERO));
+    h.step();
+    h.state_mut().settings.step_n = 25;
+    h.get_by_label("Step N").click();
+    step_until(&mut h, "paused after 25", |a| {
+        a.current().is_some_and(|r| r.status == RunStatus::Paused) && step_of(a) == 25
+    });
+    h.get_by_label("Step 1").click();
+    step_until(&mut h, "one more step", |a| step_of(a) == 26);
+}
+
+#[test]
+fn a_bad_preset_file_shows_its_message_and_keeps_the_setup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("broken.ron");
+    std::fs::write(&path, "(version: 1, name: \"x\", description: \"\", config: (seed: 1, model: (cell: lstm, hidden: 0), task: adding(), optimizer: adam(lr: 0.01), batch_size: 4, steps: 10))").expect("write");
+    let mut h = harness(scripted(10, Duration::ZERO));
+    h.step();
+    let before = h.state().settings.clone();
+    h.state_mut()
+        .deferred
+        .push(UiCommand::LoadFile(path.clone()));
+    h.step();
+    h.step();
+    let msg = h.state().message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("model.hidden") && msg.contains("broken.ron"),
+        "message names field and file: {msg}"
+    );
+    assert!(
+        has_text(&h, "Cannot load preset"),
+        "the message is shown in the window"
+    );
+    assert_eq!(h.state().settings, before, "the setup is unchanged");
+}
+
+#[test]
+fn an_invalid_setting_shows_the_validation_message_and_blocks_start() {
+    let mut h = harness(scripted(10, Duration::ZERO));
+    h.step();
+    // The widgets clamp single values to their ranges; k2 < k1 is a combination they cannot.
+    h.state_mut().settings.setup.bptt = bptt_lab::nn::Bptt::Truncated {
+        k1: 20,
+        k2: 10,
+        mode: bptt_lab::nn::UpdateMode::PerSegment,
+    };
+    h.step();
+    h.step();
+    assert!(
+        has_text(&h, "`bptt.k2` = 10: must be ≥ k1 = 20"),
+        "validation message shown"
+    );
+    h.get_by_label("Start").click();
+    h.step();
+    assert!(
+        h.state().runs.is_empty(),
+        "no run starts from an invalid setup"
+    );
+}
+
+#[test]
+fn duplicate_with_change_creates_a_second_run_with_one_setting_changed() {
+    let mut h = harness(scripted(1_000_000, Duration::from_millis(1)));
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "a step", |a| step_of(a) > 0);
+    h.state_mut().duplicate_edit = "optimizer.lr=0.05".into();
+    h.step();
+    h.get_by_label("Duplicate with change").click();
+    step_until(&mut h, "the second run", |a| a.runs.len() == 2);
+    let (a, b) = (&h.state().runs[0], &h.state().runs[1]);
+    assert!(
+        (b.config.optimizer.lr() - 0.05).abs() < 1e-12,
+        "lr changed: {}",
+        b.config.optimizer.lr()
+    );
+    assert_eq!(a.config.seed, b.config.seed, "same seed");
+    assert_eq!(a.config.model, b.config.model, "same model");
+    assert_eq!(h.state().selected, Some(b.id), "the new run is selected");
+}
+
+#[test]
+fn start_as_new_run_piles_up_runs_and_delete_removes_one() {
+    let mut h = harness(scripted(50, Duration::ZERO));
+    h.step();
+    h.get_by_label("Start").click();
+    h.step();
+    h.get_by_label("Start as new run").click();
+    step_until(&mut h, "two finished runs", |a| {
+        a.runs.len() == 2 && a.runs.iter().all(|r| r.status.ended())
+    });
+    let first = h.state().runs[0].id;
+    h.state_mut().deferred.push(UiCommand::Delete(first));
+    h.step();
+    assert_eq!(h.state().runs.len(), 1);
+}
+
+#[test]
+fn reset_makes_the_same_run_again_at_step_zero() {
+    let mut h = harness(scripted(1_000_000, Duration::from_millis(1)));
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "steps", |a| step_of(a) > 3);
+    let seed = h.state().runs[0].config.seed;
+    h.get_by_label("Reset").click();
+    h.step();
+    assert_eq!(h.state().runs.len(), 1, "the old run is replaced");
+    let r = &h.state().runs[0];
+    assert_eq!(r.status, RunStatus::Ready);
+    assert_eq!(r.config.seed, seed);
+    assert!(r.last_step.is_none(), "starts from step 0");
+}
