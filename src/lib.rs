@@ -13,6 +13,7 @@
 //! same way.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod export;
 pub mod fsutil;

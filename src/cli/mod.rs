@@ -67,6 +67,31 @@ pub enum Command {
         /// Preset files or built-in names (default: all built-in presets).
         presets: Vec<String>,
     },
+    /// Training throughput on workload W (adding, batch 32, f32, full BPTT, clip 1, Adam),
+    /// one JSON line per point with the keys of the peer scripts in shared/peers/.
+    Bench {
+        /// Cells, comma-separated (rnn = tanh RNN).
+        #[arg(long, default_value = "rnn,lstm,gru", value_delimiter = ',')]
+        cell: Vec<CellArg>,
+        /// Hidden sizes, comma-separated.
+        #[arg(long, default_value = "32,128,256", value_delimiter = ',')]
+        hidden: Vec<usize>,
+        /// Sequence lengths, comma-separated.
+        #[arg(long, default_value = "50,200", value_delimiter = ',')]
+        seq: Vec<usize>,
+        /// Batch sizes, comma-separated.
+        #[arg(long, default_value = "32", value_delimiter = ',')]
+        batch: Vec<usize>,
+        /// Threads (reported; the engine runs one step on one thread).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Timed steps per window (default: about 1.5 s per window).
+        #[arg(long, default_value_t = 0)]
+        steps: usize,
+        /// Timing windows per point (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+    },
     /// The tasks: input and output sizes, loss, metric and the trivial baseline behind the
     /// dashed line in the loss plot.
     Tasks,
@@ -224,6 +249,43 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             jobs,
             presets,
         } => commands::reproduce(quick, seed, jobs, &presets),
+        Command::Bench {
+            cell,
+            hidden,
+            seq,
+            batch,
+            threads,
+            steps,
+            repeats,
+        } => {
+            if hidden.contains(&0) || seq.iter().any(|&t| t < 2) || batch.contains(&0) {
+                return Err(CliError::BadInput(
+                    "bench: --hidden and --batch must be ≥ 1 and --seq ≥ 2".into(),
+                ));
+            }
+            let mut points = Vec::new();
+            for &c in &cell {
+                for &h in &hidden {
+                    for &t in &seq {
+                        for &b in &batch {
+                            points.push(crate::bench::Point {
+                                cell: c.into(),
+                                hidden: h,
+                                seq: t,
+                                batch: b,
+                            });
+                        }
+                    }
+                }
+            }
+            let timing = crate::bench::Timing {
+                steps,
+                repeats,
+                ..crate::bench::Timing::default()
+            };
+            crate::bench::run(&points, threads, timing, |line| println!("{line}"));
+            Ok(())
+        }
         Command::Tasks => {
             let rows = crate::tasks::table::task_table().map_err(|e| CliError::Other(e.into()))?;
             print!("{}", crate::tasks::table::format_task_table(&rows));
