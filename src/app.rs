@@ -816,6 +816,12 @@ impl BpttApp {
         self.runs.iter().any(|r| r.status == RunStatus::Running)
     }
 
+    /// Hands over a window screenshot, as the viewport's callback does (tests use this: the
+    /// test harness does not render).
+    pub fn deliver_screenshot(&self, image: Arc<egui::ColorImage>) {
+        *self.screenshot.lock().expect("no poisoning") = Some(image);
+    }
+
     /// Saves the pending plot screenshot, cropped to the plot, if it has arrived.
     fn finish_plot_export(&mut self, pixels_per_point: f32) {
         let Some(shot) = self.screenshot.lock().expect("no poisoning").take() else {

@@ -309,3 +309,70 @@ fn reset_makes_the_same_run_again_at_step_zero() {
     assert_eq!(r.config.seed, seed);
     assert!(r.last_step.is_none(), "starts from step 0");
 }
+
+#[test]
+fn a_plot_exports_as_a_png_cropped_to_the_plot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("loss.png");
+    let mut h = harness(scripted(20, Duration::ZERO));
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the run to finish", |a| {
+        a.current().is_some_and(|r| r.status.ended())
+    });
+    let rect = h
+        .state()
+        .plot_rects
+        .iter()
+        .find(|(t, _)| t == "Loss")
+        .map(|(_, r)| *r)
+        .expect("the loss plot is drawn");
+    h.state_mut()
+        .deferred
+        .push(UiCommand::ExportPlot("Loss".into(), path.clone()));
+    h.step();
+    // The harness does not render: hand over a window-sized image as the viewport would.
+    let size = [1440, 900];
+    let shot = egui::ColorImage::new(size, vec![egui::Color32::from_rgb(10, 20, 30); 1440 * 900]);
+    h.state().deliver_screenshot(Arc::new(shot));
+    h.step();
+    let msg = h.state().message.clone().unwrap_or_default();
+    assert!(msg.starts_with("Wrote"), "export message: {msg}");
+    let png = std::fs::read(&path).expect("the PNG exists");
+    assert_eq!(&png[1..4], b"PNG", "a PNG file");
+    // IHDR: width and height, big-endian, at bytes 16..24.
+    let w = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
+    let hgt = u32::from_be_bytes(png[20..24].try_into().expect("4 bytes"));
+    // Within a pixel: the rect is in points, the crop in whole pixels.
+    assert!(
+        (f64::from(w) - f64::from(rect.width())).abs() <= 1.0
+            && (f64::from(hgt) - f64::from(rect.height())).abs() <= 1.0,
+        "cropped to the plot's rect {rect:?}: got {w}×{hgt}"
+    );
+}
+
+#[test]
+fn text_runs_sample_text_from_their_weights() {
+    let mut h = harness(trainer_factory());
+    h.step();
+    h.state_mut()
+        .deferred
+        .push(UiCommand::LoadBuiltin("text_sonnets_lstm.ron".into()));
+    h.step();
+    h.state_mut().settings.setup.model.hidden = 16;
+    h.state_mut().settings.step_n = 3;
+    h.step();
+    h.get_by_label("Step N").click();
+    step_until(&mut h, "three steps", |a| {
+        a.current().is_some_and(|r| r.status == RunStatus::Paused) && step_of(a) == 3
+    });
+    h.state_mut().sampler.length = 40;
+    h.step();
+    h.get_by_label("Sample").click();
+    step_until(&mut h, "sampled text", |a| !a.sampler.output.is_empty());
+    let out = h.state().sampler.output.clone();
+    assert!(
+        out.chars().count() >= 40,
+        "seed text plus 40 sampled characters: {out:?}"
+    );
+}
