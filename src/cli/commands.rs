@@ -374,3 +374,41 @@ fn collect_ron(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+pub(super) fn bench(
+    cells: &[super::CellArg],
+    hidden: &[usize],
+    seq: &[usize],
+    batch: &[usize],
+    threads: usize,
+    steps: usize,
+    repeats: usize,
+) -> Result<(), CliError> {
+    if hidden.contains(&0) || seq.iter().any(|&t| t < 2) || batch.contains(&0) {
+        return Err(CliError::BadInput(
+            "bench: --hidden and --batch must be ≥ 1 and --seq ≥ 2".into(),
+        ));
+    }
+    let mut points = Vec::new();
+    for &c in cells {
+        for &h in hidden {
+            for &t in seq {
+                for &b in batch {
+                    points.push(crate::bench::Point {
+                        cell: c.into(),
+                        hidden: h,
+                        seq: t,
+                        batch: b,
+                    });
+                }
+            }
+        }
+    }
+    let timing = crate::bench::Timing {
+        steps,
+        repeats,
+        ..crate::bench::Timing::default()
+    };
+    crate::bench::run(&points, threads, timing, |line| println!("{line}"));
+    Ok(())
+}
