@@ -56,7 +56,20 @@ struct Bench {
     pool: Vec<Batch<f32>>,
     steps: usize,
     rates: Vec<f64>,
+    cpu_rates: Vec<f64>,
     last_loss: f64,
+}
+
+/// CPU time of this process (all threads, user + system) in seconds, from `/proc/self/stat`;
+/// `None` where that file does not exist. Resolution: one clock tick (10 ms).
+fn process_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the full line, 12 and 13 after the name.
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 impl Bench {
@@ -83,6 +96,7 @@ impl Bench {
             point,
             steps: 0,
             rates: Vec::new(),
+            cpu_rates: Vec::new(),
             last_loss: f64::NAN,
         }
     }
@@ -132,18 +146,24 @@ pub fn run(
     let mut k = 0;
     for _ in 0..timing.repeats.max(1) {
         for b in &mut benches {
-            let t0 = Instant::now();
+            let (t0, c0) = (Instant::now(), process_cpu_secs());
             for _ in 0..b.steps {
                 b.step(k);
                 k += 1;
             }
             b.rates.push(b.steps as f64 / t0.elapsed().as_secs_f64());
+            if let (Some(c0), Some(c1)) = (c0, process_cpu_secs()) {
+                b.cpu_rates.push(b.steps as f64 / (c1 - c0).max(0.01));
+            }
         }
     }
     for b in benches {
-        let mut sorted = b.rates.clone();
-        sorted.sort_by(f64::total_cmp);
-        let median = sorted[sorted.len() / 2];
+        let median = |v: &[f64]| {
+            let mut s = v.to_vec();
+            s.sort_by(f64::total_cmp);
+            s.get(s.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        let round3 = |v: f64| (v * 1000.0).round() / 1000.0;
         emit(json!({
             "framework": "bptt-lab",
             "cell": cell_name(b.point.cell),
@@ -151,8 +171,10 @@ pub fn run(
             "seq": b.point.seq,
             "batch": b.point.batch,
             "threads": threads,
-            "steps_per_sec": (median * 1000.0).round() / 1000.0,
-            "all_steps_per_sec": b.rates.iter().map(|r| (r * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
+            "steps_per_sec": round3(median(&b.rates)),
+            "all_steps_per_sec": b.rates.iter().map(|&r| round3(r)).collect::<Vec<_>>(),
+            "steps_per_cpu_sec": round3(median(&b.cpu_rates)),
+            "all_steps_per_cpu_sec": b.cpu_rates.iter().map(|&r| round3(r)).collect::<Vec<_>>(),
             "steps": b.steps,
             "last_loss": b.last_loss,
             "version": env!("CARGO_PKG_VERSION"),
