@@ -189,3 +189,21 @@ fn cell_name(c: CellKind) -> &'static str {
         CellKind::Gru => "gru",
     }
 }
+
+/// The f32 GEMM throughput of this machine through the same path the engine uses (ndarray →
+/// matrixmultiply), on `n × n` matrices: the best of `repeats` timings, in GFLOP/s.
+pub fn gemm_peak(n: usize, repeats: usize) -> f64 {
+    let a =
+        ndarray::Array2::<f32>::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.1);
+    let b = a.t().to_owned();
+    let mut c = ndarray::Array2::<f32>::zeros((n, n));
+    let mut best = 0.0f64;
+    for _ in 0..repeats.max(1) {
+        let t0 = Instant::now();
+        ndarray::linalg::general_mat_mul(1.0, &a, &b, 0.0, &mut c);
+        let secs = t0.elapsed().as_secs_f64();
+        best = best.max(2.0 * (n as f64).powi(3) / secs / 1e9);
+    }
+    std::hint::black_box(&c);
+    best
+}

@@ -91,6 +91,10 @@ pub enum Command {
         /// Timing windows per point (the median is reported).
         #[arg(long, default_value_t = 3)]
         repeats: usize,
+        /// Instead: print this machine's f32 GEMM throughput (1024×1024, matrixmultiply, the
+        /// engine's GEMM), the yardstick for the GEMM-bound points.
+        #[arg(long)]
+        gemm_peak: bool,
     },
     /// The tasks: input and output sizes, loss, metric and the trivial baseline behind the
     /// dashed line in the loss plot.
@@ -257,7 +261,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             threads,
             steps,
             repeats,
-        } => commands::bench(&cell, &hidden, &seq, &batch, threads, steps, repeats),
+            gemm_peak,
+        } if !gemm_peak => commands::bench(&cell, &hidden, &seq, &batch, threads, steps, repeats),
+        Command::Bench { .. } => {
+            let gflops = crate::bench::gemm_peak(1024, 5);
+            println!("{{\"sgemm_n\":1024,\"threads\":1,\"gflops\":{gflops:.2}}}");
+            Ok(())
+        }
         Command::Tasks => {
             let rows = crate::tasks::table::task_table().map_err(|e| CliError::Other(e.into()))?;
             print!("{}", crate::tasks::table::format_task_table(&rows));
