@@ -109,7 +109,12 @@ impl Bench {
 }
 
 /// Runs the grid and calls `emit` with one JSON object per point.
-pub fn run(points: &[Point], threads: usize, timing: Timing, mut emit: impl FnMut(serde_json::Value)) {
+pub fn run(
+    points: &[Point],
+    threads: usize,
+    timing: Timing,
+    mut emit: impl FnMut(serde_json::Value),
+) {
     let mut benches: Vec<Bench> = points.iter().map(|&p| Bench::new(p, 0)).collect();
     for b in &mut benches {
         b.step(0);

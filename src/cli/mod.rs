@@ -218,6 +218,45 @@ pub enum CliError {
     Other(anyhow::Error),
 }
 
+/// `bptt-lab bench`: the grid of cells × hidden sizes × sequence lengths × batch sizes.
+fn bench(
+    cell: &[CellArg],
+    hidden: &[usize],
+    seq: &[usize],
+    batch: &[usize],
+    threads: usize,
+    steps: usize,
+    repeats: usize,
+) -> Result<(), CliError> {
+    if hidden.contains(&0) || seq.iter().any(|&t| t < 2) || batch.contains(&0) {
+        return Err(CliError::BadInput(
+            "bench: --hidden and --batch must be ≥ 1 and --seq ≥ 2".into(),
+        ));
+    }
+    let mut points = Vec::new();
+    for &c in cell {
+        for &h in hidden {
+            for &t in seq {
+                for &b in batch {
+                    points.push(crate::bench::Point {
+                        cell: c.into(),
+                        hidden: h,
+                        seq: t,
+                        batch: b,
+                    });
+                }
+            }
+        }
+    }
+    let timing = crate::bench::Timing {
+        steps,
+        repeats,
+        ..crate::bench::Timing::default()
+    };
+    crate::bench::run(&points, threads, timing, |line| println!("{line}"));
+    Ok(())
+}
+
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let Some(command) = cli.command else {
@@ -257,35 +296,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             threads,
             steps,
             repeats,
-        } => {
-            if hidden.contains(&0) || seq.iter().any(|&t| t < 2) || batch.contains(&0) {
-                return Err(CliError::BadInput(
-                    "bench: --hidden and --batch must be ≥ 1 and --seq ≥ 2".into(),
-                ));
-            }
-            let mut points = Vec::new();
-            for &c in &cell {
-                for &h in &hidden {
-                    for &t in &seq {
-                        for &b in &batch {
-                            points.push(crate::bench::Point {
-                                cell: c.into(),
-                                hidden: h,
-                                seq: t,
-                                batch: b,
-                            });
-                        }
-                    }
-                }
-            }
-            let timing = crate::bench::Timing {
-                steps,
-                repeats,
-                ..crate::bench::Timing::default()
-            };
-            crate::bench::run(&points, threads, timing, |line| println!("{line}"));
-            Ok(())
-        }
+        } => bench(&cell, &hidden, &seq, &batch, threads, steps, repeats),
         Command::Tasks => {
             let rows = crate::tasks::table::task_table().map_err(|e| CliError::Other(e.into()))?;
             print!("{}", crate::tasks::table::format_task_table(&rows));
