@@ -110,13 +110,43 @@ pub enum Values {
 }
 
 /// Seeds per point.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum Seeds {
     /// This many seeds: the base preset's seed, seed + 1, …
     Count(u64),
     /// These seeds.
     List(Vec<u64>),
+}
+
+impl<'de> Deserialize<'de> for Seeds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Seeds;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of seeds (`seeds: 3`) or a list of seeds (`seeds: [1, 7]`)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Seeds, E> {
+                Ok(Seeds::Count(n))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Seeds, E> {
+                u64::try_from(n)
+                    .map(Seeds::Count)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Seeds, A::Error> {
+                let mut seeds = Vec::new();
+                while let Some(s) = seq.next_element()? {
+                    seeds.push(s);
+                }
+                Ok(Seeds::List(seeds))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl Default for Seeds {
