@@ -98,8 +98,9 @@ pub(super) fn run(path: &Path, jobs: Option<usize>, out: Option<PathBuf>) -> Res
     let total = sweep.runs.len();
     let points = total / sweep.seeds.len();
     eprintln!(
-        "{}: {points} points × {} seeds = {total} runs of {} steps on {} jobs, into {}",
+        "{} (base {}): {points} points × {} seeds = {total} runs of {} steps on {} jobs, into {}",
         sweep.name,
+        sweep.base,
         sweep.seeds.len(),
         sweep.runs[0].config.steps,
         jobs.min(total),

@@ -1,7 +1,8 @@
 //! Running a sweep on this machine: a pool of named worker threads takes runs from a shared
 //! counter; each run trains headless ([`crate::headless`]) and writes its files into
-//! `runs/NNNN/` as `bptt-lab train` would; `results.csv` is rewritten (atomically) after every
-//! finished run, so an interrupted sweep keeps what finished. Run again into the same
+//! `runs/NNNN/` as `bptt-lab train` would; `results.csv` is rewritten (atomically) after
+//! finished runs (at most once a second, see [`RESULTS_WRITE_INTERVAL`]) and at the end, so an
+//! interrupted sweep keeps what finished. Run again into the same
 //! directory, a sweep resumes: a run whose `summary.json` holds an outcome is not run again,
 //! its row is read back from its files.
 
@@ -84,9 +85,12 @@ pub fn run(
 
     let jobs = jobs.clamp(1, pending.len().max(1));
     let state = Mutex::new(State {
+        on_event,
+        total,
         rows,
         failed: Vec::new(),
         write_error: None,
+        last_write: Instant::now(),
     });
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
@@ -107,43 +111,21 @@ pub fn run(
                             .unwrap_or_else(|panic| {
                                 Err(format!("panicked: {}", panic_text(&*panic)))
                             });
-                        let mut st = state
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        match result {
-                            Ok(row) => {
-                                st.rows.insert(run.index, row);
-                                let all: Vec<Row> = st.rows.values().cloned().collect();
-                                if let Err(e) =
-                                    results::write_results_csv(&results_path, &keys, &all)
-                                {
-                                    st.write_error = Some(e);
-                                    stop.store(true, Ordering::Relaxed);
-                                }
-                                on_event(Event::Finished {
-                                    run,
-                                    row: &st.rows[&run.index],
-                                    done: st.rows.len(),
-                                    total,
-                                });
-                            }
-                            Err(message) => {
-                                on_event(Event::Failed {
-                                    run,
-                                    message: &message,
-                                });
-                                st.failed.push((run.index, message));
-                            }
-                        }
+                        record(&state, &stop, run, result, &|rows| {
+                            results::write_results_csv(&results_path, &keys, rows)
+                        });
                     }
                 })
                 .expect("spawn a sweep worker thread");
         }
     });
     let State {
+        on_event: _,
+        total: _,
         rows,
         mut failed,
         write_error,
+        last_write: _,
     } = state
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -152,6 +134,7 @@ pub fn run(
     }
     failed.sort_by_key(|(i, _)| *i);
     let rows: Vec<Row> = rows.into_values().collect();
+    results::write_results_csv(&results_path, &keys, &rows)?;
     Ok(Outcome {
         ran: rows.len() - resumed,
         rows,
@@ -160,6 +143,48 @@ pub fn run(
         wall_secs: start.elapsed().as_secs_f64(),
         jobs,
     })
+}
+
+/// Records a run's result in `state`, rewrites `results.csv` with `write` (at most every
+/// [`RESULTS_WRITE_INTERVAL`]; a failure stops the sweep), and reports the run.
+fn record(
+    state: &Mutex<State<'_>>,
+    stop: &AtomicBool,
+    run: &SweepRun,
+    result: Result<Row, String>,
+    write: &dyn Fn(&[Row]) -> Result<(), SweepError>,
+) {
+    let mut st = state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match result {
+        Ok(row) => {
+            st.rows.insert(run.index, row);
+            if st.last_write.elapsed() >= RESULTS_WRITE_INTERVAL {
+                let all: Vec<Row> = st.rows.values().cloned().collect();
+                match write(&all) {
+                    Ok(()) => st.last_write = Instant::now(),
+                    Err(e) => {
+                        st.write_error = Some(e);
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+            (st.on_event)(Event::Finished {
+                run,
+                row: &st.rows[&run.index],
+                done: st.rows.len(),
+                total: st.total,
+            });
+        }
+        Err(message) => {
+            (st.on_event)(Event::Failed {
+                run,
+                message: &message,
+            });
+            st.failed.push((run.index, message));
+        }
+    }
 }
 
 /// The rows of the runs already finished in `out` and the runs still to do.
@@ -183,10 +208,19 @@ fn finished_runs<'s>(
     Ok((rows, pending))
 }
 
-struct State {
+/// `results.csv` is rewritten after a finished run at most this often (and always at the
+/// end): rewriting the whole table after each of thousands of short runs would cost more than
+/// the runs. What an interrupt loses from it is still in `runs/`, where a rerun or
+/// `--collect` reads it back.
+pub const RESULTS_WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+struct State<'e> {
+    on_event: &'e (dyn Fn(Event<'_>) + Sync),
+    total: usize,
     rows: BTreeMap<usize, Row>,
     failed: Vec<(usize, String)>,
     write_error: Option<SweepError>,
+    last_write: Instant,
 }
 
 /// The JSON of a run's setup, as `summary.json` records it.
