@@ -7,6 +7,8 @@
 //!   sine / Mackey–Glass, sequential digits, text), each with its generator, baseline, metric
 //!   and "solved" rule.
 //! - [`grad`]: loss and gradients for weights and a batch given as NPZ files.
+//! - [`sweep`]: parameter sweeps (a preset × one or two settings × seeds), run here on all
+//!   cores or emitted as a Slurm job array.
 //! - [`cli`]: the headless command line.
 //!
 //! The library never depends on the GUI; the binary's command line and the tests use it the
@@ -21,6 +23,7 @@ pub mod grad;
 pub mod headless;
 pub mod nn;
 pub mod preset;
+pub mod sweep;
 pub mod tasks;
 pub mod train;
 pub mod ui;

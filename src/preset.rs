@@ -140,7 +140,9 @@ struct VersionProbe {
     version: u32,
 }
 
-fn parse_error(path: &Path, text: &str, e: &ron::error::SpannedError) -> PresetError {
+/// A RON parse error as a [`PresetError::Parse`] naming line, column, the field and the value
+/// found (for any RON file the lab reads: presets and sweeps).
+pub(crate) fn parse_error(path: &Path, text: &str, e: &ron::error::SpannedError) -> PresetError {
     let (line, col) = (e.span.start.line, e.span.start.col);
     let mut message = e.code.to_string();
     // RON names unknown fields itself; for type errors, name the field and the value found.
@@ -291,6 +293,35 @@ pub fn apply_set(setup: &mut Setup, assignment: &str) -> Result<(), PresetError>
     *setup = serde_json::from_value(tree)
         .map_err(|e| set_err(format!("does not fit the config: {e}")))?;
     Ok(())
+}
+
+/// The value of the setting at `key` (a RON path as in [`apply_set`]) in `setup`, in the JSON
+/// shape serde gives the config (so an integer setting is a JSON integer).
+pub fn setting(setup: &Setup, key: &str) -> Result<serde_json::Value, PresetError> {
+    let key = key.trim();
+    let mut tree = serde_json::to_value(setup).map_err(|e| PresetError::Set {
+        key: key.to_owned(),
+        message: format!("the setup cannot be read: {e}"),
+    })?;
+    let path: Vec<&str> = key.split('.').collect();
+    ron_value::navigate(&mut tree, &path)
+        .map(std::mem::take)
+        .map_err(|message| PresetError::Set {
+            key: key.to_owned(),
+            message,
+        })
+}
+
+/// A built-in preset by name: its path relative to `presets/` without `.ron`
+/// (`adding_lstm_t100`, `paper/…`) or its file stem, with or without `.ron`. Returns the path
+/// shown in messages (`presets/<file>`) and the RON text.
+pub fn find_builtin(name: &str) -> Option<(PathBuf, &'static str)> {
+    let wanted = name.trim_end_matches(".ron");
+    builtin().into_iter().find_map(|(file, text)| {
+        let stem = file.trim_end_matches(".ron");
+        (stem == wanted || stem.rsplit('/').next() == Some(wanted))
+            .then(|| (PathBuf::from(format!("presets/{file}")), text))
+    })
 }
 
 /// The presets shipped with the app (every `presets/**/*.ron`, compiled in by `build.rs`), as

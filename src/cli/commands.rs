@@ -21,13 +21,8 @@ pub(super) fn resolve_preset(name: &str) -> Result<(Preset, PathBuf), CliError> 
     if path.exists() {
         return Ok((Preset::load(path).map_err(bad)?, path.to_owned()));
     }
-    let wanted = name.trim_end_matches(".ron");
-    for (file, text) in preset::builtin() {
-        let stem = file.trim_end_matches(".ron");
-        if stem == wanted || stem.rsplit('/').next() == Some(wanted) {
-            let shown = PathBuf::from(format!("presets/{file}"));
-            return Ok((Preset::from_ron(text, &shown).map_err(bad)?, shown));
-        }
+    if let Some((shown, text)) = preset::find_builtin(name) {
+        return Ok((Preset::from_ron(text, &shown).map_err(bad)?, shown));
     }
     let names: Vec<&str> = preset::builtin()
         .into_iter()

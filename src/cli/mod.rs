@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::grad::{self, GradSettings};
 
 mod commands;
+mod sweep;
 use crate::nn::{Activation, CellKind, LossKind, Reduction};
 
 /// Train small recurrent networks with backpropagation through time and watch the gradients
@@ -66,6 +67,27 @@ pub enum Command {
         jobs: Option<usize>,
         /// Preset files or built-in names (default: all built-in presets).
         presets: Vec<String>,
+    },
+    /// Run a sweep: a base preset × one or two settings × seeds (a RON file, see sweeps/),
+    /// on all cores; writes DIR/results.csv (one row per run) and each run's files under
+    /// DIR/runs/. Run again into the same DIR to resume. Or emit it as a Slurm job array.
+    Sweep {
+        /// The sweep file.
+        #[arg(required_unless_present = "collect")]
+        sweep: Option<PathBuf>,
+        /// Runs at the same time (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Output directory (default: runs/sweep-<file stem>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Instead of running: write one preset per run and a Slurm job-array script
+        /// (`sbatch DIR/array.sh`) whose task i trains preset i into DIR/runs/i.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["jobs", "out", "collect"])]
+        emit: Option<PathBuf>,
+        /// Gather DIR/results.csv from the runs of an emitted (or local) sweep directory.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["sweep", "jobs", "out"])]
+        collect: Option<PathBuf>,
     },
     /// Training throughput on workload W (adding, batch 32, f32, full BPTT, clip 1, Adam),
     /// one JSON line per point with the keys of the peer scripts in shared/peers/.
@@ -253,6 +275,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             jobs,
             presets,
         } => commands::reproduce(quick, seed, jobs, &presets),
+        Command::Sweep {
+            sweep: file,
+            jobs,
+            out,
+            emit,
+            collect,
+        } => sweep::command(
+            file.as_deref(),
+            jobs,
+            out,
+            emit.as_deref(),
+            collect.as_deref(),
+        ),
         Command::Bench {
             cell,
             hidden,

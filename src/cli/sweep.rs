@@ -1,0 +1,275 @@
+//! `bptt-lab sweep`: run a sweep here with a progress bar, emit it as a Slurm job array, or
+//! collect an emitted one.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use super::CliError;
+use crate::sweep::local::{self, Event};
+use crate::sweep::results::{self, Row};
+use crate::sweep::{Sweep, SweepError, cluster, run_name};
+
+fn sweep_error(e: SweepError) -> CliError {
+    if e.is_bad_input() {
+        CliError::BadInput(e.to_string())
+    } else {
+        CliError::Other(e.into())
+    }
+}
+
+fn load(path: &Path) -> Result<Sweep, CliError> {
+    Sweep::load(path).map_err(sweep_error)
+}
+
+/// `m:ss` or `h:mm:ss`.
+fn clock(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |x| format!("{x:.4}"))
+}
+
+/// One line for a finished run.
+fn row_line(sweep: &Sweep, row: &Row) -> String {
+    let point: Vec<String> = sweep
+        .axes
+        .iter()
+        .zip(&row.point.values)
+        .map(|(a, v)| format!("{}={v}", a.key))
+        .collect();
+    let reached = match row.steps_to_expect {
+        Some(s) => format!("  expect reached at step {s}"),
+        None if sweep.runs[row.point.index].preset.expect.is_some() => {
+            "  expect not reached".to_owned()
+        }
+        None => String::new(),
+    };
+    format!(
+        "run {} {} seed {}: {}eval_loss {} eval_metric {}{reached} ({:.1} s)",
+        run_name(row.point.index),
+        point.join(" "),
+        row.point.seed,
+        if row.diverged { "DIVERGED  " } else { "" },
+        fmt_opt(row.eval_loss),
+        fmt_opt(row.eval_metric),
+        row.wall_secs
+    )
+}
+
+/// `bptt-lab sweep [FILE] [--jobs N] [--out DIR] [--emit DIR] [--collect DIR]` (clap has
+/// ruled out the conflicting combinations).
+pub(super) fn command(
+    file: Option<&Path>,
+    jobs: Option<u64>,
+    out: Option<PathBuf>,
+    emit: Option<&Path>,
+    collect: Option<&Path>,
+) -> Result<(), CliError> {
+    match (file, emit, collect) {
+        (_, _, Some(dir)) => self::collect(dir),
+        (Some(file), Some(dir), None) => self::emit(file, dir),
+        (Some(file), None, None) => run(
+            file,
+            jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX)),
+            out,
+        ),
+        (None, _, None) => Err(CliError::BadInput(
+            "sweep: give a sweep file, or --collect DIR".into(),
+        )),
+    }
+}
+
+/// Runs `path` on `jobs` threads into `out` (default `runs/sweep-<stem>`).
+pub(super) fn run(path: &Path, jobs: Option<usize>, out: Option<PathBuf>) -> Result<(), CliError> {
+    let sweep = load(path)?;
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/sweep-{stem}")));
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let total = sweep.runs.len();
+    let points = total / sweep.seeds.len();
+    eprintln!(
+        "{} (base {}): {points} points × {} seeds = {total} runs of {} steps on {} jobs, into {}",
+        sweep.name,
+        sweep.base,
+        sweep.seeds.len(),
+        sweep.runs[0].config.steps,
+        jobs.min(total),
+        out.display()
+    );
+
+    let reporter = Reporter::new(&sweep, &out);
+    let on_event = |event: Event<'_>| reporter.event(event);
+    let outcome = local::run(&sweep, &out, jobs, &on_event).map_err(sweep_error)?;
+    reporter.finish();
+    let expect = sweep.runs[0].preset.expect;
+    println!(
+        "\n{}",
+        results::point_table(&sweep.keys(), &outcome.rows, expect.as_ref())
+    );
+    println!(
+        "{} runs ({} resumed, {} ran) in {:.1} s wall time on {} jobs; wrote {}",
+        outcome.rows.len(),
+        outcome.resumed,
+        outcome.ran,
+        outcome.wall_secs,
+        outcome.jobs,
+        out.join("results.csv").display()
+    );
+    if outcome.failed.is_empty() {
+        Ok(())
+    } else {
+        let list: Vec<String> = outcome
+            .failed
+            .iter()
+            .map(|(i, m)| format!("run {}: {m}", run_name(*i)))
+            .collect();
+        Err(CliError::Other(anyhow::anyhow!(
+            "{} run(s) failed ({}); run the sweep again to retry them",
+            outcome.failed.len(),
+            list.join("; ")
+        )))
+    }
+}
+
+/// Progress of a local sweep: on a terminal a bar (runs done / total, ETA) with a line per
+/// finished run above it; elsewhere a line per finished run with the elapsed time and ETA.
+struct Reporter<'a> {
+    sweep: &'a Sweep,
+    out: &'a Path,
+    bar: Option<indicatif::ProgressBar>,
+    /// When the first run started, and how many runs had finished before (for the ETA).
+    start: Mutex<(Instant, usize)>,
+}
+
+impl<'a> Reporter<'a> {
+    fn new(sweep: &'a Sweep, out: &'a Path) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(sweep.runs.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} runs  elapsed {elapsed}  eta {eta}  {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        });
+        Self {
+            sweep,
+            out,
+            bar,
+            start: Mutex::new((Instant::now(), 0)),
+        }
+    }
+
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::Resumed { finished, total } => {
+                if finished > 0 {
+                    eprintln!(
+                        "{finished} of {total} runs already finished in {}: not run again",
+                        self.out.display()
+                    );
+                }
+                *self.start.lock().expect("no poisoning") = (Instant::now(), finished);
+                if let Some(bar) = &self.bar {
+                    bar.set_position(finished as u64);
+                    bar.reset_eta();
+                }
+            }
+            Event::Started { run } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(format!("started run {}", run_name(run.index)));
+                }
+            }
+            Event::Finished {
+                run: _,
+                row,
+                done,
+                total,
+            } => {
+                let line = row_line(self.sweep, row);
+                if let Some(bar) = &self.bar {
+                    bar.println(line);
+                    bar.set_position(done as u64);
+                } else {
+                    let (start, resumed) = *self.start.lock().expect("no poisoning");
+                    let elapsed = start.elapsed().as_secs_f64();
+                    let eta = elapsed / (done - resumed).max(1) as f64 * (total - done) as f64;
+                    eprintln!(
+                        "[{done}/{total}] {line}  elapsed {} eta {}",
+                        clock(elapsed),
+                        clock(eta)
+                    );
+                }
+            }
+            Event::Failed { run, message } => {
+                let line = format!("run {} FAILED: {message}", run_name(run.index));
+                match &self.bar {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Writes the presets and the Slurm array script of `path` into `dir`.
+pub(super) fn emit(path: &Path, dir: &Path) -> Result<(), CliError> {
+    let sweep = load(path)?;
+    let binary = std::env::current_exe()
+        .map_err(|e| CliError::Other(anyhow::anyhow!("cannot find this executable: {e}")))?;
+    let script = cluster::emit(&sweep, dir, &binary).map_err(sweep_error)?;
+    let n = sweep.runs.len();
+    println!(
+        "wrote {n} presets ({}/presets/0000.ron … {}.ron), {}/points.csv and {}",
+        dir.display(),
+        run_name(n - 1),
+        dir.display(),
+        script.display()
+    );
+    println!("submit:        sbatch {}", script.display());
+    println!("then collect:  bptt-lab sweep --collect {}", dir.display());
+    Ok(())
+}
+
+/// Gathers `dir/results.csv` from the runs in `dir`.
+pub(super) fn collect(dir: &Path) -> Result<(), CliError> {
+    let c = cluster::collect(dir).map_err(sweep_error)?;
+    println!(
+        "\n{}",
+        results::point_table(&c.keys, &c.rows, c.expect.as_ref())
+    );
+    let total = c.rows.len() + c.missing.len();
+    println!(
+        "{} of {total} runs finished; wrote {}",
+        c.rows.len(),
+        dir.join("results.csv").display()
+    );
+    if c.missing.is_empty() {
+        Ok(())
+    } else {
+        let shown: Vec<String> = c.missing.iter().take(20).map(|&i| run_name(i)).collect();
+        Err(CliError::Other(anyhow::anyhow!(
+            "{} of {total} runs have no summary.json yet: {}{}",
+            c.missing.len(),
+            shown.join(", "),
+            if c.missing.len() > 20 { ", …" } else { "" }
+        )))
+    }
+}

@@ -1,0 +1,131 @@
+//! Beyond one machine: [`emit`] writes a sweep directory whose runs are `bptt-lab train`
+//! commands, one per task of a Slurm job array (`array.sh`); [`collect`] reads the finished
+//! runs back into `results.csv`, in the same format as a local sweep.
+
+use std::path::{Path, PathBuf};
+
+use super::results::{self, Row};
+use super::{Sweep, SweepError, run_name};
+use crate::preset::Preset;
+
+/// Writes `dir/points.csv`, `dir/presets/NNNN.ron` (each run's full preset, `expect` kept),
+/// `dir/logs/` and `dir/array.sh`, a Slurm job-array script whose task i runs
+/// `bptt-lab train dir/presets/<i>.ron --out dir/runs/<i>` (i as four digits). `binary` is
+/// the `bptt-lab` the script runs unless the environment variable `BPTT_LAB` names another;
+/// `BPTT_SWEEP_DIR` likewise overrides `dir` (for a directory copied elsewhere). Returns the
+/// script's path.
+pub fn emit(sweep: &Sweep, dir: &Path, binary: &Path) -> Result<PathBuf, SweepError> {
+    sweep.write_layout(dir)?;
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).map_err(SweepError::io(&logs))?;
+    let abs = dir.canonicalize().map_err(SweepError::io(dir))?;
+    let script = array_script(sweep, &abs, binary);
+    let path = dir.join("array.sh");
+    crate::fsutil::write_atomic(&path, script.as_bytes()).map_err(SweepError::io(&path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .map_err(SweepError::io(&path))?;
+    }
+    Ok(path)
+}
+
+/// `text` as one single-quoted shell word.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+fn array_script(sweep: &Sweep, dir: &Path, binary: &Path) -> String {
+    let n = sweep.runs.len();
+    let job_name: String = sweep
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(40)
+        .collect();
+    let shown = dir.display();
+    format!(
+        r#"#!/bin/bash
+# bptt-lab sweep "{name}" ({file}): {n} runs, one Slurm array task each.
+#   submit:         sbatch {shown}/array.sh
+#   then collect:   bptt-lab sweep --collect {shown}
+#   task i here:    SLURM_ARRAY_TASK_ID=i bash {shown}/array.sh
+# Add your cluster's #SBATCH lines (partition, account, --time) below; Slurm's MaxArraySize
+# (often 1001) caps --array. BPTT_LAB overrides the binary, BPTT_SWEEP_DIR this directory.
+#SBATCH --job-name=bptt-{job_name}
+#SBATCH --array=0-{last}
+#SBATCH --cpus-per-task=1
+#SBATCH --output={shown}/logs/%a.out
+set -euo pipefail
+default_binary={binary}
+default_dir={dir}
+BPTT_LAB="${{BPTT_LAB:-$default_binary}}"
+SWEEP_DIR="${{BPTT_SWEEP_DIR:-$default_dir}}"
+task="${{SLURM_ARRAY_TASK_ID:?is set by sbatch --array; to run task i by hand: SLURM_ARRAY_TASK_ID=i bash array.sh}}"
+i=$(printf %04d "$task")
+exec "$BPTT_LAB" train "$SWEEP_DIR/presets/$i.ron" --out "$SWEEP_DIR/runs/$i"
+"#,
+        name = sweep.name.replace('\n', " "),
+        file = sweep.path.display(),
+        last = n.saturating_sub(1),
+        binary = shell_quote(&binary.display().to_string()),
+        dir = shell_quote(&dir.display().to_string()),
+    )
+}
+
+/// What [`collect`] found.
+#[derive(Clone, Debug)]
+pub struct Collected {
+    /// The axis keys.
+    pub keys: Vec<String>,
+    /// The finished runs' rows, in run order.
+    pub rows: Vec<Row>,
+    /// Runs without a result yet (no `summary.json`).
+    pub missing: Vec<usize>,
+    /// The `expect` clause of the first run (every run of a sweep has the same).
+    pub expect: Option<crate::preset::Expect>,
+}
+
+/// Reads every run of the sweep directory `dir` (`points.csv`, `presets/NNNN.ron`,
+/// `runs/NNNN/`) and writes `dir/results.csv` with the finished ones.
+pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
+    let points_path = dir.join("points.csv");
+    if !points_path.is_file() {
+        return Err(SweepError::Dir {
+            path: dir.to_owned(),
+            message: "no points.csv: not a sweep directory (`bptt-lab sweep SWEEP --emit DIR` \
+                      or `--out DIR` writes one)"
+                .to_owned(),
+        });
+    }
+    let (keys, points) = results::read_points_csv(&points_path)?;
+    let mut rows = Vec::new();
+    let mut missing = Vec::new();
+    let mut expect = None;
+    for point in &points {
+        let name = run_name(point.index);
+        let preset_path = dir.join("presets").join(format!("{name}.ron"));
+        let preset = Preset::load(&preset_path).map_err(SweepError::Read)?;
+        if point.index == 0 {
+            expect = preset.expect;
+        }
+        let config = serde_json::to_value(&preset.config).expect("a setup always serializes");
+        match results::read_run(
+            &dir.join("runs").join(&name),
+            point,
+            &config,
+            preset.expect.as_ref(),
+        )? {
+            Some(row) => rows.push(row),
+            None => missing.push(point.index),
+        }
+    }
+    results::write_results_csv(&dir.join("results.csv"), &keys, &rows)?;
+    Ok(Collected {
+        keys,
+        rows,
+        missing,
+        expect,
+    })
+}

@@ -1,0 +1,442 @@
+//! A sweep's tables: `points.csv` (what each run is) and `results.csv` (how it went), and
+//! reading one run's result back from the files `bptt-lab train` writes. Local sweeps, resume
+//! and `--collect` all build a result row the same way, from the run's directory, so they
+//! give the same table.
+//!
+//! `results.csv` has one row per finished run: `run`, one column per axis (named by its key,
+//! holding the RON value), then [`RESULT_COLUMNS`]:
+//!
+//! - `seed`; `steps`: steps done (fewer than asked if the run diverged);
+//! - `train_loss`: the last step's training-batch loss; `eval_loss`, `eval_metric`: on the
+//!   held-out set at the end (empty if the run diverged);
+//! - `steps_to_expect`: the first diagnostics step at which the run's `expect` clause holds
+//!   (its threshold, whatever its `by_step`), empty if never or if there is no clause;
+//! - `diverged`: `true` or `false`; `wall_secs`: training wall time of the run.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{SweepError, run_name};
+use crate::preset::{Expect, ExpectMetric};
+
+/// The columns of `results.csv` after `run` and the axis columns.
+pub const RESULT_COLUMNS: [&str; 8] = [
+    "seed",
+    "steps",
+    "train_loss",
+    "eval_loss",
+    "eval_metric",
+    "steps_to_expect",
+    "diverged",
+    "wall_secs",
+];
+
+/// Which run is which: a row of `points.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Point {
+    pub index: usize,
+    /// One RON value per axis.
+    pub values: Vec<String>,
+    pub seed: u64,
+}
+
+/// One finished run: a row of `results.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub point: Point,
+    pub steps: u64,
+    pub train_loss: Option<f64>,
+    pub eval_loss: Option<f64>,
+    pub eval_metric: Option<f64>,
+    pub steps_to_expect: Option<u64>,
+    pub diverged: bool,
+    pub wall_secs: f64,
+}
+
+/// One CSV field, quoted when it holds a comma, a quote or a line break.
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn line(fields: impl IntoIterator<Item = String>) -> String {
+    let mut s = fields
+        .into_iter()
+        .map(|f| field(&f))
+        .collect::<Vec<_>>()
+        .join(",");
+    s.push('\n');
+    s
+}
+
+/// Splits one CSV line into fields (quotes as [`field`] writes them).
+pub fn parse_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+fn opt_f64(v: Option<f64>) -> String {
+    v.map(|x| format!("{x}")).unwrap_or_default()
+}
+
+/// The text of `points.csv`: `run,<keys>,seed`.
+pub fn points_csv(keys: &[String], points: &[Point]) -> String {
+    let mut text = line(
+        std::iter::once("run".to_owned())
+            .chain(keys.iter().cloned())
+            .chain(std::iter::once("seed".to_owned())),
+    );
+    for p in points {
+        text.push_str(&line(
+            std::iter::once(run_name(p.index))
+                .chain(p.values.iter().cloned())
+                .chain(std::iter::once(p.seed.to_string())),
+        ));
+    }
+    text
+}
+
+/// Reads `points.csv`: the axis keys and the points, in run order.
+pub fn read_points_csv(path: &Path) -> Result<(Vec<String>, Vec<Point>), SweepError> {
+    let bad = |message: String| SweepError::Dir {
+        path: path.to_owned(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = parse_line(lines.next().ok_or_else(|| bad("empty file".to_owned()))?);
+    let n = header.len();
+    if n < 3 || header[0] != "run" || header[n - 1] != "seed" {
+        return Err(bad(format!(
+            "the header should be run,<axis keys>,seed; it is {}",
+            header.join(",")
+        )));
+    }
+    let keys = header[1..n - 1].to_vec();
+    let mut points = Vec::new();
+    for (i, l) in lines.enumerate() {
+        let f = parse_line(l);
+        let row_err = |what: &str| bad(format!("row {}: {what}: {l}", i + 1));
+        if f.len() != n {
+            return Err(row_err(&format!("{} fields, expected {n}", f.len())));
+        }
+        let index: usize = f[0].parse().map_err(|_| row_err("`run` is not a number"))?;
+        if index != i {
+            return Err(row_err(&format!("run {index} where run {i} was expected")));
+        }
+        let seed = f[n - 1]
+            .parse()
+            .map_err(|_| row_err("`seed` is not a number"))?;
+        points.push(Point {
+            index,
+            values: f[1..n - 1].to_vec(),
+            seed,
+        });
+    }
+    Ok((keys, points))
+}
+
+/// The text of `results.csv`, rows in run order.
+pub fn results_csv(keys: &[String], rows: &[Row]) -> String {
+    let mut text = line(
+        std::iter::once("run".to_owned())
+            .chain(keys.iter().cloned())
+            .chain(RESULT_COLUMNS.iter().map(|&c| c.to_owned())),
+    );
+    for r in rows {
+        text.push_str(&line(
+            std::iter::once(run_name(r.point.index))
+                .chain(r.point.values.iter().cloned())
+                .chain([
+                    r.point.seed.to_string(),
+                    r.steps.to_string(),
+                    opt_f64(r.train_loss),
+                    opt_f64(r.eval_loss),
+                    opt_f64(r.eval_metric),
+                    r.steps_to_expect.map(|s| s.to_string()).unwrap_or_default(),
+                    r.diverged.to_string(),
+                    format!("{:.3}", r.wall_secs),
+                ]),
+        ));
+    }
+    text
+}
+
+/// Writes `results.csv` atomically.
+pub fn write_results_csv(path: &Path, keys: &[String], rows: &[Row]) -> Result<(), SweepError> {
+    crate::fsutil::write_atomic(path, results_csv(keys, rows).as_bytes())
+        .map_err(SweepError::io(path))
+}
+
+/// The result of the run in `dir`, read from its `summary.json` (and `diagnostics.csv` or
+/// `profile.csv` for the steps to reach `expect`). `None` if the run has not finished (no
+/// `summary.json` with an outcome). An error if the files are unreadable or the run trained
+/// another setup than `config` (the JSON of the run's [`crate::train::Setup`]).
+pub fn read_run(
+    dir: &Path,
+    point: &Point,
+    config: &Value,
+    expect: Option<&Expect>,
+) -> Result<Option<Row>, SweepError> {
+    let summary_path = dir.join("summary.json");
+    let bad = |path: PathBuf, message: String| SweepError::Dir { path, message };
+    let text = match std::fs::read_to_string(&summary_path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(bad(summary_path, format!("cannot read: {e}"))),
+    };
+    let summary: Value = serde_json::from_str(&text)
+        .map_err(|e| bad(summary_path.clone(), format!("not valid JSON: {e}")))?;
+    let Some(outcome) = summary.get("outcome") else {
+        return Ok(None);
+    };
+    if summary.get("config") != Some(config) {
+        return Err(bad(
+            summary_path,
+            format!(
+                "run {} trained another setup than this sweep's point {} (was the sweep \
+                 changed since? use another output directory, or delete this run)",
+                run_name(point.index),
+                run_name(point.index)
+            ),
+        ));
+    }
+    let num = |v: Option<&Value>| v.and_then(Value::as_f64);
+    let diverged = outcome.get("diverged").is_some();
+    let steps = summary
+        .get("steps")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| bad(summary_path.clone(), "no `steps`".to_owned()))?;
+    let steps_to_expect = match expect {
+        Some(e) => first_step_holding(dir, e, steps, diverged)?,
+        None => None,
+    };
+    Ok(Some(Row {
+        point: point.clone(),
+        steps,
+        train_loss: num(summary.pointer("/final/loss")),
+        eval_loss: num(summary.get("eval_loss")),
+        eval_metric: num(summary.get("eval_metric")),
+        steps_to_expect,
+        diverged,
+        wall_secs: num(summary.get("elapsed_secs")).unwrap_or(f64::NAN),
+    }))
+}
+
+/// The first step at which `expect` holds: on the diagnostics rows (held-out loss and metric,
+/// gradient-profile ratio); for `diverged`, 0 at every diagnostics row and 1 from the step
+/// that diverged on.
+fn first_step_holding(
+    dir: &Path,
+    expect: &Expect,
+    steps: u64,
+    diverged: bool,
+) -> Result<Option<u64>, SweepError> {
+    let observed: Vec<(u64, f64)> = match expect.metric {
+        ExpectMetric::EvalLoss => diagnostics_column(dir, "eval_loss")?,
+        ExpectMetric::EvalMetric => diagnostics_column(dir, "eval_metric")?,
+        ExpectMetric::ProfileRatio => profile_ratios(dir)?,
+        ExpectMetric::Diverged => {
+            let mut rows: Vec<(u64, f64)> = diagnostics_column(dir, "step")?
+                .into_iter()
+                .map(|(s, _)| (s, 0.0))
+                .collect();
+            if diverged {
+                rows.push((steps + 1, 1.0));
+            }
+            rows
+        }
+    };
+    Ok(observed
+        .into_iter()
+        .find(|&(_, v)| expect.holds(v))
+        .map(|(s, _)| s))
+}
+
+fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), SweepError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SweepError::Dir {
+        path: path.to_owned(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let mut lines = text.lines();
+    let header = lines.next().map(parse_line).unwrap_or_default();
+    Ok((header, lines.map(parse_line).collect()))
+}
+
+fn cell(v: Option<&String>) -> f64 {
+    v.and_then(|s| s.parse().ok()).unwrap_or(f64::NAN)
+}
+
+/// (step, value of `column`) of every row of `diagnostics.csv`.
+fn diagnostics_column(dir: &Path, column: &str) -> Result<Vec<(u64, f64)>, SweepError> {
+    let path = dir.join("diagnostics.csv");
+    let (header, rows) = read_csv(&path)?;
+    let find = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| SweepError::Dir {
+                path: path.clone(),
+                message: format!("no `{name}` column"),
+            })
+    };
+    let (s, c) = (find("step")?, find(column)?);
+    Ok(rows
+        .iter()
+        .filter_map(|r| Some((r.get(s)?.parse().ok()?, cell(r.get(c)))))
+        .collect())
+}
+
+/// (step, `g_first / g_last`) of every gradient profile in `profile.csv`.
+fn profile_ratios(dir: &Path) -> Result<Vec<(u64, f64)>, SweepError> {
+    let (_, rows) = read_csv(&dir.join("profile.csv"))?;
+    let mut out: Vec<(u64, f64, f64)> = Vec::new();
+    for r in rows {
+        let (Some(step), g) = (
+            r.first().and_then(|s| s.parse::<u64>().ok()),
+            cell(r.get(2)),
+        ) else {
+            continue;
+        };
+        match out.last_mut() {
+            Some(last) if last.0 == step => last.2 = g,
+            _ => out.push((step, g, g)),
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(s, first, last)| (s, first / last))
+        .collect())
+}
+
+/// Means over seeds, per point, as an aligned text table (for the terminal and notes).
+pub fn point_table(keys: &[String], rows: &[Row], expect: Option<&Expect>) -> String {
+    let mut groups: Vec<(&[String], Vec<&Row>)> = Vec::new();
+    for r in rows {
+        match groups
+            .iter_mut()
+            .find(|(v, _)| *v == r.point.values.as_slice())
+        {
+            Some((_, g)) => g.push(r),
+            None => groups.push((&r.point.values, vec![r])),
+        }
+    }
+    let mean = |xs: &[f64]| -> String {
+        if xs.is_empty() {
+            "-".to_owned()
+        } else {
+            format!("{:.4}", xs.iter().sum::<f64>() / xs.len() as f64)
+        }
+    };
+    let mut header: Vec<String> = keys.to_vec();
+    header.extend(
+        [
+            "seeds",
+            "eval_loss",
+            "eval_metric",
+            "reached",
+            "median steps",
+            "diverged",
+            "wall_secs",
+        ]
+        .map(str::to_owned),
+    );
+    let mut table = vec![header];
+    for (values, g) in &groups {
+        let collect =
+            |f: fn(&Row) -> Option<f64>| g.iter().filter_map(|r| f(r)).collect::<Vec<_>>();
+        let mut reached: Vec<u64> = g.iter().filter_map(|r| r.steps_to_expect).collect();
+        reached.sort_unstable();
+        let mut row: Vec<String> = values.to_vec();
+        row.extend([
+            g.len().to_string(),
+            mean(&collect(|r| r.eval_loss)),
+            mean(&collect(|r| r.eval_metric)),
+            if expect.is_some() {
+                format!("{}/{}", reached.len(), g.len())
+            } else {
+                "-".to_owned()
+            },
+            median(&reached).map_or_else(|| "-".to_owned(), |m| format!("{m}")),
+            format!("{}/{}", g.iter().filter(|r| r.diverged).count(), g.len()),
+            format!("{:.1}", g.iter().map(|r| r.wall_secs).sum::<f64>()),
+        ]);
+        table.push(row);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in &table {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end()).expect("writing to a String");
+    }
+    if let Some(e) = expect {
+        let clause = e.describe();
+        let clause = clause.split(" by step").next().unwrap_or(&clause);
+        writeln!(
+            out,
+            "reached: runs where {clause} held at a diagnostics step; median steps: the first \
+             such step, median over those runs; wall_secs: summed over seeds"
+        )
+        .expect("writing to a String");
+    }
+    out
+}
+
+/// The median of sorted values (the mean of the middle two for an even count).
+fn median(sorted: &[u64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{field, parse_line};
+
+    #[test]
+    fn csv_fields_round_trip() {
+        let fields = [
+            "a",
+            "truncated(k1: 5, k2: 10, mode: accumulate)",
+            "say \"hi\"",
+            "",
+        ];
+        let line = fields.map(field).join(",");
+        assert_eq!(parse_line(&line), fields);
+    }
+}
