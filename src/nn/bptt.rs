@@ -486,29 +486,8 @@ impl<F: Scalar> Engine<F> {
             end,
         } = w;
 
-        // Readout and loss of the loss range: out = h W_oᵀ + b_o; dh_loss = dout W_o.
-        {
-            let h_rows = self.hs.slice(s![(loss_start + 1) * b..(end + 1) * b, ..]);
-            let mut out = self.out.slice_mut(s![loss_start * b..end * b, ..]);
-            gemm(
-                F::one(),
-                &h_rows,
-                &params.readout_weight.t(),
-                F::zero(),
-                &mut out,
-            );
-        }
-        add_bias_rows(
-            rows_mut(&mut self.out, loss_start * b, end * b),
-            params.readout_bias.as_slice().expect("bias"),
-        );
-        let loss = batch.loss_and_dout(
-            &self.out.slice(s![loss_start * b..end * b, ..]),
-            loss_start,
-            end,
-            divisor,
-            self.dout.slice_mut(s![loss_start * b..end * b, ..]),
-        );
+        // Readout and loss of the loss range; then dh_loss = dout W_o.
+        let loss = self.readout_loss(params, batch, loss_start, end, divisor);
         {
             let dout = self.dout.slice(s![loss_start * b..end * b, ..]);
             let mut dh_loss = self.dh_loss.slice_mut(s![loss_start * b..end * b, ..]);
@@ -830,9 +809,23 @@ impl<F: Scalar> Engine<F> {
         } else {
             0
         };
+        self.readout_loss(params, batch, t0, t_len, divisor)
+    }
+
+    /// The readout `out = h W_oᵀ + b_o` of steps `t0..t1` into `self.out`, and their loss
+    /// (divided by `divisor`) with its gradient into `self.dout`.
+    fn readout_loss(
+        &mut self,
+        params: &Params<F>,
+        batch: &Batch<F>,
+        t0: usize,
+        t1: usize,
+        divisor: f64,
+    ) -> f64 {
+        let b = self.batch;
         {
-            let h_rows = self.hs.slice(s![(t0 + 1) * b..(t_len + 1) * b, ..]);
-            let mut out = self.out.slice_mut(s![t0 * b..t_len * b, ..]);
+            let h_rows = self.hs.slice(s![(t0 + 1) * b..(t1 + 1) * b, ..]);
+            let mut out = self.out.slice_mut(s![t0 * b..t1 * b, ..]);
             gemm(
                 F::one(),
                 &h_rows,
@@ -842,15 +835,15 @@ impl<F: Scalar> Engine<F> {
             );
         }
         add_bias_rows(
-            rows_mut(&mut self.out, t0 * b, t_len * b),
+            rows_mut(&mut self.out, t0 * b, t1 * b),
             params.readout_bias.as_slice().expect("bias"),
         );
         batch.loss_and_dout(
-            &self.out.slice(s![t0 * b..t_len * b, ..]),
+            &self.out.slice(s![t0 * b..t1 * b, ..]),
             t0,
-            t_len,
+            t1,
             divisor,
-            self.dout.slice_mut(s![t0 * b..t_len * b, ..]),
+            self.dout.slice_mut(s![t0 * b..t1 * b, ..]),
         )
     }
 
