@@ -225,8 +225,8 @@ pub(super) fn reproduce(
         .map(|r| r.expect("every preset ran"))
         .collect();
     println!(
-        "\n{:<44} {:<36} {:>12}  result",
-        "preset", "expected", "observed"
+        "\npreset\n    {:<40} {:>12}  result",
+        "expected", "observed"
     );
     for r in &rows {
         println!("{}", r.line());
@@ -257,9 +257,10 @@ struct Row {
 }
 
 impl Row {
+    /// The preset's name on its own line, then claim, observation and verdict aligned.
     fn line(&self) -> String {
         format!(
-            "{:<44} {:<36} {:>12}  {} ({:.0} s)",
+            "{}\n    {:<40} {:>12}  {} ({:.0} s)",
             self.name,
             self.expected,
             self.observed,

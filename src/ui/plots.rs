@@ -340,28 +340,33 @@ fn grad_norm_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
 }
 
 fn profile_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
-    log_y(plot, "t")
-        .x_axis_label("time step t (loss at the right)")
-        .show(ui, |p| {
-            for r in visible(app) {
-                let Some(latest) = &r.history.latest else {
-                    continue;
-                };
-                let start = latest.profile.start;
-                let pts: PlotPoints<'static> = latest
-                    .profile
-                    .values
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, &g)| lg(g).map(|y| [(start + i) as f64, y]))
-                    .collect();
-                p.line(
-                    Line::new(format!("{} ‖∂L/∂h_t‖ @ step {}", r.name, latest.step), pts)
-                        .color(r.color)
-                        .width(2.0),
-                );
-            }
-        });
+    // Vanishing profiles rise to the right: the top-left corner is where the legend hides
+    // the least.
+    log_y(
+        plot.legend(Legend::default().position(egui_plot::Corner::LeftTop)),
+        "t",
+    )
+    .x_axis_label("time step t (loss at the right)")
+    .show(ui, |p| {
+        for r in visible(app) {
+            let Some(latest) = &r.history.latest else {
+                continue;
+            };
+            let start = latest.profile.start;
+            let pts: PlotPoints<'static> = latest
+                .profile
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &g)| lg(g).map(|y| [(start + i) as f64, y]))
+                .collect();
+            p.line(
+                Line::new(format!("{} ‖∂L/∂h_t‖ @ step {}", r.name, latest.step), pts)
+                    .color(r.color)
+                    .width(2.0),
+            );
+        }
+    });
 }
 
 fn tensor_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
