@@ -487,10 +487,15 @@ fn reproduce_passes_a_true_claim_and_fails_a_false_one() {
     let dir = tempfile::tempdir().expect("tempdir");
     fs::write(dir.path().join("tiny.ron"), tiny_preset(0.05, 300)).expect("write");
     let (stdout, _) = run_expecting(dir.path(), &["reproduce", "tiny.ron"], 0);
-    let row = stdout
-        .lines()
-        .find(|l| l.starts_with("tiny LSTM on adding"))
+    // The name on one line, the claim, observation and verdict on the next.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .rposition(|l| l.starts_with("tiny LSTM on adding"))
         .unwrap_or_else(|| panic!("no result row:\n{stdout}"));
+    let row = lines
+        .get(at + 1)
+        .unwrap_or_else(|| panic!("no result line after the name:\n{stdout}"));
     assert!(
         row.contains("eval_loss < 0.05 by step 300") && row.contains("ok"),
         "{row:?}"
