@@ -98,15 +98,26 @@ pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
     let _ = out;
 }
 
-/// Decade labels for a `log10(y)` axis.
-fn log_axis(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
-    if (mark.value - mark.value.round()).abs() < 1e-9 {
+/// Labels for a `log10(y)` axis: the decades, and also 2…9 × the decade when less than two
+/// decades are visible (otherwise a curve within one decade would have no label at all).
+fn log_axis(mark: GridMark, range: &std::ops::RangeInclusive<f64>) -> String {
+    let decade = (mark.value - mark.value.round()).abs() < 1e-9;
+    if decade {
         let e = mark.value.round() as i32;
-        match e {
+        return match e {
             0 => "1".into(),
             1 => "10".into(),
             -1 => "0.1".into(),
             _ => format!("1e{e}"),
+        };
+    }
+    if range.end() - range.start() < 2.0 {
+        let v = 10f64.powf(mark.value);
+        if (1e-3..1e5).contains(&v) {
+            let s = format!("{v:.3}");
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            format!("{v:.1e}")
         }
     } else {
         String::new()
