@@ -834,7 +834,19 @@ impl BpttApp {
             self.message = Some(format!("The plot {title} is not shown."));
             return;
         };
-        let cropped = shot.region(rect, Some(pixels_per_point));
+        // A plot scrolled partly out of the window is cut to what the screenshot holds
+        // (`region` panics on a rect outside the image).
+        let [w, h] = shot.size;
+        let window = egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(w as f32, h as f32) / pixels_per_point,
+        );
+        let visible = rect.intersect(window);
+        if visible.width() < 1.0 || visible.height() < 1.0 {
+            self.message = Some(format!("The plot {title} is scrolled out of the window."));
+            return;
+        }
+        let cropped = shot.region(&visible, Some(pixels_per_point));
         self.message = Some(match crate::export::write_png(&path, &cropped) {
             Ok(()) => format!("Wrote {}", path.display()),
             Err(e) => format!("Cannot write {}: {e}", path.display()),

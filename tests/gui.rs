@@ -376,3 +376,32 @@ fn text_runs_sample_text_from_their_weights() {
         "seed text plus 40 sampled characters: {out:?}"
     );
 }
+
+#[test]
+fn a_plot_partly_outside_the_screenshot_is_cut_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cut.png");
+    let mut h = harness(scripted(5, Duration::ZERO));
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the run to finish", |a| {
+        a.current().is_some_and(|r| r.status.ended())
+    });
+    h.state_mut()
+        .deferred
+        .push(UiCommand::ExportPlot("Loss".into(), path.clone()));
+    h.step();
+    // A screenshot smaller than the window: the plot's rect reaches outside it.
+    let shot = egui::ColorImage::new([500, 200], vec![egui::Color32::BLACK; 500 * 200]);
+    h.state().deliver_screenshot(Arc::new(shot));
+    h.step();
+    let msg = h.state().message.clone().unwrap_or_default();
+    assert!(msg.starts_with("Wrote"), "export message: {msg}");
+    let png = std::fs::read(&path).expect("the PNG exists");
+    let w = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
+    let hgt = u32::from_be_bytes(png[20..24].try_into().expect("4 bytes"));
+    assert!(
+        w <= 500 && hgt <= 200 && w > 0 && hgt > 0,
+        "cut to the screenshot: {w}×{hgt}"
+    );
+}
