@@ -363,7 +363,7 @@ fn malformed_presets_give_named_errors() {
             "too many stored activations",
             base_with("seq_len: 10", "seq_len: 100000")
                 .replace("batch_size: 4", "batch_size: 1000"),
-            vec!["`batch_size`", "= 1000", "stored activations", "268435456"],
+            vec!["`batch_size`", "= 1000", "stored activations", "67108864"],
         ),
         (
             "forget_bias on a GRU",

@@ -83,8 +83,9 @@ pub mod limits {
     pub const SEQ_LEN: usize = 100_000;
     pub const STEPS: u64 = 1_000_000_000;
     pub const EVAL_SIZE: usize = 100_000;
-    /// Stored floats per run (`T·B·G·H` ≤ this): 2^28 floats = 1 GiB in f32 per buffer.
-    pub const ACTIVATIONS: usize = 1 << 28;
+    /// Stored floats per run (`T·B·G·H` ≤ this): 2^26 floats = 256 MiB in f32 per buffer; a run
+    /// keeps about six such buffers, so one run stays under ~2 GiB and several fit in memory.
+    pub const ACTIVATIONS: usize = 1 << 26;
 }
 
 /// A setting that is out of range: names the field, the value and what is allowed.
