@@ -97,7 +97,7 @@ fn harness(factory: RunFactory) -> Harness<'static, BpttApp> {
 
 /// Steps frames (workers run in real time) until `cond` holds.
 fn step_until(h: &mut Harness<'static, BpttApp>, what: &str, cond: impl Fn(&BpttApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while !cond(h.state()) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         h.step();

@@ -217,7 +217,7 @@ fn collect_until(worker: &Worker, events: &mut Vec<Event>, stop: impl Fn(&Event)
     loop {
         let ev = worker
             .events()
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_mins(1))
             .unwrap_or_else(|e| {
                 panic!(
                     "no event within 60 s ({e}); so far: {} events",
