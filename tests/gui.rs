@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bptt_lab::app::{BpttApp, RunFactory, RunStatus, Settings, UiCommand, trainer_factory};
 use bptt_lab::nn::Params;
-use bptt_lab::train::metrics::ProfileData;
+use bptt_lab::nn::Profile;
 use bptt_lab::train::worker::Run;
 use bptt_lab::train::{ProfileMetrics, RunError, RunOutcome, StepMetrics};
 use egui_kittest::Harness;
@@ -41,7 +41,7 @@ impl Run for Scripted {
     fn diagnostics(&mut self) -> ProfileMetrics {
         ProfileMetrics {
             step: self.step,
-            profile: ProfileData {
+            profile: Profile {
                 start: 0,
                 values: (0..self.t_len)
                     .map(|t| 0.5f64.powf((self.t_len - t) as f64))

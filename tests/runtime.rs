@@ -10,9 +10,9 @@ use bptt_lab::nn::{
     Activation, BiasInit, Bptt, CellKind, Clip, Init, OptimizerConfig, StepError, UpdateMode,
     WeightInit,
 };
+use bptt_lab::nn::{Profile, Saturation};
 use bptt_lab::tasks::TaskConfig;
 use bptt_lab::train::history::{ProfileRing, Series};
-use bptt_lab::train::metrics::{ProfileData, SaturationData};
 use bptt_lab::train::{
     AnyTrainer, Command, EvalConfig, Event, History, ModelConfig, Precision, ProfileMetrics,
     RunError, RunOutcome, STEP_COLUMNS, Setup, StepMetrics, Worker,
@@ -708,11 +708,11 @@ fn history_is_exact_under_capacity_and_merges_only_past_it() {
 fn profile_metrics(step: u64, t: usize) -> ProfileMetrics {
     ProfileMetrics {
         step,
-        profile: ProfileData {
+        profile: Profile {
             start: 0,
             values: (0..t).map(|i| step as f64 + i as f64 * 1e-3).collect(),
         },
-        saturation: SaturationData {
+        saturation: Saturation {
             hidden: 0.1,
             gates: Some(0.2),
         },

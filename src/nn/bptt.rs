@@ -105,7 +105,7 @@ impl Bptt {
 
 /// The gradient profile `g_t = mean_b ‖∂L/∂h_t‖₂` over the steps `start..start + values.len()`
 /// of the last backward window (all steps for full BPTT). `t` counts from 0 at the first input.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     pub start: usize,
     pub values: Vec<f64>,
@@ -170,7 +170,7 @@ pub struct StepStats {
 }
 
 /// How saturated the non-linearities were in the last forward pass.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Saturation {
     /// Fraction of hidden values with `|h| > 0.99` (ReLU RNN: fraction exactly 0).
     pub hidden: f64,

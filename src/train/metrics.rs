@@ -114,44 +114,12 @@ pub struct ProfileMetrics {
     /// Steps completed when these were taken.
     pub step: u64,
     /// Gradient profile `g_t` of the last step's last backward window.
-    pub profile: ProfileData,
+    pub profile: Profile,
     pub spectral: Spectral,
-    pub saturation: SaturationData,
+    pub saturation: Saturation,
     /// Loss and task metric on the held-out evaluation set.
     pub eval_loss: f64,
     pub eval_metric: f64,
-}
-
-/// [`Profile`] as plain serializable data.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProfileData {
-    pub start: usize,
-    pub values: Vec<f64>,
-}
-
-impl From<Profile> for ProfileData {
-    fn from(p: Profile) -> Self {
-        Self {
-            start: p.start,
-            values: p.values,
-        }
-    }
-}
-
-/// [`Saturation`] as plain serializable data.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SaturationData {
-    pub hidden: f64,
-    pub gates: Option<f64>,
-}
-
-impl From<Saturation> for SaturationData {
-    fn from(s: Saturation) -> Self {
-        Self {
-            hidden: s.hidden,
-            gates: s.gates,
-        }
-    }
 }
 
 /// Decides when to take diagnostics: every `every` steps, or (with `every = 0`) about four

@@ -155,9 +155,9 @@ impl<F: Scalar> Trainer<F> {
         self.diag_time += start.elapsed();
         ProfileMetrics {
             step: self.step,
-            profile: self.last_profile.clone().into(),
+            profile: self.last_profile.clone(),
             spectral: self.spectral.clone().unwrap_or_default(),
-            saturation: saturation.into(),
+            saturation,
             eval_loss,
             eval_metric,
         }
