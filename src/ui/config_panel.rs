@@ -318,7 +318,7 @@ fn clip_ui(ui: &mut Ui, clip: &mut Clip) {
         egui::ComboBox::from_id_salt("clip")
             .selected_text(label)
             .show_ui(ui, |ui| {
-                let t = clip_threshold(*clip).unwrap_or(1.0);
+                let t = clip_threshold(clip).map_or(1.0, |t| *t);
                 ui.selectable_value(clip, Clip::None, "none");
                 ui.selectable_value(clip, Clip::GlobalNorm { max_norm: t }, "global norm");
                 ui.selectable_value(clip, Clip::PerTensorNorm { max_norm: t }, "per-tensor norm");
@@ -327,12 +327,7 @@ fn clip_ui(ui: &mut Ui, clip: &mut Clip) {
             .response
             .on_hover_text("Pascanu et al. (2013): rescale an exploding gradient before the update. Global norm keeps its direction (clip_grad_norm_); per tensor is Keras clipnorm; element value clamps each entry.");
     });
-    let t = match clip {
-        Clip::None => None,
-        Clip::GlobalNorm { max_norm } | Clip::PerTensorNorm { max_norm } => Some(max_norm),
-        Clip::Value { max_value } => Some(max_value),
-    };
-    if let Some(t) = t {
+    if let Some(t) = clip_threshold(clip) {
         ui.horizontal(|ui| {
             ui.label("Threshold");
             ui.add(egui::Slider::new(t, 1e-3..=1e3).logarithmic(true))
@@ -341,7 +336,8 @@ fn clip_ui(ui: &mut Ui, clip: &mut Clip) {
     }
 }
 
-fn clip_threshold(c: Clip) -> Option<f64> {
+/// The threshold of a clipping mode, to read or edit.
+fn clip_threshold(c: &mut Clip) -> Option<&mut f64> {
     match c {
         Clip::None => None,
         Clip::GlobalNorm { max_norm } | Clip::PerTensorNorm { max_norm } => Some(max_norm),
