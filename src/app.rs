@@ -20,6 +20,8 @@ use crate::train::{
 };
 use crate::ui;
 
+pub mod sweep;
+
 /// Key of the persisted settings in eframe's storage.
 pub const SETTINGS_KEY: &str = "bptt-lab-settings";
 /// The preset the app opens with the first time.
@@ -74,6 +76,8 @@ pub struct Settings {
     pub log_loss: bool,
     /// N of "Step N".
     pub step_n: u64,
+    /// The Sweep tab's editor.
+    pub sweep: sweep::SweepEditor,
 }
 
 impl Default for Settings {
@@ -91,6 +95,7 @@ impl Default for Settings {
             smoothing: 0.0,
             log_loss: true,
             step_n: 10,
+            sweep: sweep::SweepEditor::default(),
         }
     }
 }
@@ -250,6 +255,30 @@ pub enum UiCommand {
     /// Ask for weights to sample text from the selected run.
     SampleText,
     DismissMessage,
+    /// Show the training plots or the Sweep tab.
+    ShowView(View),
+    /// Expand the Sweep tab's sweep over the panel's setup and start its runs (stopping the
+    /// runs of a sweep still going).
+    RunSweep,
+    /// Start no more runs of the sweep and stop those training.
+    StopSweep,
+    /// Select a run, show it in the training plots and switch to them (a click on a sweep
+    /// result).
+    OpenRun(u64),
+    /// Save the Sweep tab's sweep as a sweep file for `bptt-lab sweep`.
+    SaveSweep(PathBuf),
+    /// Load a sweep file into the Sweep tab (its base into the experiment panel).
+    LoadSweep(PathBuf),
+    /// Write the sweep's result rows as `results.csv` does.
+    ExportSweepResults(PathBuf),
+}
+
+/// What the central area shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    #[default]
+    Training,
+    Sweep,
 }
 
 /// The file dialogs the app can open.
@@ -260,6 +289,9 @@ pub enum DialogKind {
     ExportMetrics,
     ExportWeights,
     ExportPlot,
+    SaveSweep,
+    OpenSweep,
+    ExportSweepResults,
 }
 
 /// Text-sampling panel state.
@@ -318,7 +350,23 @@ pub struct BpttApp {
     egui_ctx: Option<egui::Context>,
     /// The selected run's heatmap texture.
     pub heatmap: Option<crate::ui::heatmap::HeatmapTexture>,
+    /// What the central area shows.
+    pub view: View,
+    /// The latest sweep started from the Sweep tab.
+    pub sweep: Option<sweep::ActiveSweep>,
+    /// Sweeps started so far (to number them).
+    sweeps_started: u64,
+    /// The Sweep tab's sweep expanded over the panel's setup, redone only when either changes.
+    sweep_preview: Option<SweepPreview>,
+    /// Where last frame's result plot drew each run's marker, with the run's id (clicks, tests).
+    pub sweep_markers: Vec<(egui::Pos2, u64)>,
 }
+
+/// The tab's editor and base setup, and what they expand to.
+type SweepPreview = (
+    (sweep::SweepEditor, Setup),
+    Result<crate::sweep::Sweep, String>,
+);
 
 impl BpttApp {
     /// The app with `settings`, training through `factory`, in the window (or test harness)
@@ -352,13 +400,20 @@ impl BpttApp {
             deferred: Vec::new(),
             egui_ctx: Some(cc.egui_ctx.clone()),
             heatmap: None,
+            view: View::Training,
+            sweep: None,
+            sweeps_started: 0,
+            sweep_preview: None,
+            sweep_markers: Vec::new(),
         }
     }
 
-    /// The app as eframe creates it: settings restored from storage, or `preset` if given.
+    /// The app as eframe creates it: settings restored from storage, or `preset` if given;
+    /// with `sweep`, that sweep file in the Sweep tab, run at once if `autostart` > 0.
     pub fn from_creation_context(
         cc: &eframe::CreationContext<'_>,
         preset: Option<Preset>,
+        sweep: Option<PathBuf>,
         autostart: u64,
     ) -> Self {
         let settings = match preset {
@@ -375,7 +430,17 @@ impl BpttApp {
                 .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
                 .unwrap_or_default(),
         };
-        Self::new(cc, settings, trainer_factory(), autostart)
+        match sweep {
+            None => Self::new(cc, settings, trainer_factory(), autostart),
+            Some(path) => {
+                let mut app = Self::new(cc, settings, trainer_factory(), 0);
+                app.deferred.push(UiCommand::LoadSweep(path));
+                if autostart > 0 {
+                    app.deferred.push(UiCommand::RunSweep);
+                }
+                app
+            }
+        }
     }
 
     /// The panel's setup validated (cached until it changes).
@@ -389,6 +454,59 @@ impl BpttApp {
             self.validated = Some((self.settings.setup.clone(), result));
         }
         &self.validated.as_ref().expect("just set").1
+    }
+
+    /// The Sweep tab's sweep expanded over the panel's setup (cached until either changes).
+    pub fn sweep_preview(&mut self) -> &Result<crate::sweep::Sweep, String> {
+        let key = (self.settings.sweep.clone(), self.settings.setup.clone());
+        if self.sweep_preview.as_ref().is_none_or(|(k, _)| *k != key) {
+            let result = key.0.expand(
+                &self.settings.preset_name,
+                &self.settings.description,
+                &key.1,
+            );
+            self.sweep_preview = Some((key, result));
+        }
+        &self.sweep_preview.as_ref().expect("just set").1
+    }
+
+    /// Starts the sweep's next runs while fewer than its `jobs` are training.
+    fn schedule_sweep(&mut self) {
+        let Some(mut active) = self.sweep.take() else {
+            return;
+        };
+        if !active.stopped {
+            let training = active
+                .run_ids
+                .iter()
+                .flatten()
+                .filter(|id| self.runs.iter().any(|r| r.id == **id && !r.status.ended()))
+                .count();
+            let mut free = active.jobs.saturating_sub(training);
+            while free > 0
+                && let Some(next) = active.run_ids.iter().position(Option::is_none)
+            {
+                let run = &active.sweep.runs[next];
+                let (config, name) = (run.config.clone(), active.run_name(next));
+                let kept = self.selected;
+                let id = self.create_run(config, name, active.sweep.description.clone());
+                self.selected = kept.or(Some(id));
+                if let Some(r) = self.runs.iter_mut().find(|r| r.id == id) {
+                    r.visible = false;
+                }
+                self.start(id);
+                active.run_ids[next] = Some(id);
+                free -= 1;
+            }
+        }
+        self.sweep = Some(active);
+    }
+
+    /// Whether a sweep has runs left to start.
+    pub fn sweep_pending(&self) -> bool {
+        self.sweep
+            .as_ref()
+            .is_some_and(|s| !s.stopped && s.run_ids.iter().any(Option::is_none))
     }
 
     /// The selected run.
@@ -619,6 +737,97 @@ impl BpttApp {
             }
             UiCommand::SampleText => self.request_weights(WeightsUse::Sample),
             UiCommand::DismissMessage => self.message = None,
+            UiCommand::ShowView(view) => self.view = view,
+            UiCommand::RunSweep => self.run_sweep(),
+            UiCommand::StopSweep => self.stop_sweep(),
+            UiCommand::OpenRun(id) => {
+                if let Some(r) = self.runs.iter_mut().find(|r| r.id == id) {
+                    r.visible = true;
+                    self.selected = Some(id);
+                    self.view = View::Training;
+                }
+            }
+            UiCommand::SaveSweep(path) => {
+                let text = self.settings.sweep.to_ron(
+                    &self.settings.preset_name,
+                    &self.settings.description,
+                    &self.settings.setup,
+                );
+                self.message = Some(match crate::fsutil::write_atomic(&path, text.as_bytes()) {
+                    Ok(()) => format!(
+                        "Wrote {}: run it with `bptt-lab sweep {}`",
+                        path.display(),
+                        path.display()
+                    ),
+                    Err(e) => format!("Cannot write {}: {e}", path.display()),
+                });
+            }
+            UiCommand::LoadSweep(path) => match sweep::SweepEditor::load(&path) {
+                Ok((editor, base)) => {
+                    self.settings.sweep = editor;
+                    self.settings.preset_name = base.name;
+                    self.settings.description = base.description;
+                    self.settings.setup = base.config;
+                    self.view = View::Sweep;
+                    self.message = None;
+                }
+                Err(e) => self.message = Some(format!("Cannot load the sweep: {e}")),
+            },
+            UiCommand::ExportSweepResults(path) => {
+                let Some(active) = &self.sweep else {
+                    self.message = Some("No sweep has run yet.".into());
+                    return;
+                };
+                let text = crate::sweep::results::results_csv(
+                    &active.sweep.keys(),
+                    &active.rows(&self.runs),
+                );
+                self.message = Some(match crate::fsutil::write_atomic(&path, text.as_bytes()) {
+                    Ok(()) => format!("Wrote {}", path.display()),
+                    Err(e) => format!("Cannot write {}: {e}", path.display()),
+                });
+            }
+        }
+    }
+
+    /// Expands the tab's sweep and queues its runs; they start in `logic`.
+    fn run_sweep(&mut self) {
+        let sweep = match self.sweep_preview().clone() {
+            Ok(s) => s,
+            Err(e) => {
+                self.message = Some(format!("Cannot run the sweep: {e}"));
+                return;
+            }
+        };
+        self.stop_sweep();
+        self.sweeps_started += 1;
+        let editor = &self.settings.sweep;
+        let base = &self.settings.setup;
+        self.sweep = Some(sweep::ActiveSweep {
+            number: self.sweeps_started,
+            expect: editor.expect(base),
+            run_ids: vec![None; sweep.runs.len()],
+            jobs: editor.jobs.max(1),
+            stopped: false,
+            started: Instant::now(),
+            ron: editor.to_ron(&self.settings.preset_name, &self.settings.description, base),
+            sweep,
+        });
+        self.message = None;
+        self.schedule_sweep();
+    }
+
+    fn stop_sweep(&mut self) {
+        let Some(active) = &mut self.sweep else {
+            return;
+        };
+        active.stopped = true;
+        for id in active.run_ids.iter().flatten() {
+            if let Some(r) = self.runs.iter().find(|r| r.id == *id)
+                && !r.status.ended()
+            {
+                r.send(Command::Stop);
+            }
         }
     }
 
@@ -711,6 +920,15 @@ impl BpttApp {
                     DialogKind::ExportPlot => d
                         .add_filter("PNG", &["png"])
                         .set_file_name("plot.png")
+                        .save_file(),
+                    DialogKind::OpenSweep => d.add_filter("RON sweep", &["ron"]).pick_file(),
+                    DialogKind::SaveSweep => d
+                        .add_filter("RON sweep", &["ron"])
+                        .set_file_name("sweep.ron")
+                        .save_file(),
+                    DialogKind::ExportSweepResults => d
+                        .add_filter("CSV", &["csv"])
+                        .set_file_name("results.csv")
                         .save_file(),
                 };
                 let _ = tx.send((kind, picked, Some(plot)));
@@ -806,6 +1024,9 @@ impl BpttApp {
                 DialogKind::ExportMetrics => UiCommand::ExportMetrics(path),
                 DialogKind::ExportWeights => UiCommand::ExportWeights(path),
                 DialogKind::ExportPlot => UiCommand::ExportPlot(plot.unwrap_or_default(), path),
+                DialogKind::SaveSweep => UiCommand::SaveSweep(path),
+                DialogKind::OpenSweep => UiCommand::LoadSweep(path),
+                DialogKind::ExportSweepResults => UiCommand::ExportSweepResults(path),
             };
             self.deferred.push(cmd);
         }
@@ -813,7 +1034,7 @@ impl BpttApp {
 
     /// Whether any run is training (the UI keeps repainting).
     pub fn any_running(&self) -> bool {
-        self.runs.iter().any(|r| r.status == RunStatus::Running)
+        self.runs.iter().any(|r| r.status == RunStatus::Running) || self.sweep_pending()
     }
 
     /// Hands over a window screenshot, as the viewport's callback does (tests use this: the
@@ -908,6 +1129,7 @@ impl eframe::App for BpttApp {
             self.settings.setup.seed = base;
         }
         self.drain_events();
+        self.schedule_sweep();
         let typing = ctx.egui_wants_keyboard_input();
         if !typing && ctx.input(|i| i.key_pressed(egui::Key::Space)) {
             self.deferred.push(UiCommand::TogglePause);
@@ -942,8 +1164,9 @@ impl eframe::App for BpttApp {
 }
 
 /// Opens the window: with `preset`, or the setup of last time; starts `autostart` runs of it
-/// at once (seeds seed, seed+1, …).
-pub fn run_gui(preset: Option<Preset>, autostart: u64) -> eframe::Result {
+/// at once (seeds seed, seed+1, …). With `sweep`, opens that sweep file in the Sweep tab (and
+/// runs it if `autostart` > 0).
+pub fn run_gui(preset: Option<Preset>, sweep: Option<PathBuf>, autostart: u64) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("bptt-lab")
@@ -957,7 +1180,7 @@ pub fn run_gui(preset: Option<Preset>, autostart: u64) -> eframe::Result {
         options,
         Box::new(move |cc| {
             Ok(Box::new(BpttApp::from_creation_context(
-                cc, preset, autostart,
+                cc, preset, sweep, autostart,
             )))
         }),
     )

@@ -19,6 +19,8 @@ struct Scripted {
     step: u64,
     delay: Duration,
     t_len: usize,
+    /// The final held-out loss it reports.
+    final_loss: f64,
 }
 
 impl Run for Scripted {
@@ -70,7 +72,7 @@ impl Run for Scripted {
         RunOutcome {
             steps: self.step,
             stopped,
-            eval_loss: 0.1,
+            eval_loss: self.final_loss,
             eval_metric: 0.5,
             params: self.weights(),
             elapsed_secs,
@@ -85,6 +87,21 @@ fn scripted(total: u64, delay: Duration) -> RunFactory {
             step: 0,
             delay,
             t_len: config.task().max_seq_len(),
+            final_loss: 0.1,
+        }) as Box<dyn Run>)
+    })
+}
+
+/// Scripted runs whose final held-out loss is 10 × their learning rate + their seed / 1000,
+/// so a sweep's result plot has something to show per point and per seed.
+fn scripted_by_lr(total: u64, delay: Duration) -> RunFactory {
+    Arc::new(move |config: &bptt_lab::train::TrainConfig| {
+        Ok(Box::new(Scripted {
+            total,
+            step: 0,
+            delay,
+            t_len: config.task().max_seq_len(),
+            final_loss: 10.0 * config.optimizer.lr() + config.seed as f64 / 1000.0,
         }) as Box<dyn Run>)
     })
 }
@@ -404,4 +421,131 @@ fn a_plot_partly_outside_the_screenshot_is_cut_not_a_crash() {
         w <= 500 && hgt <= 200 && w > 0 && hgt > 0,
         "cut to the screenshot: {w}×{hgt}"
     );
+}
+
+#[test]
+fn the_sweep_tab_creates_its_runs_a_few_at_a_time_and_a_click_opens_one() {
+    let mut h = harness(scripted_by_lr(40, Duration::from_millis(2)));
+    h.step();
+    h.get_by_label("Sweep").click();
+    h.step();
+    h.step();
+    // The default editor: the learning rate, log spaced from 1e-3 to 1e-2, 3 values, 2 seeds.
+    assert!(
+        has_text(&h, "3 values × 2 seeds = 6 runs"),
+        "preview of the sweep"
+    );
+    h.state_mut().settings.sweep.jobs = 2;
+    h.get_by_label("Run sweep").click();
+    let mut most_at_once = 0;
+    step_until(&mut h, "six finished sweep runs", |a| {
+        a.runs.len() == 6 && a.runs.iter().all(|r| r.status.ended())
+    });
+    // Count again frame by frame on a second sweep, to see the runs start a few at a time.
+    h.get_by_label("Run sweep").click();
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while h.state().runs.len() < 12 || !h.state().runs.iter().all(|r| r.status.ended()) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the second sweep"
+        );
+        let training = h.state().runs.iter().filter(|r| !r.status.ended()).count();
+        most_at_once = most_at_once.max(training);
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.step();
+    assert!(
+        (1..=2).contains(&most_at_once),
+        "at most 2 runs train at once, saw {most_at_once}"
+    );
+    let app = h.state();
+    let sweep = app.sweep.as_ref().expect("the sweep");
+    assert_eq!(sweep.number, 2);
+    let rows = sweep.rows(&app.runs);
+    assert_eq!(rows.len(), 6, "one result row per run");
+    let lrs: Vec<f64> = app.runs[6..]
+        .iter()
+        .map(|r| r.config.optimizer.lr())
+        .collect();
+    // Point-major order; the middle value log spaced and rounded to 6 significant digits.
+    assert_eq!(lrs, [0.001, 0.001, 0.003_162_28, 0.003_162_28, 0.01, 0.01]);
+    for (row, run) in rows.iter().zip(&app.runs[6..]) {
+        let want = 10.0 * run.config.optimizer.lr() + run.config.seed as f64 / 1000.0;
+        assert_eq!(row.eval_loss, Some(want), "row of {}", run.name);
+        assert!(run.name.starts_with("S2 · lr="), "{}", run.name);
+        assert!(!run.visible, "sweep runs stay out of the training plots");
+    }
+    assert!(has_text(&h, "6 / 6 runs done"), "progress shown");
+    assert_eq!(
+        app.sweep_markers.len(),
+        6,
+        "a marker per run on the result plot"
+    );
+
+    // Click the marker of the last run: it opens in the training plots.
+    let (pos, id) = *app.sweep_markers.last().expect("a marker");
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.step();
+    let app = h.state();
+    assert_eq!(app.selected, Some(id), "the clicked run is selected");
+    assert_eq!(app.view, bptt_lab::app::View::Training);
+    assert!(app.runs.iter().find(|r| r.id == id).unwrap().visible);
+}
+
+#[test]
+fn a_sweep_that_cannot_run_says_why_and_starts_nothing() {
+    let mut h = harness(scripted(10, Duration::ZERO));
+    h.step();
+    h.get_by_label("Sweep").click();
+    h.step();
+    h.step();
+    // The default setup is an LSTM with a forget-gate bias, which a GRU does not have.
+    h.get_by_label("Add a second setting").click();
+    h.step();
+    h.state_mut().settings.sweep.axes[1].list = "lstm, gru".into();
+    h.step();
+    h.step();
+    assert!(
+        has_text(&h, "model.cell = gru") && has_text(&h, "forget"),
+        "the preview names the point and the problem"
+    );
+    h.get_by_label("Run sweep").click();
+    h.step();
+    h.step();
+    assert!(h.state().runs.is_empty(), "no run started");
+    assert!(h.state().sweep.is_none());
+}
+
+#[test]
+fn a_shipped_sweep_file_opens_in_the_tab_with_its_base_in_the_panel() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sweeps/orthogonal_gain_rnn_lstm.ron");
+    let mut h = harness(scripted(10, Duration::ZERO));
+    h.step();
+    h.state_mut().deferred.push(UiCommand::LoadSweep(path));
+    h.step();
+    h.step();
+    let app = h.state();
+    assert_eq!(app.view, bptt_lab::app::View::Sweep);
+    assert_eq!(
+        app.settings.setup.model.hidden, 32,
+        "the file's `set` applied to the base"
+    );
+    assert_eq!(app.settings.sweep.axes.len(), 2);
+    assert_eq!(app.settings.sweep.axes[1].list, "rnn(tanh), lstm");
+    assert!(has_text(
+        &h,
+        "5 values × 2 values × 2 seeds = 20 runs of 3000 steps"
+    ));
 }

@@ -528,4 +528,10 @@ fn malformed_sweep_files_give_errors_naming_the_field_axis_value_and_file() {
         !dir.path().join("runs").exists(),
         "nothing is written for a bad file"
     );
+    // The window checks a sweep file before it opens.
+    let (_, stderr) = run_expecting(dir.path(), &["gui", "--sweep", "bad.ron"], 2);
+    assert!(
+        stderr.contains("axis `model.cell` = grue") && stderr.contains("bad.ron"),
+        "{stderr}"
+    );
 }

@@ -16,6 +16,23 @@ fn bad(e: impl std::fmt::Display) -> CliError {
 }
 
 /// A preset from a path, or a built-in one by name (with or without `.ron`).
+/// Opens the window with a preset or a sweep file, both checked first (exit 2 if broken).
+pub(super) fn gui(
+    preset: Option<&str>,
+    sweep: Option<PathBuf>,
+    autostart: u64,
+) -> Result<(), CliError> {
+    let preset = match preset {
+        Some(name) => Some(resolve_preset(name)?.0),
+        None => None,
+    };
+    if let Some(path) = &sweep {
+        crate::app::sweep::SweepEditor::load(path).map_err(bad)?;
+    }
+    crate::app::run_gui(preset, sweep, autostart)
+        .map_err(|e| CliError::Other(anyhow::anyhow!("{e}")))
+}
+
 pub(super) fn resolve_preset(name: &str) -> Result<(Preset, PathBuf), CliError> {
     let path = Path::new(name);
     if path.exists() {

@@ -33,6 +33,10 @@ pub enum Command {
         /// much of a curve is luck?).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
         runs: u64,
+        /// Open this sweep file in the Sweep tab (its base in the experiment panel); with
+        /// --autostart, run it.
+        #[arg(long, value_name = "SWEEP.ron", conflicts_with = "preset")]
+        sweep: Option<std::path::PathBuf>,
     },
     /// Train a preset without a window; writes metrics.csv, profile.csv, diagnostics.csv,
     /// weights.npz (PyTorch names) and summary.json into the output directory.
@@ -247,21 +251,16 @@ pub enum CliError {
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let Some(command) = cli.command else {
-        return crate::app::run_gui(None, 0).map_err(|e| CliError::Other(anyhow::anyhow!("{e}")));
+        return crate::app::run_gui(None, None, 0)
+            .map_err(|e| CliError::Other(anyhow::anyhow!("{e}")));
     };
     match command {
         Command::Gui {
             preset,
             autostart,
             runs,
-        } => {
-            let preset = match preset {
-                Some(name) => Some(commands::resolve_preset(&name)?.0),
-                None => None,
-            };
-            let starts = if autostart { runs } else { 0 };
-            crate::app::run_gui(preset, starts).map_err(|e| CliError::Other(anyhow::anyhow!("{e}")))
-        }
+            sweep,
+        } => commands::gui(preset.as_deref(), sweep, if autostart { runs } else { 0 }),
         Command::Train {
             preset,
             steps,

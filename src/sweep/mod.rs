@@ -387,7 +387,7 @@ impl SweepFile {
     }
 
     /// The base preset with the sweep's `steps` and `expect` applied, and where it came from.
-    fn base_with_overrides(&self, path: &Path) -> Result<(Preset, String), SweepError> {
+    pub fn base_with_overrides(&self, path: &Path) -> Result<(Preset, String), SweepError> {
         let (mut base, base_name) = self.base_preset(path)?;
         for assignment in &self.set {
             preset::apply_set(&mut base.config, assignment).map_err(|e| SweepError::Field {

@@ -415,7 +415,7 @@ pub fn point_table(keys: &[String], rows: &[Row], expect: Option<&Expect>) -> St
 }
 
 /// The median of sorted values (the mean of the middle two for an even count).
-fn median(sorted: &[u64]) -> Option<f64> {
+pub fn median(sorted: &[u64]) -> Option<f64> {
     let n = sorted.len();
     match n {
         0 => None,

@@ -10,8 +10,9 @@ pub mod heatmap;
 pub mod plots;
 pub mod run_list;
 pub mod style;
+pub mod sweep_tab;
 
-use crate::app::{BpttApp, DialogKind, RunStatus, UiCommand};
+use crate::app::{BpttApp, DialogKind, RunStatus, UiCommand, View};
 
 /// Draws the whole window and returns the commands of this frame.
 pub fn draw(app: &mut BpttApp, ui: &mut egui::Ui) -> Vec<UiCommand> {
@@ -45,6 +46,31 @@ pub fn draw(app: &mut BpttApp, ui: &mut egui::Ui) -> Vec<UiCommand> {
 
 fn central_ui(app: &mut BpttApp, ui: &mut egui::Ui, out: &mut Vec<UiCommand>) {
     {
+        ui.horizontal(|ui| {
+            for (view, label, hover) in [
+                (View::Training, "Training", "The curves of the runs"),
+                (
+                    View::Sweep,
+                    "Sweep",
+                    "Sweep one or two settings of the setup over values and seeds, and plot the result against them",
+                ),
+            ] {
+                let text = match (&app.sweep, view) {
+                    (Some(s), View::Sweep) if !s.stopped && s.run_ids.iter().any(Option::is_none) => {
+                        format!("{label} (running)")
+                    }
+                    _ => label.to_owned(),
+                };
+                if ui
+                    .selectable_label(app.view == view, text)
+                    .on_hover_text(hover)
+                    .clicked()
+                {
+                    out.push(UiCommand::ShowView(view));
+                }
+            }
+        });
+        ui.separator();
         if let Some(msg) = app.message.clone() {
             ui.horizontal_wrapped(|ui| {
                 ui.colored_label(ui.visuals().warn_fg_color, &msg);
@@ -54,7 +80,10 @@ fn central_ui(app: &mut BpttApp, ui: &mut egui::Ui, out: &mut Vec<UiCommand>) {
             });
             ui.separator();
         }
-        plots::plots_ui(app, ui, out);
+        match app.view {
+            View::Training => plots::plots_ui(app, ui, out),
+            View::Sweep => sweep_tab::sweep_tab_ui(app, ui, out),
+        }
     }
 }
 

@@ -100,14 +100,15 @@ pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
 
 /// Labels for a `log10(y)` axis: the decades, and also 2…9 × the decade when less than two
 /// decades are visible (otherwise a curve within one decade would have no label at all).
-fn log_axis(mark: GridMark, range: &std::ops::RangeInclusive<f64>) -> String {
+pub(crate) fn log_axis(mark: GridMark, range: &std::ops::RangeInclusive<f64>) -> String {
     let decade = (mark.value - mark.value.round()).abs() < 1e-9;
     if decade {
         let e = mark.value.round() as i32;
         return match e {
-            0 => "1".into(),
-            1 => "10".into(),
+            -3 => "0.001".into(),
+            -2 => "0.01".into(),
             -1 => "0.1".into(),
+            0..=4 => format!("1{}", "0".repeat(e as usize)),
             _ => format!("1e{e}"),
         };
     }
@@ -129,7 +130,7 @@ fn log_axis(mark: GridMark, range: &std::ops::RangeInclusive<f64>) -> String {
     clippy::needless_pass_by_value,
     reason = "the signature egui_plot's grid spacer takes"
 )]
-fn log_grid(input: GridInput) -> Vec<GridMark> {
+pub(crate) fn log_grid(input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     if !(lo.is_finite() && hi.is_finite()) {
         return Vec::new();

@@ -1,0 +1,544 @@
+//! The Sweep tab: one or two settings of the experiment panel's setup swept over values and
+//! seeds, their runs trained a few at a time, and the result plot (a line per value of the
+//! second setting, a band over seeds) whose points open their run.
+
+use egui::Ui;
+use egui_plot::{
+    GridInput, GridMark, HoverPosition, Legend, Line, Plot, PlotPoint, Points, Polygon,
+};
+
+use super::style;
+use crate::app::sweep::{
+    ActiveSweep, RunState, Spacing, SweepY, result_lines, settings_for, x_positions,
+};
+use crate::app::{BpttApp, DialogKind, Settings, UiCommand};
+use crate::preset::{Compare, ExpectMetric};
+
+/// How close (in points) a click must be to a run's marker to open it.
+const CLICK_RADIUS: f32 = 12.0;
+
+/// Draws the tab.
+pub fn sweep_tab_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.label(format!(
+            "Sweep the setup on the left ({}) over one or two settings. Each point trains one \
+             run per seed; the runs join the runs list (hidden from the training plots until \
+             you open one) and fill in the result plot as they finish.",
+            app.settings.preset_name
+        ));
+        ui.add_space(4.0);
+        editor_ui(&mut app.settings, ui);
+        ui.add_space(4.0);
+        let preview = app.sweep_preview().clone();
+        let active = app.sweep.as_ref().is_some_and(|s| !s.stopped);
+        ui.horizontal_wrapped(|ui| {
+            match &preview {
+                Ok(sweep) => {
+                    let counts: Vec<String> = sweep
+                        .axes
+                        .iter()
+                        .map(|a| format!("{} values", a.values.len()))
+                        .collect();
+                    ui.label(format!(
+                        "{} × {} seeds = {} runs of {} steps",
+                        counts.join(" × "),
+                        sweep.seeds.len(),
+                        sweep.runs.len(),
+                        sweep.runs.first().map_or(0, |r| r.config.steps)
+                    ));
+                }
+                Err(e) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(preview.is_ok(), egui::Button::new("Run sweep"))
+                .on_hover_text("Start the sweep's runs, a few at a time (a sweep still going is stopped)")
+                .clicked()
+            {
+                out.push(UiCommand::RunSweep);
+            }
+            if ui
+                .add_enabled(active, egui::Button::new("Stop sweep"))
+                .on_hover_text("Start no more runs and stop those training; finished runs keep their results")
+                .clicked()
+            {
+                out.push(UiCommand::StopSweep);
+            }
+            if ui
+                .button("Open sweep file…")
+                .on_hover_text("Load a sweep file (e.g. sweeps/*.ron): its base setup goes to the panel on the left, its settings here")
+                .clicked()
+            {
+                out.push(UiCommand::OpenDialog(DialogKind::OpenSweep));
+            }
+            if ui
+                .add_enabled(preview.is_ok(), egui::Button::new("Save sweep as RON…"))
+                .on_hover_text("A sweep file with this setup as its base: `bptt-lab sweep FILE` runs the same runs headless, on all cores, or as a Slurm array (--emit)")
+                .clicked()
+            {
+                out.push(UiCommand::OpenDialog(DialogKind::SaveSweep));
+            }
+            if ui
+                .add_enabled(app.sweep.is_some(), egui::Button::new("Export results (CSV)…"))
+                .on_hover_text("One row per finished run, the columns of `bptt-lab sweep`'s results.csv")
+                .clicked()
+            {
+                out.push(UiCommand::OpenDialog(DialogKind::ExportSweepResults));
+            }
+        });
+        ui.separator();
+        let Some(active) = app.sweep.take() else {
+            ui.weak("No sweep yet: set it up above and press Run sweep.");
+            app.sweep_markers.clear();
+            return;
+        };
+        let states = active.states(&app.runs);
+        progress_ui(&active, &states, ui);
+        result_plot_ui(app, &active, &states, ui, out);
+        ui.add_space(6.0);
+        points_table_ui(&active, &states, ui);
+        app.sweep = Some(active);
+    });
+}
+
+fn editor_ui(settings: &mut Settings, ui: &mut Ui) {
+    let Settings {
+        sweep: editor,
+        setup: base,
+        ..
+    } = settings;
+    let offered = settings_for(base);
+    let axes = editor.axes.len();
+    let mut remove = None;
+    egui::Grid::new("sweep_editor")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            for (i, axis) in editor.axes.iter_mut().enumerate() {
+                ui.label(if i == 0 { "Setting (x axis)" } else { "Second setting (lines)" });
+                ui.horizontal(|ui| {
+                    let shown = offered
+                        .iter()
+                        .find(|s| s.names(&axis.key))
+                        .map_or("other…", |s| s.label);
+                    egui::ComboBox::from_id_salt(("sweep_key", i))
+                        .selected_text(shown)
+                        .width(170.0)
+                        .show_ui(ui, |ui| {
+                            for s in &offered {
+                                if ui
+                                    .selectable_label(s.names(&axis.key), s.label)
+                                    .on_hover_text(s.key)
+                                    .clicked()
+                                {
+                                    axis.pick(s, base);
+                                }
+                            }
+                        })
+                        .response
+                        .on_hover_text("The settings of the setup on the left that can be swept; any other can be typed as a RON path on the right");
+                    ui.add(egui::TextEdit::singleline(&mut axis.key).desired_width(170.0))
+                        .on_hover_text("The setting's RON path, as `--set` takes it: optimizer.lr, init.weight_hh.gain, bptt.k2, model.cell …");
+                    if i > 0 && ui.small_button("Remove").clicked() {
+                        remove = Some(i);
+                    }
+                });
+                ui.end_row();
+                ui.label("");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut axis.spacing, Spacing::Linear, "linear")
+                        .on_hover_text("n values evenly spaced from → to");
+                    ui.radio_value(&mut axis.spacing, Spacing::Log, "log")
+                        .on_hover_text("n values evenly spaced in log scale (from, to > 0)");
+                    ui.radio_value(&mut axis.spacing, Spacing::List, "list")
+                        .on_hover_text("RON values, comma separated: 0.1, 0.5 or rnn(tanh), lstm, gru");
+                    if axis.spacing == Spacing::List {
+                        ui.add(
+                            egui::TextEdit::singleline(&mut axis.list)
+                                .hint_text("rnn(tanh), lstm, gru")
+                                .desired_width(260.0),
+                        );
+                    } else {
+                        ui.label("from");
+                        number(ui, &mut axis.from);
+                        ui.label("to");
+                        number(ui, &mut axis.to);
+                        ui.label("n");
+                        ui.add(egui::DragValue::new(&mut axis.n).range(1..=100));
+                    }
+                });
+                ui.end_row();
+            }
+            ui.label("");
+            if axes < 2 && ui.button("Add a second setting").on_hover_text("One line per value of the second setting (e.g. the cell type)").clicked() {
+                let mut second = crate::app::sweep::AxisEdit::default();
+                if let Some(cell) = offered.iter().find(|s| s.key == "model.cell") {
+                    second.pick(cell, base);
+                }
+                editor.axes.push(second);
+            }
+            ui.end_row();
+
+            ui.label("Seeds per point");
+            ui.horizontal(|ui| {
+                ui.add(egui::DragValue::new(&mut editor.seeds).range(1..=50))
+                    .on_hover_text("Runs per point, with seeds seed, seed+1, …: the band of the result plot spans them");
+                ui.label("Steps per run");
+                ui.add(egui::DragValue::new(&mut editor.steps).range(0..=10_000_000))
+                    .on_hover_text(format!("0 = the setup's ({})", base.steps));
+                ui.label("Runs at a time");
+                ui.add(egui::DragValue::new(&mut editor.jobs).range(1..=64))
+                    .on_hover_text("How many of the sweep's runs train at once: about one per core is fastest");
+            });
+            ui.end_row();
+
+            ui.checkbox(&mut editor.solved_on, "Solved when")
+                .on_hover_text("Steps to solve: the first diagnostics step at which this held");
+            ui.add_enabled_ui(editor.solved_on, |ui| {
+                ui.horizontal(|ui| {
+                    egui::ComboBox::from_id_salt("sweep_solved_metric")
+                        .selected_text(metric_label(editor.solved_metric))
+                        .show_ui(ui, |ui| {
+                            for m in [
+                                ExpectMetric::EvalLoss,
+                                ExpectMetric::EvalMetric,
+                                ExpectMetric::ProfileRatio,
+                                ExpectMetric::Diverged,
+                            ] {
+                                ui.selectable_value(&mut editor.solved_metric, m, metric_label(m));
+                            }
+                        });
+                    egui::ComboBox::from_id_salt("sweep_solved_compare")
+                        .selected_text(match editor.solved_compare {
+                            Compare::Below => "<",
+                            Compare::Above => ">",
+                        })
+                        .width(40.0)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut editor.solved_compare, Compare::Below, "<");
+                            ui.selectable_value(&mut editor.solved_compare, Compare::Above, ">");
+                        });
+                    number(ui, &mut editor.solved_threshold);
+                });
+            });
+            ui.end_row();
+        });
+    if let Some(i) = remove {
+        editor.axes.remove(i);
+    }
+}
+
+/// A number field that keeps small and large values readable.
+fn number(ui: &mut Ui, v: &mut f64) {
+    let speed = (v.abs() * 0.01).max(1e-6);
+    ui.add(
+        egui::DragValue::new(v)
+            .speed(speed)
+            .custom_formatter(|v, _| format!("{v}")),
+    );
+}
+
+fn metric_label(m: ExpectMetric) -> &'static str {
+    match m {
+        ExpectMetric::EvalLoss => "held-out loss",
+        ExpectMetric::EvalMetric => "held-out metric",
+        ExpectMetric::ProfileRatio => "profile ratio g₀/g_T",
+        ExpectMetric::Diverged => "diverged (1/0)",
+    }
+}
+
+fn progress_ui(active: &ActiveSweep, states: &[RunState], ui: &mut Ui) {
+    let total = states.len();
+    let count = |f: fn(&RunState) -> bool| states.iter().filter(|s| f(s)).count();
+    let done = count(|s| matches!(s, RunState::Done(_)));
+    let training = count(|s| matches!(s, RunState::Running));
+    let lost = count(|s| matches!(s, RunState::Lost(_)));
+    let elapsed = active.started.elapsed().as_secs_f64();
+    let left = total - done - lost;
+    let mut parts = vec![
+        format!("Sweep S{}: {done} / {total} runs done", active.number),
+        format!("{training} training"),
+    ];
+    if lost > 0 {
+        parts.push(format!("{lost} stopped or failed"));
+    }
+    parts.push(style::duration(elapsed));
+    if active.stopped && left > 0 {
+        parts.push("stopped".into());
+    } else if left > 0 && done + lost > 0 {
+        let eta = elapsed / (done + lost) as f64 * left as f64;
+        parts.push(format!("about {} left", style::duration(eta)));
+    }
+    let text = parts.join(" · ");
+    ui.strong(&active.sweep.name);
+    ui.add(
+        egui::ProgressBar::new((done + lost) as f32 / total.max(1) as f32)
+            .text(text)
+            .desired_width(ui.available_width().min(640.0)),
+    );
+}
+
+fn result_plot_ui(
+    app: &mut BpttApp,
+    active: &ActiveSweep,
+    states: &[RunState],
+    ui: &mut Ui,
+    out: &mut Vec<UiCommand>,
+) {
+    let editor = &mut app.settings.sweep;
+    ui.horizontal(|ui| {
+        ui.label("Plot");
+        egui::ComboBox::from_id_salt("sweep_y")
+            .selected_text(editor.y.label())
+            .show_ui(ui, |ui| {
+                for y in SweepY::ALL {
+                    ui.selectable_value(&mut editor.y, y, y.label());
+                }
+            });
+        ui.checkbox(&mut editor.log_y, "log y");
+        ui.weak("line: mean over seeds · band: min to max · dots: runs (click one to open it)");
+    });
+    let y_kind = editor.y;
+    let rows: Vec<_> = states
+        .iter()
+        .filter_map(|s| match s {
+            RunState::Done(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    let lines = result_lines(&active.sweep, &rows, y_kind);
+    let first = &active.sweep.axes[0];
+    let (xs, numeric) = x_positions(&first.values);
+    let positive = |v: &f64| *v > 0.0;
+    let log_x = numeric
+        && xs.iter().all(positive)
+        && xs.iter().copied().fold(0.0, f64::max)
+            / xs.iter().copied().fold(f64::INFINITY, f64::min)
+            >= 20.0;
+    let all_y = || {
+        lines
+            .iter()
+            .flat_map(|l| l.points.iter().flat_map(|p| p.runs.iter().map(|r| r.1)))
+    };
+    let log_y = editor.log_y && all_y().all(|v| v > 0.0);
+    let tx = move |x: f64| if log_x { x.log10() } else { x };
+    let ty = move |y: f64| if log_y { y.log10() } else { y };
+
+    let mut plot = Plot::new("sweep_result")
+        .height(340.0)
+        .allow_scroll(false)
+        .x_axis_label(first.key.clone())
+        .y_axis_label(y_kind.label());
+    if lines.len() > 1 {
+        plot = plot.legend(Legend::default());
+    }
+    if log_x {
+        plot = plot
+            .x_axis_formatter(super::plots::log_axis)
+            .x_grid_spacer(super::plots::log_grid);
+    } else if !numeric {
+        let labels = first.values.clone();
+        plot = plot
+            .x_axis_formatter(move |mark: GridMark, _| {
+                let i = mark.value.round();
+                if (mark.value - i).abs() < 1e-9 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_grid_spacer(integer_grid);
+    }
+    if log_y {
+        plot = plot
+            .y_axis_formatter(super::plots::log_axis)
+            .y_grid_spacer(super::plots::log_grid);
+    }
+    let key = first.key.clone();
+    let names = first.values.clone();
+    plot = plot.label_formatter(move |pos: &HoverPosition<'_>| match pos {
+        HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => {
+            let x = if log_x {
+                10f64.powf(position.x)
+            } else {
+                position.x
+            };
+            let x = if numeric {
+                style::num(x)
+            } else {
+                names
+                    .get(x.round().max(0.0) as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let y = if log_y {
+                10f64.powf(position.y)
+            } else {
+                position.y
+            };
+            Some(format!("{plot_name}\n{key} = {x}\n{}", style::num(y)))
+        }
+        HoverPosition::Elsewhere { .. } => None,
+    });
+
+    let second = active.sweep.axes.get(1).map(|a| a.key.clone());
+    let mut markers: Vec<(PlotPoint, usize)> = Vec::new();
+    let response = plot.show(ui, |p| {
+        for (i, line) in lines.iter().enumerate() {
+            let color = style::RUN_COLORS[i % style::RUN_COLORS.len()];
+            let name = match &second {
+                Some(k) => format!("{k} = {}", line.label),
+                None => y_kind.label().to_owned(),
+            };
+            for pair in line.points.windows(2) {
+                let (a, b) = (&pair[0], &pair[1]);
+                let quad = vec![
+                    [tx(a.x), ty(a.min)],
+                    [tx(b.x), ty(b.min)],
+                    [tx(b.x), ty(b.max)],
+                    [tx(a.x), ty(a.max)],
+                ];
+                p.polygon(
+                    Polygon::new(name.clone(), quad)
+                        .fill_color(color.gamma_multiply(0.18))
+                        .stroke(egui::Stroke::NONE),
+                );
+            }
+            let mean: Vec<[f64; 2]> = line.points.iter().map(|q| [tx(q.x), ty(q.mean)]).collect();
+            p.line(Line::new(name.clone(), mean).color(color).width(2.0));
+            let dots: Vec<[f64; 2]> = line
+                .points
+                .iter()
+                .flat_map(|q| q.runs.iter().map(move |(_, v)| [tx(q.x), ty(*v)]))
+                .collect();
+            p.points(Points::new(name.clone(), dots).color(color).radius(3.0));
+            for q in &line.points {
+                for (index, v) in &q.runs {
+                    markers.push((PlotPoint::new(tx(q.x), ty(*v)), *index));
+                }
+            }
+        }
+    });
+    app.sweep_markers = markers
+        .iter()
+        .filter_map(|(pt, index)| {
+            let id = active.run_ids.get(*index).copied().flatten()?;
+            Some((response.transform.position_from_point(pt), id))
+        })
+        .collect();
+    if rows.is_empty() {
+        ui.weak("Results appear here as runs finish.");
+    }
+    if response.response.clicked()
+        && let Some(pos) = response.response.interact_pointer_pos()
+        && let Some((_, id)) = app
+            .sweep_markers
+            .iter()
+            .map(|(p, id)| (p.distance(pos), *id))
+            .filter(|(d, _)| *d <= CLICK_RADIUS)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    {
+        out.push(UiCommand::OpenRun(id));
+    }
+}
+
+/// Grid lines at the integers (categorical x axis).
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the signature egui_plot's grid spacer takes"
+)]
+fn integer_grid(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    if !(lo.is_finite() && hi.is_finite()) || hi - lo > 1000.0 {
+        return Vec::new();
+    }
+    (lo.ceil() as i64..=hi.floor() as i64)
+        .map(|i| GridMark {
+            value: i as f64,
+            step_size: 1.0,
+        })
+        .collect()
+}
+
+/// Per point: seeds done, mean held-out loss and metric, how many solved and the median
+/// steps to solve, divergences.
+fn points_table_ui(active: &ActiveSweep, states: &[RunState], ui: &mut Ui) {
+    let keys = active.sweep.keys();
+    let seeds = active.sweep.seeds.len();
+    let solved = active.expect.map(|e| {
+        let d = e.describe();
+        d.split(" by step").next().unwrap_or(&d).to_owned()
+    });
+    egui::CollapsingHeader::new("Results per point")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new("sweep_points")
+                .striped(true)
+                .spacing([14.0, 4.0])
+                .show(ui, |ui| {
+                    for k in &keys {
+                        ui.strong(k);
+                    }
+                    for h in ["done", "held-out loss", "held-out metric"] {
+                        ui.strong(h);
+                    }
+                    ui.strong(solved.as_deref().unwrap_or("solved"))
+                        .on_hover_text("Runs in which the clause held at a diagnostics step");
+                    ui.strong("median steps");
+                    ui.strong("diverged");
+                    ui.end_row();
+                    for (p, point) in states.chunks(seeds).enumerate() {
+                        for v in &active.sweep.runs[p * seeds].values {
+                            ui.label(v);
+                        }
+                        let rows: Vec<_> = point
+                            .iter()
+                            .filter_map(|s| match s {
+                                RunState::Done(r) => Some(r),
+                                _ => None,
+                            })
+                            .collect();
+                        ui.label(format!("{}/{}", rows.len(), point.len()));
+                        let mean = |f: fn(&crate::sweep::Row) -> Option<f64>| {
+                            let v: Vec<f64> = rows.iter().filter_map(|r| f(r)).collect();
+                            if v.is_empty() {
+                                "–".to_owned()
+                            } else {
+                                style::num(v.iter().sum::<f64>() / v.len() as f64)
+                            }
+                        };
+                        ui.label(mean(|r| r.eval_loss));
+                        ui.label(mean(|r| r.eval_metric));
+                        let mut reached: Vec<u64> =
+                            rows.iter().filter_map(|r| r.steps_to_expect).collect();
+                        reached.sort_unstable();
+                        if solved.is_some() {
+                            ui.label(format!("{}/{}", reached.len(), rows.len()));
+                        } else {
+                            ui.label("–");
+                        }
+                        ui.label(
+                            crate::sweep::results::median(&reached)
+                                .map_or("–".to_owned(), |m| m.to_string()),
+                        );
+                        let diverged = rows.iter().filter(|r| r.diverged).count();
+                        if diverged > 0 {
+                            ui.colored_label(
+                                ui.visuals().warn_fg_color,
+                                format!("{diverged}/{}", rows.len()),
+                            );
+                        } else {
+                            ui.label("0");
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}
