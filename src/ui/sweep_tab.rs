@@ -172,15 +172,17 @@ fn editor_ui(settings: &mut Settings, ui: &mut Ui) {
                 });
                 ui.end_row();
             }
-            ui.label("");
-            if axes < 2 && ui.button("Add a second setting").on_hover_text("One line per value of the second setting (e.g. the cell type)").clicked() {
-                let mut second = crate::app::sweep::AxisEdit::default();
-                if let Some(cell) = offered.iter().find(|s| s.key == "model.cell") {
-                    second.pick(cell, base);
+            if axes < 2 {
+                ui.label("");
+                if ui.button("Add a second setting").on_hover_text("One line per value of the second setting (e.g. the cell type)").clicked() {
+                    let mut second = crate::app::sweep::AxisEdit::default();
+                    if let Some(cell) = offered.iter().find(|s| s.key == "model.cell") {
+                        second.pick(cell, base);
+                    }
+                    editor.axes.push(second);
                 }
-                editor.axes.push(second);
+                ui.end_row();
             }
-            ui.end_row();
 
             ui.label("Seeds per point");
             ui.horizontal(|ui| {
@@ -334,6 +336,10 @@ fn result_plot_ui(
         .y_axis_label(y_kind.label());
     if lines.len() > 1 {
         plot = plot.legend(Legend::default());
+    }
+    // The whole x range from the start, so the plot does not shift as the points fill in.
+    for &x in &xs {
+        plot = plot.include_x(tx(x));
     }
     if log_x {
         plot = plot
