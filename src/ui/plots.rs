@@ -98,8 +98,10 @@ pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
     let _ = out;
 }
 
-/// Labels for a `log10(y)` axis: the decades, and also 2…9 × the decade when less than two
-/// decades are visible (otherwise a curve within one decade would have no label at all).
+/// Labels for a `log10(y)` axis: the decades, and also 2, 3 and 5 × the decade when less
+/// than two decades are visible (otherwise a curve within one decade would have no label at
+/// all), every 2…9 × the decade below half a decade. (Labelling all of 2…9 over two decades
+/// piles the labels onto each other near the top of each decade.)
 pub(crate) fn log_axis(mark: GridMark, range: &std::ops::RangeInclusive<f64>) -> String {
     let decade = (mark.value - mark.value.round()).abs() < 1e-9;
     if decade {
@@ -112,7 +114,9 @@ pub(crate) fn log_axis(mark: GridMark, range: &std::ops::RangeInclusive<f64>) ->
             _ => format!("1e{e}"),
         };
     }
-    if range.end() - range.start() < 2.0 {
+    let span = range.end() - range.start();
+    let mantissa = 10f64.powf(mark.value - mark.value.floor()).round();
+    if span < 0.5 || (span < 2.0 && [2.0, 3.0, 5.0].contains(&mantissa)) {
         let v = 10f64.powf(mark.value);
         if (1e-3..1e5).contains(&v) {
             let s = format!("{v:.3}");
@@ -274,14 +278,17 @@ fn loss_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
     let baseline = app
         .current()
         .map(|r| (r.config.task().baseline(), r.config.task().name()));
+    // One legend entry per run (egui_plot merges items of the same name): the legend stays
+    // half as long, and a click on it shows or hides both curves of the run.
+    ui.weak("solid: training batches · dashed: held-out set");
     plot.x_axis_label("training step").show(ui, |p| {
         for r in visible(app) {
             let mut train = series(r, "loss", |a| a.mean);
             smooth(&mut train, app.settings.smoothing);
-            p.line(Line::new(format!("{} train", r.name), to_points(&train, log)).color(r.color));
+            p.line(Line::new(r.name.clone(), to_points(&train, log)).color(r.color));
             let eval = diag_series(r, "eval_loss");
             p.line(
-                Line::new(format!("{} held-out", r.name), to_points(&eval, log))
+                Line::new(r.name.clone(), to_points(&eval, log))
                     .color(r.color)
                     .style(LineStyle::dashed_loose())
                     .width(2.0),
@@ -323,19 +330,17 @@ fn grad_norm_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
         Clip::GlobalNorm { max_norm } => Some(max_norm),
         _ => None,
     });
+    ui.weak("solid: before clipping · dashed: after (the norm the update used)");
     log_y(plot, "step")
         .x_axis_label("training step")
         .show(ui, |p| {
             for r in visible(app) {
                 let pre = series(r, "grad_norm_pre_clip", |a| a.max);
-                p.line(
-                    Line::new(format!("{} before clip", r.name), to_points(&pre, true))
-                        .color(r.color),
-                );
+                p.line(Line::new(r.name.clone(), to_points(&pre, true)).color(r.color));
                 if r.config.clip != Clip::None {
                     let post = series(r, "grad_norm_post_clip", |a| a.max);
                     p.line(
-                        Line::new(format!("{} after clip", r.name), to_points(&post, true))
+                        Line::new(r.name.clone(), to_points(&post, true))
                             .color(r.color)
                             .style(LineStyle::dashed_loose()),
                     );
@@ -409,6 +414,7 @@ fn spectral_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
     // The selected run shows every gate block; the others their largest block, to keep the
     // legend readable with many runs.
     let selected = app.selected;
+    ui.weak("solid: spectral radius ρ · dotted: largest singular value σ_max");
     linear_y(plot, "step")
         .x_axis_label("training step")
         .show(ui, |p| {
@@ -426,17 +432,14 @@ fn spectral_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
                     for (g, gate) in gates.iter().enumerate() {
                         let c = shade(r.color, g);
                         p.line(
-                            Line::new(format!("{} ρ ({gate})", r.name), to_points(&rho[g], false))
+                            Line::new(format!("{} ({gate})", r.name), to_points(&rho[g], false))
                                 .color(c)
                                 .width(2.0),
                         );
                         p.line(
-                            Line::new(
-                                format!("{} σ_max ({gate})", r.name),
-                                to_points(&sigma[g], false),
-                            )
-                            .color(c)
-                            .style(LineStyle::dotted_dense()),
+                            Line::new(format!("{} ({gate})", r.name), to_points(&sigma[g], false))
+                                .color(c)
+                                .style(LineStyle::dotted_dense()),
                         );
                     }
                 } else {
@@ -452,7 +455,7 @@ fn spectral_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
                     };
                     p.line(
                         Line::new(
-                            format!("{} ρ{suffix}", r.name),
+                            format!("{}{suffix}", r.name),
                             to_points(&max_over(&rho), false),
                         )
                         .color(r.color)
@@ -460,7 +463,7 @@ fn spectral_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
                     );
                     p.line(
                         Line::new(
-                            format!("{} σ_max{suffix}", r.name),
+                            format!("{}{suffix}", r.name),
                             to_points(&max_over(&sigma), false),
                         )
                         .color(r.color)
