@@ -260,6 +260,9 @@ pub enum UiCommand {
     /// Expand the Sweep tab's sweep over the panel's setup and start its runs (stopping the
     /// runs of a sweep still going).
     RunSweep,
+    /// Open the Sweep tab with this setting (a RON path) as the first one, with the values
+    /// the tab suggests for it.
+    SweepSetting(String),
     /// Start no more runs of the sweep and stop those training.
     StopSweep,
     /// Select a run, show it in the training plots and switch to them (a click on a sweep
@@ -740,6 +743,15 @@ impl BpttApp {
             UiCommand::ShowView(view) => self.view = view,
             UiCommand::RunSweep => self.run_sweep(),
             UiCommand::StopSweep => self.stop_sweep(),
+            UiCommand::SweepSetting(key) => {
+                let base = &self.settings.setup;
+                let axis = &mut self.settings.sweep.axes[0];
+                match sweep::SETTINGS.iter().find(|s| s.key == key) {
+                    Some(setting) => axis.pick(setting, base),
+                    None => axis.key = key,
+                }
+                self.view = View::Sweep;
+            }
             UiCommand::OpenRun(id) => {
                 if let Some(r) = self.runs.iter_mut().find(|r| r.id == id) {
                     r.visible = true;

@@ -549,3 +549,33 @@ fn a_shipped_sweep_file_opens_in_the_tab_with_its_base_in_the_panel() {
         "5 values × 2 values × 2 seeds = 20 runs of 3000 steps"
     ));
 }
+
+#[test]
+fn right_click_on_a_setting_opens_the_sweep_tab_with_it() {
+    let mut h = harness(scripted(10, Duration::ZERO));
+    h.state_mut().settings.setup.model.hidden = 37;
+    h.step();
+    h.step();
+    let node =
+        h.query_all(by().predicate(|n| {
+            n.numeric_value() == Some(37.0) || n.value().is_some_and(|v| v == "37")
+        }))
+        .next()
+        .expect("the hidden-size field");
+    node.click_secondary();
+    h.step();
+    h.step();
+    h.get_by_label("Sweep this setting…").click();
+    h.step();
+    h.step();
+    let app = h.state();
+    assert_eq!(app.view, bptt_lab::app::View::Sweep);
+    let axis = &app.settings.sweep.axes[0];
+    assert_eq!(axis.key, "model.hidden");
+    // Suggested: log spaced from half to twice the current value.
+    assert_eq!((axis.from, axis.to, axis.n), (18.5, 74.0, 3));
+    assert!(
+        has_text(&h, "3 values × 2 seeds = 6 runs"),
+        "the preview is shown"
+    );
+}

@@ -13,11 +13,12 @@ use crate::train::{Precision, Setup};
 
 /// Draws the experiment panel; edits `app.settings.setup` in place (plain data, validated
 /// before any run starts).
-pub fn config_panel_ui(app: &mut BpttApp, ui: &mut Ui, _out: &mut Vec<UiCommand>) {
+pub fn config_panel_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
     let error = app.validation().as_ref().err().cloned();
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading(&app.settings.preset_name);
         ui.add(egui::Label::new(egui::RichText::new(&app.settings.description).small()).wrap());
+        ui.weak("Right-click a setting to sweep it.");
         ui.separator();
         let field = error.as_ref().map(|e| e.field.clone()).unwrap_or_default();
         let show_error = |ui: &mut Ui, prefix: &str| {
@@ -59,12 +60,14 @@ pub fn config_panel_ui(app: &mut BpttApp, ui: &mut Ui, _out: &mut Vec<UiCommand>
                     .response
                     .on_hover_text(
                         "The recurrent cell. A tanh RNN multiplies the gradient by W_hh·diag(1−h²) at every step back, so it vanishes or explodes geometrically; the LSTM's additive cell state and the GRU's update gate give it a path that can stay near 1.",
-                    );
+                    )
+                    .context_menu(sweep_menu("model.cell"));
             });
             ui.horizontal(|ui| {
                 ui.label("Hidden size H");
                 ui.add(egui::DragValue::new(&mut model.hidden).range(1..=1024))
-                    .on_hover_text("Units in the hidden state. Larger H gives more memory and more compute (the recurrent GEMM is H×H per step).");
+                    .on_hover_text("Units in the hidden state. Larger H gives more memory and more compute (the recurrent GEMM is H×H per step).")
+                    .context_menu(sweep_menu("model.hidden"));
             });
             if matches!(init.bias, BiasInit::ForgetBias { .. } | BiasInit::Chrono { .. })
                 && model.cell != CellKind::Lstm
@@ -96,10 +99,12 @@ pub fn config_panel_ui(app: &mut BpttApp, ui: &mut Ui, _out: &mut Vec<UiCommand>
                 ui.horizontal(|ui| {
                     ui.label("k1");
                     ui.add(egui::DragValue::new(k1).range(1..=100_000))
-                        .on_hover_text("Steps between backward passes (and updates, per segment).");
+                        .on_hover_text("Steps between backward passes (and updates, per segment).")
+                    .context_menu(sweep_menu("bptt.k1"));
                     ui.label("k2");
                     ui.add(egui::DragValue::new(k2).range(1..=100_000))
-                        .on_hover_text("How far back each backward pass goes (k2 ≥ k1). Windows overlap when k2 > k1.");
+                        .on_hover_text("How far back each backward pass goes (k2 ≥ k1). Windows overlap when k2 > k1.")
+                    .context_menu(sweep_menu("bptt.k2"));
                 });
                 ui.horizontal(|ui| {
                     ui.label("Update");
@@ -140,7 +145,8 @@ pub fn config_panel_ui(app: &mut BpttApp, ui: &mut Ui, _out: &mut Vec<UiCommand>
             egui::Grid::new("training").num_columns(2).show(ui, |ui| {
                 ui.label("Batch size");
                 ui.add(egui::DragValue::new(batch_size).range(1..=4096))
-                    .on_hover_text("Sequences per step. Larger batches give smoother gradient estimates.");
+                    .on_hover_text("Sequences per step. Larger batches give smoother gradient estimates.")
+                    .context_menu(sweep_menu("batch_size"));
                 ui.end_row();
                 ui.label("Steps");
                 ui.add(egui::DragValue::new(steps).range(1..=10_000_000).speed(10.0))
@@ -181,6 +187,33 @@ pub fn config_panel_ui(app: &mut BpttApp, ui: &mut Ui, _out: &mut Vec<UiCommand>
             ui.colored_label(ui.visuals().error_fg_color, e.to_string());
         }
     });
+    if let Some(key) = ui
+        .ctx()
+        .data_mut(|d| d.remove_temp::<String>(egui::Id::unique(SWEEP_REQUEST)))
+    {
+        out.push(UiCommand::SweepSetting(key));
+    }
+}
+
+/// Where a context menu leaves the setting to sweep, for [`config_panel_ui`] to pick up.
+const SWEEP_REQUEST: &str = "sweep-this-setting";
+
+/// The right-click menu of a sweepable control: "Sweep this setting" opens the Sweep tab with
+/// it as the first setting.
+fn sweep_menu(key: &'static str) -> impl FnOnce(&mut Ui) {
+    move |ui: &mut Ui| {
+        if ui
+            .button("Sweep this setting…")
+            .on_hover_text(format!(
+                "Open the Sweep tab with {key} over a range of values"
+            ))
+            .clicked()
+        {
+            ui.ctx()
+                .data_mut(|d| d.insert_temp(egui::Id::unique(SWEEP_REQUEST), key.to_owned()));
+            ui.close();
+        }
+    }
 }
 
 fn section(ui: &mut Ui, title: &str, body: impl FnOnce(&mut Ui)) {
@@ -225,11 +258,12 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
             .response
             .on_hover_text("The sequence task. Its trivial baseline (what a model without memory scores) is the dashed line in the loss plot.");
     });
-    let len = |ui: &mut Ui, label: &str, v: &mut usize, hover: &str| {
+    let len = |ui: &mut Ui, label: &str, v: &mut usize, hover: &str, key: &'static str| {
         ui.horizontal(|ui| {
             ui.label(label);
             ui.add(egui::DragValue::new(v).range(1..=100_000))
-                .on_hover_text(hover);
+                .on_hover_text(hover)
+                .context_menu(sweep_menu(key));
         });
     };
     match task {
@@ -238,22 +272,31 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
             "Sequence length T",
             seq_len,
             "The two marked values are ~T/2 apart: the dependency the gradient must span.",
+            "task.seq_len",
         ),
         TaskConfig::Copy { delay } => len(
             ui,
             "Delay T",
             delay,
             "Steps between reading the 10 symbols and writing them back.",
+            "task.delay",
         ),
         TaskConfig::TemporalOrder { length } => len(
             ui,
             "Length L",
             length,
             "Sequences of U[L, 1.1L] steps; the relevant symbols sit at 10–20 % and 50–60 % of L.",
+            "task.length",
         ),
         TaskConfig::Reber => {}
         TaskConfig::Parity { seq_len, at_end } => {
-            len(ui, "Sequence length", seq_len, "Bits per sequence.");
+            len(
+                ui,
+                "Sequence length",
+                seq_len,
+                "Bits per sequence.",
+                "task.seq_len",
+            );
             ui.checkbox(at_end, "Parity only at the end")
                 .on_hover_text("Off: predict the running XOR at every step (short dependencies). On: only the parity of the whole stream, a dependency on every bit.");
         }
@@ -262,7 +305,13 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
             series,
             noise,
         } => {
-            len(ui, "Sequence length", seq_len, "Steps per window.");
+            len(
+                ui,
+                "Sequence length",
+                seq_len,
+                "Steps per window.",
+                "task.seq_len",
+            );
             ui.horizontal(|ui| {
                 ui.label("Series");
                 ui.selectable_value(series, Series::Sines, "sum of sines");
@@ -291,6 +340,7 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
                 "Window length",
                 seq_len,
                 "Characters per training window.",
+                "task.seq_len",
             );
             ui.horizontal(|ui| {
                 ui.label("Corpus");
@@ -327,11 +377,17 @@ fn clip_ui(ui: &mut Ui, clip: &mut Clip) {
             .response
             .on_hover_text("Pascanu et al. (2013): rescale an exploding gradient before the update. Global norm keeps its direction (clip_grad_norm_); per tensor is Keras clipnorm; element value clamps each entry.");
     });
+    let key = if matches!(clip, Clip::Value { .. }) {
+        "clip.max_value"
+    } else {
+        "clip.max_norm"
+    };
     if let Some(t) = clip_threshold(clip) {
         ui.horizontal(|ui| {
             ui.label("Threshold");
             ui.add(egui::Slider::new(t, 1e-3..=1e3).logarithmic(true))
-                .on_hover_text("Gradients larger than this are scaled down to it; the threshold is drawn in the gradient-norm plot.");
+                .on_hover_text("Gradients larger than this are scaled down to it; the threshold is drawn in the gradient-norm plot.")
+                .context_menu(sweep_menu(key));
         });
     }
 }
@@ -360,6 +416,11 @@ fn weight_init_ui(ui: &mut Ui, label: &str, id: &str, w: &mut WeightInit) {
         "The recurrent matrix decides gradient flow at initialization: its spectral radius ρ is the rate at which gradients shrink (ρ < 1) or grow (ρ > 1) per step back. Orthogonal and identity start at ρ = gain."
     } else {
         "Input weights: they set the scale of the pre-activations, hence how saturated tanh and the gates start."
+    };
+    let (gain_key, radius_key) = if label == "W_hh" {
+        ("init.weight_hh.gain", "init.weight_hh.radius")
+    } else {
+        ("init.weight_ih.gain", "init.weight_ih.radius")
     };
     ui.horizontal(|ui| {
         ui.label(label);
@@ -396,14 +457,16 @@ fn weight_init_ui(ui: &mut Ui, label: &str, id: &str, w: &mut WeightInit) {
             ui.horizontal(|ui| {
                 ui.label("    gain");
                 ui.add(egui::DragValue::new(gain).range(0.0..=10.0).speed(0.01))
-                    .on_hover_text("Scale of the matrix; for orthogonal and identity blocks it is exactly the spectral radius.");
+                    .on_hover_text("Scale of the matrix; for orthogonal and identity blocks it is exactly the spectral radius.")
+                    .context_menu(sweep_menu(gain_key));
             });
         }
         WeightInit::SpectralRadius { radius } => {
             ui.horizontal(|ui| {
                 ui.label("    radius ρ");
                 ui.add(egui::DragValue::new(radius).range(0.0..=10.0).speed(0.01))
-                    .on_hover_text("Each gate block is rescaled to this spectral radius: ρ < 1 vanishing, ρ > 1 exploding (for a linear RNN).");
+                    .on_hover_text("Each gate block is rescaled to this spectral radius: ρ < 1 vanishing, ρ > 1 exploding (for a linear RNN).")
+                    .context_menu(sweep_menu(radius_key));
             });
         }
         WeightInit::Sparse { nonzeros, radius } => {
@@ -456,14 +519,16 @@ fn bias_init_ui(ui: &mut Ui, cell: CellKind, b: &mut BiasInit) {
                 ui.add(egui::DragValue::new(value).range(-10.0..=10.0).speed(0.05))
                     .on_hover_text(
                         "Added to one bias vector only, so the effective bias is this value.",
-                    );
+                    )
+                    .context_menu(sweep_menu("init.bias.value"));
             });
         }
         BiasInit::Chrono { t_max } => {
             ui.horizontal(|ui| {
                 ui.label("    T_max");
                 ui.add(egui::DragValue::new(t_max).range(2.5..=100_000.0))
-                    .on_hover_text("Longest memory the forget gates start with (Tallec & Ollivier 2018); about the task's longest dependency.");
+                    .on_hover_text("Longest memory the forget gates start with (Tallec & Ollivier 2018); about the task's longest dependency.")
+                    .context_menu(sweep_menu("init.bias.t_max"));
             });
         }
         BiasInit::PytorchDefault | BiasInit::Zero => {}
@@ -501,7 +566,8 @@ fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
         ui.horizontal(|ui| {
             ui.label("Learning rate");
             ui.add(egui::Slider::new(lr, 1e-5..=1.0).logarithmic(true))
-                .on_hover_text("Step size. With exploding gradients and no clipping, one large step can throw the weights far away.");
+                .on_hover_text("Step size. With exploding gradients and no clipping, one large step can throw the weights far away.")
+                    .context_menu(sweep_menu("optimizer.lr"));
         });
     };
     let wd = |ui: &mut Ui, weight_decay: &mut f64| {
@@ -512,7 +578,8 @@ fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
                     .range(0.0..=1.0)
                     .speed(1e-5),
             )
-            .on_hover_text("L2 penalty added to the gradient (PyTorch's weight_decay).");
+            .on_hover_text("L2 penalty added to the gradient (PyTorch's weight_decay).")
+            .context_menu(sweep_menu("optimizer.weight_decay"));
         });
     };
     match o {
@@ -531,7 +598,8 @@ fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
                         .range(0.0..=0.999)
                         .speed(0.01),
                 )
-                .on_hover_text("Velocity kept between updates (0 = plain SGD).");
+                .on_hover_text("Velocity kept between updates (0 = plain SGD).")
+                .context_menu(sweep_menu("optimizer.momentum"));
                 ui.checkbox(nesterov, "Nesterov")
                     .on_hover_text("Look-ahead momentum; needs momentum > 0.");
             });
