@@ -745,6 +745,9 @@ impl BpttApp {
             UiCommand::StopSweep => self.stop_sweep(),
             UiCommand::SweepSetting(key) => {
                 let base = &self.settings.setup;
+                if self.settings.sweep.axes.is_empty() {
+                    self.settings.sweep.axes.push(sweep::AxisEdit::default());
+                }
                 let axis = &mut self.settings.sweep.axes[0];
                 match sweep::SETTINGS.iter().find(|s| s.key == key) {
                     Some(setting) => axis.pick(setting, base),
@@ -815,16 +818,12 @@ impl BpttApp {
         self.sweeps_started += 1;
         let editor = &self.settings.sweep;
         let base = &self.settings.setup;
-        self.sweep = Some(sweep::ActiveSweep {
-            number: self.sweeps_started,
-            expect: editor.expect(base),
-            run_ids: vec![None; sweep.runs.len()],
-            jobs: editor.jobs.max(1),
-            stopped: false,
-            started: Instant::now(),
-            ron: editor.to_ron(&self.settings.preset_name, &self.settings.description, base),
+        self.sweep = Some(sweep::ActiveSweep::new(
+            self.sweeps_started,
             sweep,
-        });
+            editor.expect(base),
+            editor.jobs,
+        ));
         self.message = None;
         self.schedule_sweep();
     }

@@ -7,6 +7,7 @@
 //! of the runs list, started a few at a time (`jobs`) so that they share the cores instead of
 //! all crawling at once.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -474,8 +475,9 @@ pub struct ActiveSweep {
     /// Stopped by the user: no more runs are started.
     pub stopped: bool,
     pub started: Instant,
-    /// The sweep file the tab ran (for "Save sweep as RON").
-    pub ron: String,
+    /// The states of runs that have ended (they no longer change), so a frame does not
+    /// recompute every run's steps to solve.
+    ended: RefCell<Vec<Option<RunState>>>,
 }
 
 /// Where a sweep run is.
@@ -491,25 +493,51 @@ pub enum RunState {
 }
 
 impl ActiveSweep {
+    /// A sweep to run `jobs` runs at a time; no run is created yet.
+    pub fn new(number: u64, sweep: Sweep, expect: Option<Expect>, jobs: usize) -> Self {
+        let n = sweep.runs.len();
+        Self {
+            number,
+            sweep,
+            expect,
+            run_ids: vec![None; n],
+            jobs: jobs.max(1),
+            stopped: false,
+            started: Instant::now(),
+            ended: RefCell::new(vec![None; n]),
+        }
+    }
+
     /// The state of every sweep run, in run order.
     pub fn states(&self, runs: &[RunView]) -> Vec<RunState> {
+        let mut ended = self.ended.borrow_mut();
         self.sweep
             .runs
             .iter()
             .zip(&self.run_ids)
-            .map(|(run, id)| {
+            .zip(ended.iter_mut())
+            .map(|((run, id), cached)| {
+                if let Some(state) = cached {
+                    return state.clone();
+                }
                 let Some(id) = id else {
                     return RunState::Waiting;
                 };
-                let Some(view) = runs.iter().find(|r| r.id == *id) else {
-                    return RunState::Lost("deleted".into());
+                let state = match runs.iter().find(|r| r.id == *id) {
+                    None => RunState::Lost("deleted".into()),
+                    Some(view) => {
+                        let point = Point {
+                            index: run.index,
+                            values: run.values.clone(),
+                            seed: run.seed,
+                        };
+                        row_of(view, point, self.expect.as_ref())
+                    }
                 };
-                let point = Point {
-                    index: run.index,
-                    values: run.values.clone(),
-                    seed: run.seed,
-                };
-                row_of(view, point, self.expect.as_ref())
+                if matches!(state, RunState::Done(_) | RunState::Lost(_)) {
+                    *cached = Some(state.clone());
+                }
+                state
             })
             .collect()
     }
