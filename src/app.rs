@@ -178,6 +178,44 @@ impl RunView {
         summary(&self.config)
     }
 
+    /// Takes the run's end; returns whether requested weights are now there.
+    fn finish(&mut self, result: Result<Box<crate::train::RunOutcome>, RunError>) -> bool {
+        match result {
+            Ok(outcome) => {
+                // One line per run on stderr, as `bptt-lab train` prints it, so training speed
+                // with the window open can be compared with headless runs.
+                let train_secs = self.last_step.as_ref().map_or(0.0, |m| m.elapsed_secs);
+                let rate = if train_secs > 0.0 {
+                    outcome.steps as f64 / train_secs
+                } else {
+                    0.0
+                };
+                eprintln!(
+                    "{}: {} steps in {train_secs:.2} s ({rate:.1} steps/s), held-out loss {:.6}",
+                    self.name, outcome.steps, outcome.eval_loss
+                );
+                self.status = RunStatus::Finished {
+                    stopped: outcome.stopped,
+                };
+                self.final_eval = Some((outcome.eval_loss, outcome.eval_metric));
+                let outcome = *outcome;
+                self.weights = Some((outcome.steps, outcome.params));
+                !self.pending_weights.is_empty()
+            }
+            Err(RunError::Diverged { step, source }) => {
+                self.status = RunStatus::Diverged {
+                    step,
+                    reason: source.to_string(),
+                };
+                false
+            }
+            Err(e) => {
+                self.status = RunStatus::Failed(e.to_string());
+                false
+            }
+        }
+    }
+
     fn send(&self, command: Command) {
         if let Some(w) = &self.worker {
             w.send(command);
@@ -988,24 +1026,8 @@ impl BpttApp {
                         weights_ready.push(r.id);
                     }
                     Event::Finished(result) => {
-                        match result {
-                            Ok(outcome) => {
-                                r.status = RunStatus::Finished {
-                                    stopped: outcome.stopped,
-                                };
-                                r.final_eval = Some((outcome.eval_loss, outcome.eval_metric));
-                                r.weights = Some((outcome.steps, outcome.params));
-                                if !r.pending_weights.is_empty() {
-                                    weights_ready.push(r.id);
-                                }
-                            }
-                            Err(RunError::Diverged { step, source }) => {
-                                r.status = RunStatus::Diverged {
-                                    step,
-                                    reason: source.to_string(),
-                                };
-                            }
-                            Err(e) => r.status = RunStatus::Failed(e.to_string()),
+                        if r.finish(result) {
+                            weights_ready.push(r.id);
                         }
                         finished = true;
                         break;
