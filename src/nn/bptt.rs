@@ -27,6 +27,7 @@ use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, s};
 use serde::{Deserialize, Serialize};
 
 use super::clip::{Clip, ClipReport};
+use super::gemm::PackedB;
 use super::loss::{Batch, Reduction};
 use super::optim::Optimizer;
 use super::{CellKind, Dims, Model, Params, Scalar, gru, lstm, rnn};
@@ -226,6 +227,9 @@ pub struct Engine<F> {
     dh: Array2<F>,
     dh_next: Array2<F>,
     dc: Array2<F>,
+    /// `W_hhᵀ` and `W_hh` packed for the GEMM kernel, once per forward / backward range.
+    w_hh_t_packed: PackedB<F>,
+    w_hh_packed: PackedB<F>,
 }
 
 /// Rows `r0..r1` of a row-major buffer as a contiguous slice.
@@ -250,7 +254,7 @@ fn gemm<F: Scalar>(
     beta: F,
     c: &mut ArrayViewMut2<'_, F>,
 ) {
-    ndarray::linalg::general_mat_mul(alpha, a, b, beta, c);
+    F::gemm(alpha, a, b, beta, c);
 }
 
 /// Sets to zero the values so small that the next products would be subnormal.
@@ -314,6 +318,8 @@ impl<F: Scalar> Engine<F> {
             dh: empty(),
             dh_next: empty(),
             dc: empty(),
+            w_hh_t_packed: PackedB::new(),
+            w_hh_packed: PackedB::new(),
         }
     }
 
@@ -405,12 +411,20 @@ impl<F: Scalar> Engine<F> {
         );
         let b_hh = params.bias_hh.as_slice().expect("bias");
         let w_hh_t = params.weight_hh.t();
+        F::pack_b(&w_hh_t, &mut self.w_hh_t_packed);
         for t in t0..t1 {
             // tmp = h_{t-1} W_hhᵀ
             {
                 let h_prev = self.hs.slice(s![t * b..(t + 1) * b, ..]);
                 let mut tmp = self.tmp.slice_mut(s![0..b, ..]);
-                gemm(F::one(), &h_prev, &w_hh_t, F::zero(), &mut tmp);
+                F::gemm_packed(
+                    F::one(),
+                    &h_prev,
+                    &w_hh_t,
+                    &self.w_hh_t_packed,
+                    F::zero(),
+                    &mut tmp,
+                );
             }
             let gx = rows(&self.gx, t * b, (t + 1) * b);
             let hh = rows(&self.tmp, 0, b);
@@ -519,6 +533,8 @@ impl<F: Scalar> Engine<F> {
             rows_mut(&mut self.dc, 0, b).fill(F::zero());
         }
         let mut profile = vec![0.0; end - start];
+        let w_hh = params.weight_hh.view();
+        F::pack_b(&w_hh, &mut self.w_hh_packed);
         for t in (start..end).rev() {
             let dh = rows_mut(&mut self.dh, 0, b);
             dh.copy_from_slice(rows(&self.dh_next, 0, b));
@@ -573,7 +589,7 @@ impl<F: Scalar> Engine<F> {
             };
             let da = dgh.slice(s![t * b..(t + 1) * b, ..]);
             let mut dh_next = self.dh_next.slice_mut(s![0..b, ..]);
-            gemm(F::one(), &da, &params.weight_hh.view(), beta, &mut dh_next);
+            F::gemm_packed(F::one(), &da, &w_hh, &self.w_hh_packed, beta, &mut dh_next);
         }
 
         // Weight gradients of the window: one GEMM each over the stacked rows.

@@ -8,6 +8,7 @@
 pub mod bptt;
 pub mod cell;
 pub mod clip;
+pub mod gemm;
 pub mod gru;
 pub mod init;
 pub mod linalg;
@@ -33,6 +34,7 @@ use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 /// The floating-point types the engine runs in: `f32` for training, `f64` for gradient checks.
 pub trait Scalar:
     ndarray::LinalgScalar
+    + gemm::Gemm
     + ndarray::ScalarOperand
     + num_traits::Float
     + AddAssign
