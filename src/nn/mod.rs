@@ -86,3 +86,10 @@ impl Scalar for f64 {
 pub(crate) fn sigmoid<F: Scalar>(x: F) -> F {
     F::one() / (F::one() + (-x).exp())
 }
+
+/// `v`, or zero where `|v| < tiny`: the backward pass's flush of values that would turn
+/// subnormal (see `bptt::tiny`).
+#[inline]
+pub(crate) fn flush<F: Scalar>(v: F, tiny: F) -> F {
+    if v.abs() < tiny { F::zero() } else { v }
+}
