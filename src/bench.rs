@@ -190,20 +190,66 @@ fn cell_name(c: CellKind) -> &'static str {
     }
 }
 
-/// The f32 GEMM throughput of this machine through the same path the engine uses (ndarray →
-/// matrixmultiply), on `n × n` matrices: the best of `repeats` timings, in GFLOP/s.
-pub fn gemm_peak(n: usize, repeats: usize) -> f64 {
-    let a =
-        ndarray::Array2::<f32>::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.1);
-    let b = a.t().to_owned();
-    let mut c = ndarray::Array2::<f32>::zeros((n, n));
+/// The f32 GEMM throughput of this machine, in GFLOP/s (best of `repeats` timings).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GemmPeak {
+    /// `n × n` by `n × n` through matrixmultiply (ndarray's `general_mat_mul`).
+    pub matrixmultiply: f64,
+    /// The same product through the engine's GEMM ([`crate::nn::gemm`]).
+    pub engine: f64,
+    /// The engine's per-step product `[32, 256] · [256, 1024]` (LSTM H = 256), the right
+    /// operand packed once, as in the forward pass.
+    pub engine_step: f64,
+    /// Whether the engine's GEMM ran the AVX-512 kernel.
+    pub avx512: bool,
+}
+
+/// Times `f` `repeats` times and returns the best rate for `flop` floating-point operations.
+fn best_gflops(repeats: usize, flop: f64, mut f: impl FnMut()) -> f64 {
     let mut best = 0.0f64;
     for _ in 0..repeats.max(1) {
         let t0 = Instant::now();
-        ndarray::linalg::general_mat_mul(1.0, &a, &b, 0.0, &mut c);
-        let secs = t0.elapsed().as_secs_f64();
-        best = best.max(2.0 * (n as f64).powi(3) / secs / 1e9);
+        f();
+        best = best.max(flop / t0.elapsed().as_secs_f64() / 1e9);
     }
-    std::hint::black_box(&c);
     best
+}
+
+/// The f32 GEMM throughput of this machine on `n × n` matrices through matrixmultiply and
+/// through the engine's GEMM, and of the engine's per-step shape.
+pub fn gemm_peak(n: usize, repeats: usize) -> GemmPeak {
+    use crate::nn::gemm::{Gemm as _, PackedB};
+    use ndarray::Array2;
+    let a = Array2::<f32>::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.1);
+    let b = a.t().to_owned();
+    let mut c = Array2::<f32>::zeros((n, n));
+    let flop = 2.0 * (n as f64).powi(3);
+    let matrixmultiply = best_gflops(repeats, flop, || {
+        ndarray::linalg::general_mat_mul(1.0, &a, &b, 0.0, &mut c);
+    });
+    let engine = best_gflops(repeats, flop, || {
+        f32::gemm(1.0, &a.view(), &b.view(), 0.0, &mut c.view_mut());
+    });
+    std::hint::black_box(&c);
+
+    let (m, k, n) = (32, 256, 1024);
+    let h = Array2::<f32>::from_shape_fn((m, k), |(i, j)| ((i * 5 + j) % 13) as f32 * 0.01);
+    let w = Array2::<f32>::from_shape_fn((n, k), |(i, j)| ((i + j * 3) % 7) as f32 * 0.01);
+    let w_t = w.t();
+    let mut packed = PackedB::new();
+    f32::pack_b(&w_t, &mut packed);
+    let mut out = Array2::<f32>::zeros((m, n));
+    let steps = 200;
+    let engine_step = best_gflops(repeats, 2.0 * (m * k * n * steps) as f64, || {
+        for _ in 0..steps {
+            f32::gemm_packed(1.0, &h.view(), &w_t, &packed, 0.0, &mut out.view_mut());
+        }
+    });
+    std::hint::black_box(&out);
+    GemmPeak {
+        matrixmultiply,
+        engine,
+        engine_step,
+        avx512: crate::nn::gemm::avx512_available(),
+    }
 }

@@ -425,3 +425,18 @@ pub(super) fn bench(
     crate::bench::run(&points, threads, timing, |line| println!("{line}"));
     Ok(())
 }
+
+/// `bench --gemm-peak`: the f32 GEMM yardstick as one JSON line.
+pub(super) fn gemm_peak() {
+    let peak = crate::bench::gemm_peak(1024, 5);
+    let round2 = |v: f64| (v * 100.0).round() / 100.0;
+    let line = serde_json::json!({
+        "sgemm_n": 1024,
+        "threads": 1,
+        "gflops": round2(peak.matrixmultiply),
+        "engine_gflops": round2(peak.engine),
+        "engine_step_32x256x1024_gflops": round2(peak.engine_step),
+        "engine_kernel": if peak.avx512 { "avx512" } else { "matrixmultiply" },
+    });
+    println!("{line}");
+}

@@ -117,8 +117,9 @@ pub enum Command {
         /// Timing windows per point (the median is reported).
         #[arg(long, default_value_t = 3)]
         repeats: usize,
-        /// Instead: print this machine's f32 GEMM throughput (1024×1024, matrixmultiply, the
-        /// engine's GEMM), the yardstick for the GEMM-bound points.
+        /// Instead: print this machine's f32 GEMM throughput (1024×1024 through matrixmultiply
+        /// and through the engine's GEMM, and the engine's per-step LSTM H=256 product), the
+        /// yardstick for the GEMM-bound points.
         #[arg(long)]
         gemm_peak: bool,
     },
@@ -298,8 +299,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             gemm_peak,
         } if !gemm_peak => commands::bench(&cell, &hidden, &seq, &batch, threads, steps, repeats),
         Command::Bench { .. } => {
-            let gflops = crate::bench::gemm_peak(1024, 5);
-            println!("{{\"sgemm_n\":1024,\"threads\":1,\"gflops\":{gflops:.2}}}");
+            commands::gemm_peak();
             Ok(())
         }
         Command::Tasks => {

@@ -27,6 +27,7 @@ use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, s};
 use serde::{Deserialize, Serialize};
 
 use super::clip::{Clip, ClipReport};
+use super::gemm::PackedB;
 use super::loss::{Batch, Reduction};
 use super::optim::Optimizer;
 use super::{CellKind, Dims, Model, Params, Scalar, gru, lstm, rnn};
@@ -226,6 +227,9 @@ pub struct Engine<F> {
     dh: Array2<F>,
     dh_next: Array2<F>,
     dc: Array2<F>,
+    /// `W_hhᵀ` and `W_hh` packed for the GEMM kernel, once per forward / backward range.
+    w_hh_t_packed: PackedB<F>,
+    w_hh_packed: PackedB<F>,
 }
 
 /// Rows `r0..r1` of a row-major buffer as a contiguous slice.
@@ -250,25 +254,62 @@ fn gemm<F: Scalar>(
     beta: F,
     c: &mut ArrayViewMut2<'_, F>,
 ) {
-    ndarray::linalg::general_mat_mul(alpha, a, b, beta, c);
+    F::gemm(alpha, a, b, beta, c);
 }
 
-/// Sets to zero the values so small that the next products would be subnormal.
+/// The threshold below which backward values are flushed to zero ([`super::flush`]).
 ///
 /// A vanishing gradient decays geometrically through time; in f32 it reaches the subnormal
 /// range (below 1.2e-38) within a few hundred steps of a tanh RNN, where every multiply is
 /// ~100× slower on x86. Values below `2^24` times the smallest normal number (2e-31 in f32,
 /// 4e-301 in f64) are 24 orders of magnitude below any gradient that moves a weight, so
 /// flushing them changes no update, and keeps the backward pass at full speed (what
-/// flush-to-zero CPU modes do, without touching the thread's floating-point state).
+/// flush-to-zero CPU modes do, without touching the thread's floating-point state). The cell
+/// kernels flush the pre-activation gradients as they write them; [`gather_dh`] flushes `dh`.
 #[inline]
-fn flush_tiny<F: Scalar>(s: &mut [F]) {
-    let tiny = F::min_positive_value() * F::of_f64(16_777_216.0);
-    for v in s {
-        if v.abs() < tiny {
-            *v = F::zero();
+fn tiny<F: Scalar>() -> F {
+    F::min_positive_value() * F::of_f64(16_777_216.0)
+}
+
+/// `dh = flush(dh_next + dh_loss)` (`dh_loss` only where the step has loss terms), in one pass
+/// that also returns `Σ_rows ‖dh_row‖₂` for the gradient profile (squares summed in f64, eight
+/// partial sums per row so that the loop vectorizes).
+fn gather_dh<F: Scalar>(dh: &mut [F], next: &[F], loss: Option<&[F]>, hidden: usize) -> f64 {
+    let tiny = tiny::<F>();
+    let mut total = 0.0;
+    for (r, (d, n)) in dh
+        .chunks_exact_mut(hidden)
+        .zip(next.chunks_exact(hidden))
+        .enumerate()
+    {
+        match loss {
+            Some(l) => {
+                for ((d, &n), &l) in d.iter_mut().zip(n).zip(&l[r * hidden..(r + 1) * hidden]) {
+                    *d = super::flush(n + l, tiny);
+                }
+            }
+            None => {
+                for (d, &n) in d.iter_mut().zip(n) {
+                    *d = super::flush(n, tiny);
+                }
+            }
         }
+        let mut lanes = [0.0f64; 8];
+        let chunks = d.chunks_exact(8);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for (acc, v) in lanes.iter_mut().zip(c) {
+                let v = v.as_f64();
+                *acc += v * v;
+            }
+        }
+        for (acc, v) in lanes.iter_mut().zip(rest) {
+            let v = v.as_f64();
+            *acc += v * v;
+        }
+        total += lanes.iter().sum::<f64>().sqrt();
     }
+    total
 }
 
 /// Adds the column sums of `a [n, m]` to `acc [m]`.
@@ -314,6 +355,8 @@ impl<F: Scalar> Engine<F> {
             dh: empty(),
             dh_next: empty(),
             dc: empty(),
+            w_hh_t_packed: PackedB::new(),
+            w_hh_packed: PackedB::new(),
         }
     }
 
@@ -405,12 +448,20 @@ impl<F: Scalar> Engine<F> {
         );
         let b_hh = params.bias_hh.as_slice().expect("bias");
         let w_hh_t = params.weight_hh.t();
+        F::pack_b(&w_hh_t, &mut self.w_hh_t_packed);
         for t in t0..t1 {
             // tmp = h_{t-1} W_hhᵀ
             {
                 let h_prev = self.hs.slice(s![t * b..(t + 1) * b, ..]);
                 let mut tmp = self.tmp.slice_mut(s![0..b, ..]);
-                gemm(F::one(), &h_prev, &w_hh_t, F::zero(), &mut tmp);
+                F::gemm_packed(
+                    F::one(),
+                    &h_prev,
+                    &w_hh_t,
+                    &self.w_hh_t_packed,
+                    F::zero(),
+                    &mut tmp,
+                );
             }
             let gx = rows(&self.gx, t * b, (t + 1) * b);
             let hh = rows(&self.tmp, 0, b);
@@ -519,20 +570,17 @@ impl<F: Scalar> Engine<F> {
             rows_mut(&mut self.dc, 0, b).fill(F::zero());
         }
         let mut profile = vec![0.0; end - start];
+        let tiny = tiny::<F>();
+        let w_hh = params.weight_hh.view();
+        F::pack_b(&w_hh, &mut self.w_hh_packed);
         for t in (start..end).rev() {
-            let dh = rows_mut(&mut self.dh, 0, b);
-            dh.copy_from_slice(rows(&self.dh_next, 0, b));
-            if t >= loss_start {
-                for (d, &l) in dh.iter_mut().zip(rows(&self.dh_loss, t * b, (t + 1) * b)) {
-                    *d += l;
-                }
-            }
-            flush_tiny(dh);
-            profile[t - start] = dh
-                .chunks_exact(hidden.max(1))
-                .map(super::cell::l2_norm)
-                .sum::<f64>()
-                / b as f64;
+            let loss_rows = (t >= loss_start).then(|| rows(&self.dh_loss, t * b, (t + 1) * b));
+            profile[t - start] = gather_dh(
+                rows_mut(&mut self.dh, 0, b),
+                rows(&self.dh_next, 0, b),
+                loss_rows,
+                hidden.max(1),
+            ) / b as f64;
             let dh = rows(&self.dh, 0, b);
             match self.cell {
                 CellKind::Rnn(act) => rnn::backward_step(
@@ -540,6 +588,7 @@ impl<F: Scalar> Engine<F> {
                     rows(&self.hs, (t + 1) * b, (t + 2) * b),
                     dh,
                     rows_mut(&mut self.dgi, t * b, (t + 1) * b),
+                    tiny,
                 ),
                 CellKind::Lstm => lstm::backward_step(
                     hidden,
@@ -549,6 +598,7 @@ impl<F: Scalar> Engine<F> {
                     dh,
                     rows_mut(&mut self.dc, 0, b),
                     rows_mut(&mut self.dgi, t * b, (t + 1) * b),
+                    tiny,
                 ),
                 CellKind::Gru => gru::backward_step(gru::Backward {
                     hidden,
@@ -559,11 +609,8 @@ impl<F: Scalar> Engine<F> {
                     dgi: rows_mut(&mut self.dgi, t * b, (t + 1) * b),
                     dgh: rows_mut(&mut self.dgh, t * b, (t + 1) * b),
                     dh_prev: rows_mut(&mut self.dh_next, 0, b),
+                    tiny,
                 }),
-            }
-            flush_tiny(rows_mut(&mut self.dgi, t * b, (t + 1) * b));
-            if self.cell == CellKind::Gru {
-                flush_tiny(rows_mut(&mut self.dgh, t * b, (t + 1) * b));
             }
             // dh_{t-1} = (GRU: dh ⊙ z) + dgh_t W_hh
             let (dgh, beta) = if self.cell == CellKind::Gru {
@@ -573,7 +620,7 @@ impl<F: Scalar> Engine<F> {
             };
             let da = dgh.slice(s![t * b..(t + 1) * b, ..]);
             let mut dh_next = self.dh_next.slice_mut(s![0..b, ..]);
-            gemm(F::one(), &da, &params.weight_hh.view(), beta, &mut dh_next);
+            F::gemm_packed(F::one(), &da, &w_hh, &self.w_hh_packed, beta, &mut dh_next);
         }
 
         // Weight gradients of the window: one GEMM each over the stacked rows.
@@ -928,5 +975,45 @@ impl<F: Scalar> Engine<F> {
             "x [T, B, I]: input size"
         );
         batch.check_shapes(self.dims.output);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `dh = flush(next + loss)` and the sum of the row norms, against the plain two-pass
+    /// computation; rows of 10 cover the 8-lane chunks and their remainder.
+    #[test]
+    fn gather_dh_adds_flushes_and_sums_row_norms() {
+        let hidden = 10;
+        let mut next: Vec<f32> = (0..20).map(|i| (i as f32 - 7.5) * 0.25).collect();
+        let mut loss: Vec<f32> = (0..20).map(|i| (i % 3) as f32 * 0.5).collect();
+        // A value below the threshold, with and without a loss term, and a sum of exactly 0.
+        next[5] = 1e-32;
+        loss[5] = 0.0;
+        next[13] = -3e-32;
+        loss[12] = -next[12];
+        let tiny = tiny::<f32>();
+        assert!(tiny > 1e-33 && tiny < 1e-30);
+        for with_loss in [true, false] {
+            let mut dh = vec![f32::NAN; 20];
+            let got = gather_dh(&mut dh, &next, with_loss.then_some(&loss[..]), hidden);
+            let want_dh: Vec<f32> = next
+                .iter()
+                .zip(&loss)
+                .map(|(&n, &l)| {
+                    let v = if with_loss { n + l } else { n };
+                    if v.abs() < tiny { 0.0 } else { v }
+                })
+                .collect();
+            assert_eq!(dh, want_dh);
+            assert!(dh[5] == 0.0 && (!with_loss || dh[12] == 0.0) && (with_loss || dh[13] == 0.0));
+            let want: f64 = want_dh
+                .chunks_exact(hidden)
+                .map(super::super::cell::l2_norm)
+                .sum();
+            assert!((got - want).abs() <= 1e-12 * want, "{got} vs {want}");
+        }
     }
 }

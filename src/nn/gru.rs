@@ -23,7 +23,7 @@
 //! Because the reset gate multiplies `gh_n` (bias included), `b_ih` and `b_hh` are not
 //! redundant for the n block: both are kept, as in PyTorch.
 
-use super::{Scalar, sigmoid};
+use super::{Scalar, flush, sigmoid};
 
 /// Inputs of one forward step: `gx [B, 3H]` (= `x_t W_ihᵀ + b_ih`), `hh [B, 3H]`
 /// (= `h_{t-1} W_hhᵀ`, no bias), `b_hh [3H]`, `h_prev [B, H]`.
@@ -69,7 +69,8 @@ pub(crate) fn forward_step<F: Scalar>(s: Forward<'_, F>) {
 
 /// Outputs of one backward step: `dgi [B, 3H]` and `dgh [B, 3H]` (pre-activation gradients
 /// of the input and hidden projections), and `dh_prev [B, H]` set to the direct part
-/// `dh ⊙ z` (the driver adds `dgh W_hh`).
+/// `dh ⊙ z` (the driver adds `dgh W_hh`). `dgi` and `dgh` values below `tiny` in magnitude are
+/// written as 0 ([`super::flush`]).
 pub(crate) struct Backward<'a, F> {
     pub hidden: usize,
     pub gates: &'a [F],
@@ -79,6 +80,7 @@ pub(crate) struct Backward<'a, F> {
     pub dgi: &'a mut [F],
     pub dgh: &'a mut [F],
     pub dh_prev: &'a mut [F],
+    pub tiny: F,
 }
 
 #[expect(
@@ -106,12 +108,13 @@ pub(crate) fn backward_step<F: Scalar>(s: Backward<'_, F>) {
             let dr = dan * s.gh_n[base + j];
             let dar = dr * rg * (one - rg);
             let daz = dz * zg * (one - zg);
+            let (dar, daz) = (flush(dar, s.tiny), flush(daz, s.tiny));
             dgi[j] = dar;
             dgi[hidden + j] = daz;
-            dgi[2 * hidden + j] = dan;
+            dgi[2 * hidden + j] = flush(dan, s.tiny);
             dgh[j] = dar;
             dgh[hidden + j] = daz;
-            dgh[2 * hidden + j] = dan * rg;
+            dgh[2 * hidden + j] = flush(dan * rg, s.tiny);
             s.dh_prev[base + j] = dh * zg;
         }
     }

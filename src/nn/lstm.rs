@@ -18,7 +18,7 @@
 //! dc_{t-1} = dc ⊙ f                  dh_{t-1} = da W_hh   (GEMM, in the driver)
 //! ```
 
-use super::{Scalar, sigmoid};
+use super::{Scalar, flush, sigmoid};
 
 /// Inputs of one forward step: `gx [B, 4H]` (= `x_t W_ihᵀ + b_ih`), `hh [B, 4H]`
 /// (= `h_{t-1} W_hhᵀ`), `b_hh [4H]`, `c_prev [B, H]`.
@@ -77,7 +77,12 @@ pub(crate) fn forward_step<F: Scalar>(s: Forward<'_, F>) {
 }
 
 /// One backward step (`hidden` = H). `dc` comes in as `∂L/∂c_t` carried from step t+1 and leaves as
-/// `∂L/∂c_{t-1}`; `da [B, 4H]` receives the pre-activation gradients.
+/// `∂L/∂c_{t-1}`; `da [B, 4H]` receives the pre-activation gradients, values below `tiny` in
+/// magnitude written as 0 ([`super::flush`]).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the slices of one step's equations, named as in them"
+)]
 pub(crate) fn backward_step<F: Scalar>(
     hidden: usize,
     gates: &[F],
@@ -86,6 +91,7 @@ pub(crate) fn backward_step<F: Scalar>(
     dh: &[F],
     dc: &mut [F],
     da: &mut [F],
+    tiny: F,
 ) {
     let rows = dh.len() / hidden;
     let one = F::one();
@@ -104,10 +110,10 @@ pub(crate) fn backward_step<F: Scalar>(
             let tc = tanh_c[base + j];
             let dhj = dh[base + j];
             let dcj = dc[base + j] + dhj * o * (one - tc * tc);
-            dai[j] = dcj * g * i * (one - i);
-            daf[j] = dcj * c_prev[base + j] * f * (one - f);
-            dag[j] = dcj * i * (one - g * g);
-            dao[j] = dhj * tc * o * (one - o);
+            dai[j] = flush(dcj * g * i * (one - i), tiny);
+            daf[j] = flush(dcj * c_prev[base + j] * f * (one - f), tiny);
+            dag[j] = flush(dcj * i * (one - g * g), tiny);
+            dao[j] = flush(dhj * tc * o * (one - o), tiny);
             dc[base + j] = dcj * f;
         }
     }

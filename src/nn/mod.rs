@@ -8,6 +8,7 @@
 pub mod bptt;
 pub mod cell;
 pub mod clip;
+pub mod gemm;
 pub mod gru;
 pub mod init;
 pub mod linalg;
@@ -33,6 +34,7 @@ use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 /// The floating-point types the engine runs in: `f32` for training, `f64` for gradient checks.
 pub trait Scalar:
     ndarray::LinalgScalar
+    + gemm::Gemm
     + ndarray::ScalarOperand
     + num_traits::Float
     + AddAssign
@@ -83,4 +85,11 @@ impl Scalar for f64 {
 #[inline]
 pub(crate) fn sigmoid<F: Scalar>(x: F) -> F {
     F::one() / (F::one() + (-x).exp())
+}
+
+/// `v`, or zero where `|v| < tiny`: the backward pass's flush of values that would turn
+/// subnormal (see `bptt::tiny`).
+#[inline]
+pub(crate) fn flush<F: Scalar>(v: F, tiny: F) -> F {
+    if v.abs() < tiny { F::zero() } else { v }
 }

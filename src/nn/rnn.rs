@@ -18,7 +18,7 @@
 //! [`super::bptt`] does the GEMMs. `gx` already holds `x_t W_ihᵀ + b_ih`; `hh` holds
 //! `h_{t-1} W_hhᵀ` (without bias).
 
-use super::{Activation, Scalar};
+use super::{Activation, Scalar, flush};
 
 /// `h = act(gx + hh + b_hh)` row by row; all slices are `[B, H]` except `b_hh [H]`.
 pub(crate) fn forward_step<F: Scalar>(
@@ -44,18 +44,28 @@ pub(crate) fn forward_step<F: Scalar>(
     }
 }
 
-/// `da = dh ⊙ act'(a)`, with the derivative read off the stored output `h_t`.
-pub(crate) fn backward_step<F: Scalar>(act: Activation, h_t: &[F], dh: &[F], da: &mut [F]) {
+/// `da = dh ⊙ act'(a)`, with the derivative read off the stored output `h_t`; values below
+/// `tiny` in magnitude are written as 0 ([`super::flush`]).
+pub(crate) fn backward_step<F: Scalar>(
+    act: Activation,
+    h_t: &[F],
+    dh: &[F],
+    da: &mut [F],
+    tiny: F,
+) {
     for ((d, &h), &g) in da.iter_mut().zip(h_t).zip(dh) {
-        *d = match act {
-            Activation::Tanh => g * (F::one() - h * h),
-            Activation::Relu => {
-                if h > F::zero() {
-                    g
-                } else {
-                    F::zero()
+        *d = flush(
+            match act {
+                Activation::Tanh => g * (F::one() - h * h),
+                Activation::Relu => {
+                    if h > F::zero() {
+                        g
+                    } else {
+                        F::zero()
+                    }
                 }
-            }
-        };
+            },
+            tiny,
+        );
     }
 }
