@@ -131,6 +131,9 @@ pub fn run(
 ) {
     let mut benches: Vec<Bench> = points.iter().map(|&p| Bench::new(p, 0)).collect();
     for b in &mut benches {
+        b.engine.set_threads(threads);
+    }
+    for b in &mut benches {
         b.step(0);
         let t0 = Instant::now();
         for i in 0..timing.warmup {

@@ -120,6 +120,23 @@ impl<F: Scalar> Batch<F> {
         );
     }
 
+    /// The sequences `rows` of the batch (inputs and targets), as a batch of their own.
+    #[track_caller]
+    #[must_use]
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> Batch<F> {
+        use ndarray::s;
+        let x = self.x.slice(s![.., rows.clone(), ..]).to_owned();
+        let target = match &self.target {
+            Target::Last(y) => Target::Last(y.slice(s![rows, ..]).to_owned()),
+            Target::All(y) => Target::All(y.slice(s![.., rows, ..]).to_owned()),
+            Target::Classes { labels, mask } => Target::Classes {
+                labels: labels.slice(s![.., rows.clone()]).to_owned(),
+                mask: mask.slice(s![.., rows]).to_owned(),
+            },
+        };
+        Batch { x, target }
+    }
+
     /// Converts inputs and targets to another float type.
     pub fn cast<G: Scalar>(&self) -> Batch<G> {
         let x = self.x.mapv(|v| G::of_f64(v.as_f64()));
