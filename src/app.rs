@@ -78,6 +78,9 @@ pub struct Settings {
     pub step_n: u64,
     /// The Sweep tab's editor.
     pub sweep: sweep::SweepEditor,
+    /// Threads per training step of runs started from the panel (sweep runs use one each and
+    /// run side by side instead).
+    pub threads: usize,
 }
 
 impl Default for Settings {
@@ -96,6 +99,7 @@ impl Default for Settings {
             log_loss: true,
             step_n: 10,
             sweep: sweep::SweepEditor::default(),
+            threads: 1,
         }
     }
 }
@@ -613,6 +617,7 @@ impl BpttApp {
             Ok(config) => {
                 let name = format!("{} #{}", config.model.cell.short_name(), self.next_id);
                 let description = self.settings.description.clone();
+                let config = config.with_threads(self.settings.threads);
                 Some(self.create_run(config, name, description))
             }
             Err(e) => {
@@ -744,12 +749,14 @@ impl BpttApp {
                 };
                 let mut setup = r.config.setup().clone();
                 let (base_name, description) = (r.name.clone(), r.description.clone());
+                let threads = r.config.threads();
                 let result = preset::apply_set(&mut setup, &assignment)
                     .map_err(|e| e.to_string())
                     .and_then(|()| setup.validate().map_err(|e| e.to_string()));
                 match result {
                     Ok(config) => {
                         let name = format!("{base_name} · {}", assignment.trim());
+                        let config = config.with_threads(threads);
                         let new_id = self.create_run(config, name, description);
                         self.start(new_id);
                         self.message = None;

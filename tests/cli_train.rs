@@ -575,3 +575,37 @@ fn tasks_prints_one_row_per_task() {
         "both sine series:\n{stdout}"
     );
 }
+
+#[test]
+fn train_with_two_threads_makes_the_same_run_to_rounding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |threads: &str, out: &str| -> serde_json::Value {
+        let args = [
+            "train",
+            TRAIN_PRESET,
+            "--steps",
+            "15",
+            "--set",
+            "task.seq_len=10",
+            "--set",
+            "precision=f64",
+            "--threads",
+            threads,
+            "--out",
+            out,
+        ];
+        run_expecting(dir.path(), &args, 0);
+        let text = fs::read_to_string(dir.path().join(out).join("summary.json")).expect("summary");
+        serde_json::from_str(&text).expect("JSON")
+    };
+    let (one, two) = (run("1", "one"), run("2", "two"));
+    for key in ["eval_loss", "eval_metric"] {
+        let (a, b) = (one[key].as_f64().unwrap(), two[key].as_f64().unwrap());
+        assert!(
+            (a - b).abs() <= 1e-9 * a.abs().max(1e-12),
+            "{key}: 1 thread {a}, 2 threads {b}"
+        );
+    }
+    let (_, stderr) = run_expecting(dir.path(), &["train", TRAIN_PRESET, "--threads", "3"], 2);
+    assert!(stderr.contains("--threads"), "{stderr}");
+}

@@ -1,6 +1,6 @@
 //! A training step split over two threads (`Engine::set_threads(2)`: each half of the batch's
 //! rows on its own thread, gradients summed, one clip and update) gives the gradient, loss,
-//! profile and update of the one-thread step to rounding (f64).
+//! profile, outputs and update of the one-thread step to rounding (f64).
 
 use bptt_lab::nn::init::init_params;
 use bptt_lab::nn::{
@@ -156,6 +156,14 @@ fn two_thread_training_steps_match_one_thread() {
                 &[stats[0].grad_norm_pre_clip],
             );
             assert_eq!(stats[1].clipped_updates, stats[0].clipped_updates, "{what}");
+            // The readout outputs of the whole batch (the task metric reads them).
+            let outputs = [&runs[0].2, &runs[1].2].map(Engine::outputs);
+            assert_eq!(outputs[1].dim(), (SEQ_LEN, BATCH, DIMS.output), "{what}");
+            assert_close(
+                &format!("{what} outputs"),
+                outputs[1].as_slice().expect("standard layout"),
+                outputs[0].as_slice().expect("standard layout"),
+            );
             for ((name, a), b) in bptt_lab::nn::PARAM_NAMES
                 .iter()
                 .zip(runs[1].0.params.slices())

@@ -128,9 +128,10 @@ pub(super) fn train(
     seed: Option<u64>,
     set: &[String],
     out: Option<PathBuf>,
+    threads: usize,
 ) -> Result<(), CliError> {
     let (mut preset, path) = resolve_preset(name)?;
-    let config = prepare(&mut preset, &path, steps, seed, set)?;
+    let config = prepare(&mut preset, &path, steps, seed, set)?.with_threads(threads);
     let stem = path
         .file_stem()
         .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());

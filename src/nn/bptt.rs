@@ -23,7 +23,7 @@
 //!
 //! k1 = k2 = T is full BPTT.
 
-use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, s};
+use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, Axis, s};
 use serde::{Deserialize, Serialize};
 
 use super::clip::{Clip, ClipReport};
@@ -240,6 +240,9 @@ pub struct Engine<F> {
     threads: usize,
     /// The second half of the batch's engine and gradients, when a step is split.
     helper: Option<Box<(Engine<F>, Params<F>)>>,
+    /// Whether the last pass was split: this engine holds the first half's rows and the
+    /// helper the second's ([`Engine::outputs`] joins them).
+    last_split: bool,
 }
 
 /// Rows `r0..r1` of a row-major buffer as a contiguous slice.
@@ -369,6 +372,7 @@ impl<F: Scalar> Engine<F> {
             w_hh_packed: PackedB::new(),
             threads: 1,
             helper: None,
+            last_split: false,
         }
     }
 
@@ -400,6 +404,7 @@ impl<F: Scalar> Engine<F> {
     fn prepare(&mut self, seq_len: usize, batch: usize) {
         self.seq_len = seq_len;
         self.batch = batch;
+        self.last_split = false;
         let need = seq_len * batch;
         if need <= self.cap_rows && batch <= self.cap_batch {
             return;
@@ -944,6 +949,7 @@ impl<F: Scalar> Engine<F> {
             }
         }
         self.helper = Some(helper);
+        self.last_split = true;
         // The profile of the last window with loss terms in the whole batch: a half without
         // terms there reported an earlier window (or none), and its rows' gradient in the last
         // one is zero.
@@ -1093,11 +1099,22 @@ impl<F: Scalar> Engine<F> {
     /// `[T, B, O]` (other steps hold stale values).
     pub fn outputs(&self) -> Array3<F> {
         let (t, b, o) = (self.seq_len, self.batch, self.dims.output);
-        self.out
+        let own = self
+            .out
             .slice(s![0..t * b, ..])
             .to_owned()
             .into_shape_with_order((t, b, o))
-            .expect("output rows")
+            .expect("output rows");
+        match &self.helper {
+            // A split pass: the second half's rows follow the first's along the batch axis.
+            Some(helper) if self.last_split => {
+                ndarray::concatenate(Axis(1), &[own.view(), helper.0.outputs().view()])
+                    .expect("both halves have T steps and O outputs")
+                    .as_standard_layout()
+                    .into_owned()
+            }
+            _ => own,
+        }
     }
 
     #[track_caller]

@@ -148,9 +148,25 @@ fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
 pub struct TrainConfig {
     setup: Setup,
     task: std::sync::Arc<dyn Task>,
+    /// Threads a training step may use (a property of the machine, not of the experiment, so
+    /// not in the setup): 2 splits the batch over two cores where that pays
+    /// ([`crate::nn::Engine::set_threads`]). The numbers agree with one thread to rounding.
+    threads: usize,
 }
 
 impl TrainConfig {
+    /// Threads a training step may use.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The same config with `threads` per training step (at least 1).
+    #[must_use]
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
     /// The setup this config was validated from.
     pub fn setup(&self) -> &Setup {
         &self.setup
@@ -262,6 +278,7 @@ impl Setup {
         Ok(TrainConfig {
             setup: self.clone(),
             task: std::sync::Arc::from(built),
+            threads: 1,
         })
     }
 

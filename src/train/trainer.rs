@@ -62,9 +62,11 @@ impl<F: Scalar> Trainer<F> {
         let eval_batch = config
             .task()
             .batch(&mut eval_rng(config.seed), config.eval.size);
+        let mut engine = Engine::new(cell, dims);
+        engine.set_threads(config.threads());
         Ok(Self {
             optimizer,
-            engine: Engine::new(cell, dims),
+            engine,
             eval_engine: Engine::new(cell, dims),
             grads: Params::zeros(cell, dims),
             rng: train_rng(config.seed),
