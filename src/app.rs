@@ -965,34 +965,21 @@ impl BpttApp {
         let spawned = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
-                let d = rfd::FileDialog::new();
-                let picked = match kind {
-                    DialogKind::OpenPreset => d.add_filter("RON preset", &["ron"]).pick_file(),
-                    DialogKind::SavePreset => d
-                        .add_filter("RON preset", &["ron"])
-                        .set_file_name("preset.ron")
-                        .save_file(),
-                    DialogKind::ExportMetrics => d
-                        .add_filter("CSV", &["csv"])
-                        .set_file_name("metrics.csv")
-                        .save_file(),
-                    DialogKind::ExportWeights => d
-                        .add_filter("NPZ", &["npz"])
-                        .set_file_name("weights.npz")
-                        .save_file(),
-                    DialogKind::ExportPlot => d
-                        .add_filter("PNG", &["png"])
-                        .set_file_name("plot.png")
-                        .save_file(),
-                    DialogKind::OpenSweep => d.add_filter("RON sweep", &["ron"]).pick_file(),
-                    DialogKind::SaveSweep => d
-                        .add_filter("RON sweep", &["ron"])
-                        .set_file_name("sweep.ron")
-                        .save_file(),
-                    DialogKind::ExportSweepResults => d
-                        .add_filter("CSV", &["csv"])
-                        .set_file_name("results.csv")
-                        .save_file(),
+                // (filter, extension, file name to save as; none: a file to open)
+                let (filter, ext, save_as) = match kind {
+                    DialogKind::OpenPreset => ("RON preset", "ron", None),
+                    DialogKind::SavePreset => ("RON preset", "ron", Some("preset.ron")),
+                    DialogKind::ExportMetrics => ("CSV", "csv", Some("metrics.csv")),
+                    DialogKind::ExportWeights => ("NPZ", "npz", Some("weights.npz")),
+                    DialogKind::ExportPlot => ("PNG", "png", Some("plot.png")),
+                    DialogKind::OpenSweep => ("RON sweep", "ron", None),
+                    DialogKind::SaveSweep => ("RON sweep", "ron", Some("sweep.ron")),
+                    DialogKind::ExportSweepResults => ("CSV", "csv", Some("results.csv")),
+                };
+                let d = rfd::FileDialog::new().add_filter(filter, &[ext]);
+                let picked = match save_as {
+                    None => d.pick_file(),
+                    Some(name) => d.set_file_name(name).save_file(),
                 };
                 let _ = tx.send((kind, picked, Some(plot)));
                 ctx.request_repaint();

@@ -80,29 +80,32 @@ impl Run for Scripted {
     }
 }
 
-fn scripted(total: u64, delay: Duration) -> RunFactory {
+/// Scripted runs of `total` steps whose final held-out loss is `final_loss(config)`.
+fn scripted_with(
+    total: u64,
+    delay: Duration,
+    final_loss: fn(&bptt_lab::train::TrainConfig) -> f64,
+) -> RunFactory {
     Arc::new(move |config: &bptt_lab::train::TrainConfig| {
         Ok(Box::new(Scripted {
             total,
             step: 0,
             delay,
             t_len: config.task().max_seq_len(),
-            final_loss: 0.1,
+            final_loss: final_loss(config),
         }) as Box<dyn Run>)
     })
+}
+
+fn scripted(total: u64, delay: Duration) -> RunFactory {
+    scripted_with(total, delay, |_| 0.1)
 }
 
 /// Scripted runs whose final held-out loss is 10 × their learning rate + their seed / 1000,
 /// so a sweep's result plot has something to show per point and per seed.
 fn scripted_by_lr(total: u64, delay: Duration) -> RunFactory {
-    Arc::new(move |config: &bptt_lab::train::TrainConfig| {
-        Ok(Box::new(Scripted {
-            total,
-            step: 0,
-            delay,
-            t_len: config.task().max_seq_len(),
-            final_loss: 10.0 * config.optimizer.lr() + config.seed as f64 / 1000.0,
-        }) as Box<dyn Run>)
+    scripted_with(total, delay, |c| {
+        10.0 * c.optimizer.lr() + c.seed as f64 / 1000.0
     })
 }
 
