@@ -3,9 +3,7 @@
 //! second setting, a band over seeds) whose points open their run.
 
 use egui::Ui;
-use egui_plot::{
-    GridInput, GridMark, HoverPosition, Legend, Line, Plot, PlotPoint, Points, Polygon,
-};
+use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Points, Polygon};
 
 use super::style;
 use crate::app::sweep::{
@@ -334,9 +332,6 @@ fn result_plot_ui(
         .allow_scroll(false)
         .x_axis_label(first.key.clone())
         .y_axis_label(y_kind.label());
-    if lines.len() > 1 {
-        plot = plot.legend(Legend::default());
-    }
     // The whole x range from the start, so the plot does not shift as the points fill in.
     for &x in &xs {
         plot = plot.include_x(tx(x));
@@ -395,6 +390,16 @@ fn result_plot_ui(
     });
 
     let second = active.sweep.axes.get(1).map(|a| a.key.clone());
+    // The key of the lines above the plot, where it never hides a point (a legend inside the
+    // plot sat on the highest values).
+    if let Some(k) = &second {
+        ui.horizontal_wrapped(|ui| {
+            for (i, line) in lines.iter().enumerate() {
+                let color = style::RUN_COLORS[i % style::RUN_COLORS.len()];
+                ui.colored_label(color, format!("━ {k} = {}", line.label));
+            }
+        });
+    }
     let mut markers: Vec<(PlotPoint, usize)> = Vec::new();
     let response = plot.show(ui, |p| {
         for (i, line) in lines.iter().enumerate() {
