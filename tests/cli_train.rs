@@ -2,9 +2,12 @@
 //! directory: `train` and the files it writes, bad presets and `--set` keys (exit code 2),
 //! `presets check`, `reproduce`, `tasks`.
 
+mod binary;
+
+use binary::run_expecting;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use bptt_lab::nn::PARAM_NAMES;
 use bptt_lab::preset::{self, Preset};
@@ -14,40 +17,6 @@ use ndarray::ArrayD;
 /// The built-in preset `train` runs here: the LSTM on adding, cut down by `--set` and
 /// `--steps` to T = 10 and 15 steps.
 const TRAIN_PRESET: &str = "adding_lstm_t100";
-
-fn bptt_lab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bptt-lab"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run bptt-lab")
-}
-
-fn describe(args: &[&str], out: &Output) -> String {
-    format!(
-        "bptt-lab {}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}",
-        args.join(" "),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Runs the binary and checks its exit code.
-#[track_caller]
-fn run_expecting(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = bptt_lab(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "expected exit code {code}:\n{}",
-        describe(args, &out)
-    );
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn read_npz(path: &Path) -> Vec<(String, ArrayD<f32>)> {
     let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

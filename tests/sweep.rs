@@ -5,9 +5,13 @@
 //! files give errors naming the axis, the value and the file. Every model is tiny (H = 4,
 //! T = 6, 20 steps), so the whole file runs in seconds.
 
+mod binary;
+
+use binary::{describe, run_expecting};
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::SystemTime;
 
 use bptt_lab::preset::Preset;
@@ -36,39 +40,6 @@ const TINY: &str = r#"(
     expect: Some((metric: eval_loss, compare: below, threshold: 0.3, by_step: 20)),
 )
 "#;
-
-fn bptt_lab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bptt-lab"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run bptt-lab")
-}
-
-fn describe(what: &str, out: &Output) -> String {
-    format!(
-        "{what}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Runs the binary in `dir` and checks its exit code; returns (stdout, stderr).
-#[track_caller]
-fn run_expecting(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = bptt_lab(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "expected exit code {code}:\n{}",
-        describe(&format!("bptt-lab {}", args.join(" ")), &out)
-    );
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// A temporary directory holding `tiny.ron`.
 fn tiny_dir() -> tempfile::TempDir {
