@@ -9,7 +9,7 @@ use ndarray_npy::NpzWriter;
 
 use crate::fsutil::write_atomic_with;
 use crate::nn::{PARAM_NAMES, Params};
-use crate::train::{Precision, ProfileMetrics, STEP_COLUMNS, StepMetrics};
+use crate::train::{Diagnostics, Precision, STEP_COLUMNS, StepMetrics};
 
 fn csv_float(v: f64) -> String {
     if v.is_nan() {
@@ -34,7 +34,7 @@ pub fn write_metrics_csv(path: &Path, steps: &[StepMetrics]) -> std::io::Result<
 
 /// `profile.csv`: `step,t,g` — the gradient profile `g_t = mean_b ‖∂L/∂h_t‖` of each
 /// diagnostics row, `t` counted from 0 at the first input.
-pub fn write_profile_csv(path: &Path, profiles: &[ProfileMetrics]) -> std::io::Result<()> {
+pub fn write_profile_csv(path: &Path, profiles: &[Diagnostics]) -> std::io::Result<()> {
     write_atomic_with(path, |f| {
         let mut w = BufWriter::new(f);
         writeln!(w, "step,t,g")?;
@@ -51,7 +51,7 @@ pub fn write_profile_csv(path: &Path, profiles: &[ProfileMetrics]) -> std::io::R
 pub fn write_diagnostics_csv(
     path: &Path,
     gate_names: &[&str],
-    profiles: &[ProfileMetrics],
+    profiles: &[Diagnostics],
 ) -> std::io::Result<()> {
     write_atomic_with(path, |f| {
         let mut w = BufWriter::new(f);
@@ -75,22 +75,10 @@ pub fn write_diagnostics_csv(
                 p.saturation.gates.map(csv_float).unwrap_or_default(),
                 p.spectral.step.to_string(),
             ];
-            for g in 0..gate_names.len() {
-                row.push(
-                    p.spectral
-                        .rho
-                        .get(g)
-                        .map(|v| csv_float(*v))
-                        .unwrap_or_default(),
-                );
-            }
-            for g in 0..gate_names.len() {
-                row.push(
-                    p.spectral
-                        .sigma_max
-                        .get(g)
-                        .map(|v| csv_float(*v))
-                        .unwrap_or_default(),
+            for per_gate in [&p.spectral.rho, &p.spectral.sigma_max] {
+                row.extend(
+                    (0..gate_names.len())
+                        .map(|g| per_gate.get(g).map(|v| csv_float(*v)).unwrap_or_default()),
                 );
             }
             writeln!(w, "{}", row.join(","))?;
@@ -167,23 +155,20 @@ pub fn write_series_csv(
     })
 }
 
-/// An image as PNG (RGB; the window is opaque).
-pub fn write_png(path: &Path, image: &egui::ColorImage) -> std::io::Result<()> {
-    let rgb: Vec<u8> = image
-        .pixels
-        .iter()
-        .flat_map(|c| {
-            let [r, g, b, _] = c.to_array();
-            [r, g, b]
-        })
-        .collect();
-    let [w, h] = image.size;
+/// An image as PNG: `rgb` holds `width × height` pixels, row by row, three bytes each.
+pub fn write_png(path: &Path, width: usize, height: usize, rgb: &[u8]) -> std::io::Result<()> {
+    if rgb.len() != width * height * 3 {
+        return Err(std::io::Error::other(format!(
+            "{} bytes are not {width} × {height} RGB pixels",
+            rgb.len()
+        )));
+    }
     let mut bytes = Vec::new();
     image::write_buffer_with_format(
         &mut std::io::Cursor::new(&mut bytes),
-        &rgb,
-        u32::try_from(w).map_err(std::io::Error::other)?,
-        u32::try_from(h).map_err(std::io::Error::other)?,
+        rgb,
+        u32::try_from(width).map_err(std::io::Error::other)?,
+        u32::try_from(height).map_err(std::io::Error::other)?,
         image::ColorType::Rgb8,
         image::ImageFormat::Png,
     )

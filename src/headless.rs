@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use serde_json::json;
 
+use crate::expect::{Expect, ExpectMetric, profile_ratio};
 use crate::export;
-use crate::preset::{Expect, ExpectMetric, Preset};
-use crate::train::{AnyTrainer, ProfileClock, ProfileMetrics, RunError, StepMetrics, TrainConfig};
+use crate::preset::Preset;
+use crate::train::{AnyTrainer, Diagnostics, DiagnosticsClock, RunError, StepMetrics, TrainConfig};
 
 /// How a headless run went.
 #[derive(Clone, Debug)]
@@ -23,7 +24,7 @@ pub struct RunReport {
     pub error: Option<RunError>,
     /// Every step's metrics and every diagnostics row.
     pub steps: Vec<StepMetrics>,
-    pub profiles: Vec<ProfileMetrics>,
+    pub profiles: Vec<Diagnostics>,
     /// The weights at the end, in f64.
     pub params: crate::nn::Params<f64>,
 }
@@ -37,7 +38,7 @@ pub fn run(
     progress: &mut dyn FnMut(&StepMetrics),
 ) -> Result<RunReport, RunError> {
     let mut trainer = AnyTrainer::new(config)?;
-    let mut clock = ProfileClock::new(config.eval.every);
+    let mut clock = DiagnosticsClock::new(config.eval.every);
     let mut all = Vec::with_capacity(usize::try_from(steps).unwrap_or(0).min(1 << 20));
     let mut profiles = Vec::new();
     let start = Instant::now();
@@ -153,14 +154,6 @@ pub fn write_run_files(
         "expect": expect,
     });
     export::write_json(&dir.join("summary.json"), &summary)
-}
-
-/// `g_first / g_last` of a gradient profile (NaN when empty).
-pub fn profile_ratio(values: &[f64]) -> f64 {
-    match (values.first(), values.last()) {
-        (Some(first), Some(last)) => first / last,
-        _ => f64::NAN,
-    }
 }
 
 fn finite_or_null(v: f64) -> serde_json::Value {

@@ -1,29 +1,38 @@
 //! bptt-lab: train small recurrent networks (vanilla RNN, LSTM, GRU) with backpropagation
 //! through time and watch how the gradient flows back through the time steps.
 //!
+//! The library, from the ground up (each layer uses only those below it):
+//!
 //! - [`nn`]: the BPTT engine (cells, losses, initialization, clipping, optimizers), with
 //!   PyTorch's names, shapes and equations.
 //! - [`tasks`]: the sequence tasks (adding, copy, temporal order, embedded Reber, parity,
 //!   sine / Mackey–Glass, sequential digits, text), each with its generator, baseline, metric
 //!   and "solved" rule.
-//! - [`grad`]: loss and gradients for weights and a batch given as NPZ files.
+//! - [`train`]: a run's setup and validated config, the trainer, the worker thread that
+//!   streams a run's metrics, and its bounded history.
+//! - [`preset`] and [`expect`]: setups in RON files, and the claims `reproduce` checks;
+//!   [`ronfile`] is how every RON file is read.
+//! - [`headless`] and [`export`]: a run without a window and the files it writes.
 //! - [`sweep`]: parameter sweeps (a preset × one or two settings × seeds), run here on all
-//!   cores or emitted as a Slurm job array.
-//! - [`cli`]: the headless command line.
+//!   cores through [`pool`] or emitted as a Slurm job array.
+//! - [`grad`]: loss and gradients for weights and a batch given as NPZ files.
+//! - [`cli`]: the headless command line, and [`gui`]: the window.
 //!
-//! The library never depends on the GUI; the binary's command line and the tests use it the
-//! same way.
+//! Nothing below [`gui`] imports it or egui: the command line, the tests and the window use
+//! the same library the same way.
 
-pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod expect;
 pub mod export;
 pub mod fsutil;
 pub mod grad;
+pub mod gui;
 pub mod headless;
 pub mod nn;
+pub mod pool;
 pub mod preset;
+pub mod ronfile;
 pub mod sweep;
 pub mod tasks;
 pub mod train;
-pub mod ui;

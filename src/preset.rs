@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::expect::{Compare, Expect, ExpectMetric};
+use crate::ronfile::{self, RonError};
 use crate::train::{ConfigError, Setup, TrainConfig};
 
 /// The preset format this build writes and reads.
@@ -40,63 +42,6 @@ pub struct Preset {
     pub config: Setup,
     #[serde(default)]
     pub expect: Option<Expect>,
-}
-
-/// The quantity an `expect` clause checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpectMetric {
-    /// Loss on the held-out evaluation set at `by_step`.
-    EvalLoss,
-    /// The task metric on the held-out evaluation set at `by_step`.
-    EvalMetric,
-    /// The gradient profile's first value over its last, `g_start / g_{T−1}`, at `by_step`:
-    /// far below 1 when gradients vanish going back in time, above 1 when they explode.
-    ProfileRatio,
-    /// 1 if the run diverged (a non-finite loss or gradient) by `by_step`, else 0.
-    Diverged,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Compare {
-    Below,
-    Above,
-}
-
-/// What a preset claims: after `by_step` steps, `metric` is below or above `threshold`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    pub metric: ExpectMetric,
-    pub compare: Compare,
-    pub threshold: f64,
-    pub by_step: u64,
-}
-
-impl Expect {
-    /// Whether `observed` satisfies the clause.
-    pub fn holds(&self, observed: f64) -> bool {
-        match self.compare {
-            Compare::Below => observed < self.threshold,
-            Compare::Above => observed > self.threshold,
-        }
-    }
-
-    /// `eval_loss < 0.05`-style text.
-    pub fn describe(&self) -> String {
-        let m = match self.metric {
-            ExpectMetric::EvalLoss => "eval_loss",
-            ExpectMetric::EvalMetric => "eval_metric",
-            ExpectMetric::ProfileRatio => "profile_ratio",
-            ExpectMetric::Diverged => "diverged",
-        };
-        let c = match self.compare {
-            Compare::Below => "<",
-            Compare::Above => ">",
-        };
-        format!("{m} {c} {} by step {}", self.threshold, self.by_step)
-    }
 }
 
 /// Why a preset cannot be used. The file comes last in every message.
@@ -134,89 +79,33 @@ pub enum PresetError {
     },
 }
 
-/// Only the version, to check it before the full parse.
-#[derive(Deserialize)]
-struct VersionProbe {
-    version: u32,
-}
-
-/// A RON parse error as a [`PresetError::Parse`] naming line, column, the field and the value
-/// found (for any RON file the lab reads: presets and sweeps).
-pub(crate) fn parse_error(path: &Path, text: &str, e: &ron::error::SpannedError) -> PresetError {
-    let (line, col) = (e.span.start.line, e.span.start.col);
-    let mut message = e.code.to_string();
-    // RON names unknown fields itself; for type errors, name the field and the value found.
-    if !message.contains('`')
-        && let Some((field, value)) = field_at(text, line, col)
-    {
-        message = format!("field `{field}` = {value}: {message}");
+impl PresetError {
+    /// A [`RonError`] of the file at `path` as a preset error.
+    pub(crate) fn from_ron(path: &Path, e: RonError) -> Self {
+        match e {
+            RonError::Version { found, .. } => Self::Version {
+                path: path.to_owned(),
+                found,
+                hint: if found > PRESET_VERSION {
+                    "; it was written by a newer bptt-lab"
+                } else {
+                    ""
+                },
+            },
+            RonError::Parse { line, col, message } => Self::Parse {
+                path: path.to_owned(),
+                line,
+                col,
+                message,
+            },
+        }
     }
-    PresetError::Parse {
-        path: path.to_owned(),
-        line,
-        col,
-        message,
-    }
-}
-
-/// The field whose value starts at (or just before) `line:col` (1-based), and that value's
-/// text, found by reading back to the nearest `name:`.
-fn field_at(text: &str, line: usize, col: usize) -> Option<(String, String)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let here = lines.get(line.checked_sub(1)?)?;
-    let cut = here
-        .char_indices()
-        .nth(col.saturating_sub(1))
-        .map_or(here.len(), |(i, _)| i);
-    // The value: from the position to the next `,` or `)` on the line.
-    let rest = here[cut..].trim_start();
-    let value = rest
-        .split([',', ')'])
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    // The field: the identifier before the last `:` at or before the position.
-    let mut prefix: &str = &here[..cut];
-    let mut l = line - 1;
-    while !prefix.contains(':') {
-        l = l.checked_sub(1)?;
-        prefix = lines[l];
-    }
-    let before = &prefix[..prefix.rfind(':')?];
-    let name: String = before
-        .chars()
-        .rev()
-        .skip_while(|c| c.is_whitespace())
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    (!name.is_empty() && !value.is_empty()).then_some((name, value))
 }
 
 impl Preset {
     /// Parses RON text; `path` is for messages.
     pub fn from_ron(text: &str, path: &Path) -> Result<Self, PresetError> {
-        let options = ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-        if let Ok(probe) = options.from_str::<VersionProbe>(text)
-            && probe.version != PRESET_VERSION
-        {
-            return Err(PresetError::Version {
-                path: path.to_owned(),
-                found: probe.version,
-                hint: if probe.version > PRESET_VERSION {
-                    "; it was written by a newer bptt-lab"
-                } else {
-                    ""
-                },
-            });
-        }
-        options
-            .from_str::<Self>(text)
-            .map_err(|e| parse_error(path, text, &e))
+        ronfile::parse_versioned(text, PRESET_VERSION).map_err(|e| PresetError::from_ron(path, e))
     }
 
     /// Reads and parses a preset file (not yet validated).

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bptt_lab::app::{BpttApp, RunFactory, RunStatus, Settings, UiCommand, trainer_factory};
+use bptt_lab::gui::{BpttApp, RunFactory, RunStatus, SavedState, UiCommand, View, trainer_factory};
 use bptt_lab::nn::Params;
 use bptt_lab::nn::Profile;
-use bptt_lab::train::worker::Run;
-use bptt_lab::train::{ProfileMetrics, RunError, RunOutcome, StepMetrics};
+use bptt_lab::train::Trainable;
+use bptt_lab::train::{Diagnostics, RunError, RunOutcome, StepMetrics};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable, by};
 
@@ -23,7 +23,7 @@ struct Scripted {
     final_loss: f64,
 }
 
-impl Run for Scripted {
+impl Trainable for Scripted {
     fn step(&mut self) -> Result<StepMetrics, RunError> {
         std::thread::sleep(self.delay);
         self.step += 1;
@@ -40,8 +40,8 @@ impl Run for Scripted {
             elapsed_secs: self.step as f64 * 1e-3,
         })
     }
-    fn diagnostics(&mut self) -> ProfileMetrics {
-        ProfileMetrics {
+    fn diagnostics(&mut self) -> Diagnostics {
+        Diagnostics {
             step: self.step,
             profile: Profile {
                 start: 0,
@@ -51,7 +51,7 @@ impl Run for Scripted {
             },
             eval_loss: 1.0 / self.step as f64,
             eval_metric: 0.5,
-            ..ProfileMetrics::default()
+            ..Diagnostics::default()
         }
     }
     fn is_done(&self) -> bool {
@@ -93,7 +93,7 @@ fn scripted_with(
             delay,
             t_len: config.task().max_seq_len(),
             final_loss: final_loss(config),
-        }) as Box<dyn Run>)
+        }) as Box<dyn Trainable>)
     })
 }
 
@@ -112,7 +112,7 @@ fn scripted_by_lr(total: u64, delay: Duration) -> RunFactory {
 fn harness(factory: RunFactory) -> Harness<'static, BpttApp> {
     Harness::builder()
         .with_size(egui::vec2(1440.0, 900.0))
-        .build_eframe(move |cc| BpttApp::new(cc, Settings::default(), factory.clone(), 0))
+        .build_eframe(move |cc| BpttApp::new(cc, SavedState::default(), factory.clone(), 0))
 }
 
 /// Steps frames (workers run in real time) until `cond` holds.
@@ -136,9 +136,21 @@ fn has_text(h: &Harness<'static, BpttApp>, needle: &str) -> bool {
 }
 
 fn step_of(app: &BpttApp) -> u64 {
-    app.current()
-        .and_then(|r| r.last_step.as_ref())
-        .map_or(0, |m| m.step)
+    app.runs
+        .selected()
+        .map_or(0, bptt_lab::gui::RunView::steps_done)
+}
+
+/// The selected run's status is `want` (compared by variant and, for `Finished`, by
+/// `stopped`).
+fn status_is(app: &BpttApp, want: &RunStatus) -> bool {
+    app.runs.selected().is_some_and(|r| {
+        std::mem::discriminant(&r.status) == std::mem::discriminant(want)
+            && match (&r.status, want) {
+                (RunStatus::Finished { stopped: a }, RunStatus::Finished { stopped: b }) => a == b,
+                _ => true,
+            }
+    })
 }
 
 #[test]
@@ -151,20 +163,20 @@ fn pick_a_preset_start_and_watch_the_real_run_advance() {
         .click();
     h.step();
     assert_eq!(
-        h.state().settings.preset_name,
+        h.state().state.preset_name,
         "Sequential digits, row by row: LSTM"
     );
     h.get_by_label("Start").click();
     step_until(&mut h, "the step counter to pass 5", |a| step_of(a) > 5);
     assert_eq!(h.state().runs.len(), 1, "one run appeared");
-    let r = &h.state().runs[0];
+    let r = h.state().runs.iter().next().expect("a run");
     assert!(
         r.history.steps.len() as u64 >= step_of(h.state()).min(5),
         "history filled"
     );
     assert!(has_text(&h, "running"), "status bar says running");
     step_until(&mut h, "a gradient profile", |a| {
-        a.current().is_some_and(|r| {
+        a.runs.selected().is_some_and(|r| {
             r.history
                 .latest
                 .as_ref()
@@ -180,9 +192,7 @@ fn pause_resume_and_stop_drive_the_run() {
     h.get_by_label("Start").click();
     step_until(&mut h, "some steps", |a| step_of(a) > 3);
     h.get_by_label("Pause").click();
-    step_until(&mut h, "paused", |a| {
-        a.current().is_some_and(|r| r.status == RunStatus::Paused)
-    });
+    step_until(&mut h, "paused", |a| status_is(a, &RunStatus::Paused));
     let at = step_of(h.state());
     for _ in 0..10 {
         h.step();
@@ -193,8 +203,7 @@ fn pause_resume_and_stop_drive_the_run() {
     step_until(&mut h, "more steps after resume", |a| step_of(a) > at + 3);
     h.get_by_label("Stop").click();
     step_until(&mut h, "stopped", |a| {
-        a.current()
-            .is_some_and(|r| r.status == RunStatus::Finished { stopped: true })
+        status_is(a, &RunStatus::Finished { stopped: true })
     });
     assert!(has_text(&h, "stopped"), "status shows stopped");
 }
@@ -207,11 +216,11 @@ fn space_toggles_pause() {
     step_until(&mut h, "running", |a| step_of(a) > 2);
     h.key_press(egui::Key::Space);
     step_until(&mut h, "paused by Space", |a| {
-        a.current().is_some_and(|r| r.status == RunStatus::Paused)
+        status_is(a, &RunStatus::Paused)
     });
     h.key_press(egui::Key::Space);
     step_until(&mut h, "running again", |a| {
-        a.current().is_some_and(|r| r.status == RunStatus::Running)
+        status_is(a, &RunStatus::Running)
     });
 }
 
@@ -219,10 +228,10 @@ fn space_toggles_pause() {
 fn step_n_trains_n_steps_then_pauses() {
     let mut h = harness(scripted(1_000, Duration::ZERO));
     h.step();
-    h.state_mut().settings.step_n = 25;
+    h.state_mut().state.step_n = 25;
     h.get_by_label("Step N").click();
     step_until(&mut h, "paused after 25", |a| {
-        a.current().is_some_and(|r| r.status == RunStatus::Paused) && step_of(a) == 25
+        status_is(a, &RunStatus::Paused) && step_of(a) == 25
     });
     h.get_by_label("Step 1").click();
     step_until(&mut h, "one more step", |a| step_of(a) == 26);
@@ -235,13 +244,13 @@ fn a_bad_preset_file_shows_its_message_and_keeps_the_setup() {
     std::fs::write(&path, "(version: 1, name: \"x\", description: \"\", config: (seed: 1, model: (cell: lstm, hidden: 0), task: adding(), optimizer: adam(lr: 0.01), batch_size: 4, steps: 10))").expect("write");
     let mut h = harness(scripted(10, Duration::ZERO));
     h.step();
-    let before = h.state().settings.clone();
+    let before = h.state().state.clone();
     h.state_mut()
         .deferred
         .push(UiCommand::LoadFile(path.clone()));
     h.step();
     h.step();
-    let msg = h.state().message.clone().unwrap_or_default();
+    let msg = h.state().ui.message.clone().unwrap_or_default();
     assert!(
         msg.contains("model.hidden") && msg.contains("broken.ron"),
         "message names field and file: {msg}"
@@ -250,7 +259,7 @@ fn a_bad_preset_file_shows_its_message_and_keeps_the_setup() {
         has_text(&h, "Cannot load preset"),
         "the message is shown in the window"
     );
-    assert_eq!(h.state().settings, before, "the setup is unchanged");
+    assert_eq!(h.state().state, before, "the setup is unchanged");
 }
 
 #[test]
@@ -258,7 +267,7 @@ fn an_invalid_setting_shows_the_validation_message_and_blocks_start() {
     let mut h = harness(scripted(10, Duration::ZERO));
     h.step();
     // The widgets clamp single values to their ranges; k2 < k1 is a combination they cannot.
-    h.state_mut().settings.setup.bptt = bptt_lab::nn::Bptt::Truncated {
+    h.state_mut().state.setup.bptt = bptt_lab::nn::Bptt::Truncated {
         k1: 20,
         k2: 10,
         mode: bptt_lab::nn::UpdateMode::PerSegment,
@@ -283,11 +292,12 @@ fn duplicate_with_change_creates_a_second_run_with_one_setting_changed() {
     h.step();
     h.get_by_label("Start").click();
     step_until(&mut h, "a step", |a| step_of(a) > 0);
-    h.state_mut().duplicate_edit = "optimizer.lr=0.05".into();
+    h.state_mut().ui.duplicate_edit = "optimizer.lr=0.05".into();
     h.step();
     h.get_by_label("Duplicate with change").click();
     step_until(&mut h, "the second run", |a| a.runs.len() == 2);
-    let (a, b) = (&h.state().runs[0], &h.state().runs[1]);
+    let runs: Vec<_> = h.state().runs.iter().collect();
+    let (a, b) = (runs[0], runs[1]);
     assert!(
         (b.config.optimizer.lr() - 0.05).abs() < 1e-12,
         "lr changed: {}",
@@ -295,7 +305,11 @@ fn duplicate_with_change_creates_a_second_run_with_one_setting_changed() {
     );
     assert_eq!(a.config.seed, b.config.seed, "same seed");
     assert_eq!(a.config.model, b.config.model, "same model");
-    assert_eq!(h.state().selected, Some(b.id), "the new run is selected");
+    assert_eq!(
+        h.state().runs.selected,
+        Some(b.id),
+        "the new run is selected"
+    );
 }
 
 #[test]
@@ -308,7 +322,7 @@ fn start_as_new_run_piles_up_runs_and_delete_removes_one() {
     step_until(&mut h, "two finished runs", |a| {
         a.runs.len() == 2 && a.runs.iter().all(|r| r.status.ended())
     });
-    let first = h.state().runs[0].id;
+    let first = h.state().runs.iter().next().expect("a run").id;
     h.state_mut().deferred.push(UiCommand::Delete(first));
     h.step();
     assert_eq!(h.state().runs.len(), 1);
@@ -320,12 +334,12 @@ fn reset_makes_the_same_run_again_at_step_zero() {
     h.step();
     h.get_by_label("Start").click();
     step_until(&mut h, "steps", |a| step_of(a) > 3);
-    let seed = h.state().runs[0].config.seed;
+    let seed = h.state().runs.iter().next().expect("a run").config.seed;
     h.get_by_label("Reset").click();
     h.step();
     assert_eq!(h.state().runs.len(), 1, "the old run is replaced");
-    let r = &h.state().runs[0];
-    assert_eq!(r.status, RunStatus::Ready);
+    let r = h.state().runs.iter().next().expect("a run");
+    assert!(matches!(r.status, RunStatus::Ready));
     assert_eq!(r.config.seed, seed);
     assert!(r.last_step.is_none(), "starts from step 0");
 }
@@ -338,10 +352,11 @@ fn a_plot_exports_as_a_png_cropped_to_the_plot() {
     h.step();
     h.get_by_label("Start").click();
     step_until(&mut h, "the run to finish", |a| {
-        a.current().is_some_and(|r| r.status.ended())
+        a.runs.selected().is_some_and(|r| r.status.ended())
     });
     let rect = h
         .state()
+        .ui
         .plot_rects
         .iter()
         .find(|(t, _)| t == "Loss")
@@ -356,7 +371,7 @@ fn a_plot_exports_as_a_png_cropped_to_the_plot() {
     let shot = egui::ColorImage::new(size, vec![egui::Color32::from_rgb(10, 20, 30); 1440 * 900]);
     h.state().deliver_screenshot(Arc::new(shot));
     h.step();
-    let msg = h.state().message.clone().unwrap_or_default();
+    let msg = h.state().ui.message.clone().unwrap_or_default();
     assert!(msg.starts_with("Wrote"), "export message: {msg}");
     let png = std::fs::read(&path).expect("the PNG exists");
     assert_eq!(&png[1..4], b"PNG", "a PNG file");
@@ -379,18 +394,18 @@ fn text_runs_sample_text_from_their_weights() {
         .deferred
         .push(UiCommand::LoadBuiltin("text_sonnets_lstm.ron".into()));
     h.step();
-    h.state_mut().settings.setup.model.hidden = 16;
-    h.state_mut().settings.step_n = 3;
+    h.state_mut().state.setup.model.hidden = 16;
+    h.state_mut().state.step_n = 3;
     h.step();
     h.get_by_label("Step N").click();
     step_until(&mut h, "three steps", |a| {
-        a.current().is_some_and(|r| r.status == RunStatus::Paused) && step_of(a) == 3
+        status_is(a, &RunStatus::Paused) && step_of(a) == 3
     });
-    h.state_mut().sampler.length = 40;
+    h.state_mut().ui.sampler.request.length = 40;
     h.step();
     h.get_by_label("Sample").click();
-    step_until(&mut h, "sampled text", |a| !a.sampler.output.is_empty());
-    let out = h.state().sampler.output.clone();
+    step_until(&mut h, "sampled text", |a| !a.ui.sampler.output.is_empty());
+    let out = h.state().ui.sampler.output.clone();
     assert!(
         out.chars().count() >= 40,
         "seed text plus 40 sampled characters: {out:?}"
@@ -405,7 +420,7 @@ fn a_plot_partly_outside_the_screenshot_is_cut_not_a_crash() {
     h.step();
     h.get_by_label("Start").click();
     step_until(&mut h, "the run to finish", |a| {
-        a.current().is_some_and(|r| r.status.ended())
+        a.runs.selected().is_some_and(|r| r.status.ended())
     });
     h.state_mut()
         .deferred
@@ -415,7 +430,7 @@ fn a_plot_partly_outside_the_screenshot_is_cut_not_a_crash() {
     let shot = egui::ColorImage::new([500, 200], vec![egui::Color32::BLACK; 500 * 200]);
     h.state().deliver_screenshot(Arc::new(shot));
     h.step();
-    let msg = h.state().message.clone().unwrap_or_default();
+    let msg = h.state().ui.message.clone().unwrap_or_default();
     assert!(msg.starts_with("Wrote"), "export message: {msg}");
     let png = std::fs::read(&path).expect("the PNG exists");
     let w = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
@@ -438,7 +453,7 @@ fn the_sweep_tab_creates_its_runs_a_few_at_a_time_and_a_click_opens_one() {
         has_text(&h, "3 values × 2 seeds = 6 runs"),
         "preview of the sweep"
     );
-    h.state_mut().settings.sweep.jobs = 2;
+    h.state_mut().state.sweep.jobs = 2;
     h.get_by_label("Run sweep").click();
     let mut most_at_once = 0;
     step_until(&mut h, "six finished sweep runs", |a| {
@@ -463,17 +478,15 @@ fn the_sweep_tab_creates_its_runs_a_few_at_a_time_and_a_click_opens_one() {
         "at most 2 runs train at once, saw {most_at_once}"
     );
     let app = h.state();
-    let sweep = app.sweep.as_ref().expect("the sweep");
+    let sweep = app.sweeps.active.as_ref().expect("the sweep");
     assert_eq!(sweep.number, 2);
     let rows = sweep.rows(&app.runs);
     assert_eq!(rows.len(), 6, "one result row per run");
-    let lrs: Vec<f64> = app.runs[6..]
-        .iter()
-        .map(|r| r.config.optimizer.lr())
-        .collect();
+    let second: Vec<_> = app.runs.iter().skip(6).collect();
+    let lrs: Vec<f64> = second.iter().map(|r| r.config.optimizer.lr()).collect();
     // Point-major order; the middle value log spaced and rounded to 6 significant digits.
     assert_eq!(lrs, [0.001, 0.001, 0.003_162_28, 0.003_162_28, 0.01, 0.01]);
-    for (row, run) in rows.iter().zip(&app.runs[6..]) {
+    for (row, run) in rows.iter().zip(&second) {
         let want = 10.0 * run.config.optimizer.lr() + run.config.seed as f64 / 1000.0;
         assert_eq!(row.eval_loss, Some(want), "row of {}", run.name);
         assert!(run.name.starts_with("S2 · lr="), "{}", run.name);
@@ -481,13 +494,13 @@ fn the_sweep_tab_creates_its_runs_a_few_at_a_time_and_a_click_opens_one() {
     }
     assert!(has_text(&h, "6 / 6 runs done"), "progress shown");
     assert_eq!(
-        app.sweep_markers.len(),
+        app.ui.sweep_markers.len(),
         6,
         "a marker per run on the result plot"
     );
 
     // Click the marker of the last run: it opens in the training plots.
-    let (pos, id) = *app.sweep_markers.last().expect("a marker");
+    let (pos, id) = *app.ui.sweep_markers.last().expect("a marker");
     h.input_mut().events.push(egui::Event::PointerMoved(pos));
     h.step();
     for pressed in [true, false] {
@@ -501,9 +514,9 @@ fn the_sweep_tab_creates_its_runs_a_few_at_a_time_and_a_click_opens_one() {
     }
     h.step();
     let app = h.state();
-    assert_eq!(app.selected, Some(id), "the clicked run is selected");
-    assert_eq!(app.view, bptt_lab::app::View::Training);
-    assert!(app.runs.iter().find(|r| r.id == id).unwrap().visible);
+    assert_eq!(app.runs.selected, Some(id), "the clicked run is selected");
+    assert_eq!(app.ui.view, View::Training);
+    assert!(app.runs.get(id).unwrap().visible);
 }
 
 #[test]
@@ -516,7 +529,7 @@ fn a_sweep_that_cannot_run_says_why_and_starts_nothing() {
     // The default setup is an LSTM with a forget-gate bias, which a GRU does not have.
     h.get_by_label("Add a second setting").click();
     h.step();
-    h.state_mut().settings.sweep.axes[1].list = "lstm, gru".into();
+    h.state_mut().state.sweep.axes[1].list = "lstm, gru".into();
     h.step();
     h.step();
     assert!(
@@ -527,7 +540,7 @@ fn a_sweep_that_cannot_run_says_why_and_starts_nothing() {
     h.step();
     h.step();
     assert!(h.state().runs.is_empty(), "no run started");
-    assert!(h.state().sweep.is_none());
+    assert!(h.state().sweeps.active.is_none());
 }
 
 #[test]
@@ -540,13 +553,13 @@ fn a_shipped_sweep_file_opens_in_the_tab_with_its_base_in_the_panel() {
     h.step();
     h.step();
     let app = h.state();
-    assert_eq!(app.view, bptt_lab::app::View::Sweep);
+    assert_eq!(app.ui.view, View::Sweep);
     assert_eq!(
-        app.settings.setup.model.hidden, 32,
+        app.state.setup.model.hidden, 32,
         "the file's `set` applied to the base"
     );
-    assert_eq!(app.settings.sweep.axes.len(), 2);
-    assert_eq!(app.settings.sweep.axes[1].list, "rnn(tanh), lstm");
+    assert_eq!(app.state.sweep.axes.len(), 2);
+    assert_eq!(app.state.sweep.axes[1].list, "rnn(tanh), lstm");
     assert!(has_text(
         &h,
         "5 values × 2 values × 2 seeds = 20 runs of 3000 steps"
@@ -556,7 +569,7 @@ fn a_shipped_sweep_file_opens_in_the_tab_with_its_base_in_the_panel() {
 #[test]
 fn right_click_on_a_setting_opens_the_sweep_tab_with_it() {
     let mut h = harness(scripted(10, Duration::ZERO));
-    h.state_mut().settings.setup.model.hidden = 37;
+    h.state_mut().state.setup.model.hidden = 37;
     h.step();
     h.step();
     let node =
@@ -572,8 +585,8 @@ fn right_click_on_a_setting_opens_the_sweep_tab_with_it() {
     h.step();
     h.step();
     let app = h.state();
-    assert_eq!(app.view, bptt_lab::app::View::Sweep);
-    let axis = &app.settings.sweep.axes[0];
+    assert_eq!(app.ui.view, View::Sweep);
+    let axis = &app.state.sweep.axes[0];
     assert_eq!(axis.key, "model.hidden");
     // Suggested: log spaced from half to twice the current value.
     assert_eq!((axis.from, axis.to, axis.n), (18.5, 74.0, 3));

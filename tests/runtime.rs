@@ -14,8 +14,8 @@ use bptt_lab::nn::{Profile, Saturation};
 use bptt_lab::tasks::TaskConfig;
 use bptt_lab::train::history::{ProfileRing, Series};
 use bptt_lab::train::{
-    AnyTrainer, Command, EvalConfig, Event, History, ModelConfig, Precision, ProfileMetrics,
-    RunError, RunOutcome, STEP_COLUMNS, Setup, StepMetrics, Worker,
+    AnyTrainer, Command, Diagnostics, EvalConfig, Event, History, ModelConfig, Precision, RunError,
+    RunOutcome, STEP_COLUMNS, Setup, StepMetrics, Worker,
 };
 
 const CELLS: [CellKind; 4] = [
@@ -60,7 +60,7 @@ fn metric_bits(m: &StepMetrics) -> Vec<u64> {
 
 /// The deterministic part of a diagnostics row (spectra are skipped depending on wall time,
 /// so which step they come from is not deterministic).
-fn profile_bits(p: &ProfileMetrics) -> Vec<u64> {
+fn profile_bits(p: &Diagnostics) -> Vec<u64> {
     let mut bits = vec![
         p.step,
         p.profile.start as u64,
@@ -75,7 +75,7 @@ fn profile_bits(p: &ProfileMetrics) -> Vec<u64> {
 
 struct Trace {
     steps: Vec<StepMetrics>,
-    diagnostics: Vec<ProfileMetrics>,
+    diagnostics: Vec<Diagnostics>,
     params: Vec<u64>,
 }
 
@@ -242,7 +242,7 @@ fn progress_steps(events: &[Event]) -> Vec<StepMetrics> {
         .collect()
 }
 
-fn profiles(events: &[Event]) -> Vec<ProfileMetrics> {
+fn profiles(events: &[Event]) -> Vec<Diagnostics> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -705,8 +705,8 @@ fn history_is_exact_under_capacity_and_merges_only_past_it() {
     );
 }
 
-fn profile_metrics(step: u64, t: usize) -> ProfileMetrics {
-    ProfileMetrics {
+fn profile_metrics(step: u64, t: usize) -> Diagnostics {
+    Diagnostics {
         step,
         profile: Profile {
             start: 0,
@@ -718,7 +718,7 @@ fn profile_metrics(step: u64, t: usize) -> ProfileMetrics {
         },
         eval_loss: 1.0 / step as f64,
         eval_metric: 0.5,
-        ..ProfileMetrics::default()
+        ..Diagnostics::default()
     }
 }
 

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bptt_lab::nn::{Params, StepError};
-use bptt_lab::train::worker::Run;
-use bptt_lab::train::{Command, Event, ProfileMetrics, RunError, RunOutcome, StepMetrics, Worker};
+use bptt_lab::train::Trainable;
+use bptt_lab::train::{Command, Diagnostics, Event, RunError, RunOutcome, StepMetrics, Worker};
 
 #[derive(Default)]
 struct Shared {
@@ -36,7 +36,7 @@ impl Drop for Scripted {
     }
 }
 
-impl Run for Scripted {
+impl Trainable for Scripted {
     fn step(&mut self) -> Result<StepMetrics, RunError> {
         let next = self.step + 1;
         match self.failure {
@@ -65,10 +65,10 @@ impl Run for Scripted {
             ..StepMetrics::default()
         })
     }
-    fn diagnostics(&mut self) -> ProfileMetrics {
-        ProfileMetrics {
+    fn diagnostics(&mut self) -> Diagnostics {
+        Diagnostics {
             step: self.step,
-            ..ProfileMetrics::default()
+            ..Diagnostics::default()
         }
     }
     fn is_done(&self) -> bool {
@@ -124,7 +124,7 @@ fn spawn(
                 failure,
                 delay,
                 shared: s2,
-            }) as Box<dyn Run>)
+            }) as Box<dyn Trainable>)
         },
         every,
         Box::new(move || {

@@ -2,8 +2,8 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::CliError;
@@ -11,11 +11,6 @@ use crate::headless::{self, RunReport};
 use crate::preset::{self, ExpectMetric, Preset, PresetError};
 use crate::train::{StepMetrics, TrainConfig};
 
-fn bad(e: impl std::fmt::Display) -> CliError {
-    CliError::BadInput(e.to_string())
-}
-
-/// A preset from a path, or a built-in one by name (with or without `.ron`).
 /// Opens the window with a preset or a sweep file, both checked first (exit 2 if broken).
 pub(super) fn gui(
     preset: Option<&str>,
@@ -27,25 +22,25 @@ pub(super) fn gui(
         None => None,
     };
     if let Some(path) = &sweep {
-        crate::app::sweep::SweepEditor::load(path).map_err(bad)?;
+        crate::gui::check_sweep_file(path)?;
     }
-    crate::app::run_gui(preset, sweep, autostart)
-        .map_err(|e| CliError::Other(anyhow::anyhow!("{e}")))
+    Ok(crate::gui::run_gui(preset, sweep, autostart)?)
 }
 
+/// A preset from a path, or a built-in one by name (with or without `.ron`).
 pub(super) fn resolve_preset(name: &str) -> Result<(Preset, PathBuf), CliError> {
     let path = Path::new(name);
     if path.exists() {
-        return Ok((Preset::load(path).map_err(bad)?, path.to_owned()));
+        return Ok((Preset::load(path)?, path.to_owned()));
     }
     if let Some((shown, text)) = preset::find_builtin(name) {
-        return Ok((Preset::from_ron(text, &shown).map_err(bad)?, shown));
+        return Ok((Preset::from_ron(text, &shown)?, shown));
     }
     let names: Vec<&str> = preset::builtin()
         .into_iter()
         .map(|(f, _)| f.trim_end_matches(".ron"))
         .collect();
-    Err(CliError::BadInput(format!(
+    Err(CliError::Usage(format!(
         "no preset file `{name}` and no built-in preset of that name; built-in: {}",
         names.join(", ")
     )))
@@ -69,9 +64,9 @@ fn prepare(
         }
     }
     for assignment in set {
-        preset.apply_set(assignment).map_err(bad)?;
+        preset.apply_set(assignment)?;
     }
-    preset.validate(path).map_err(bad)
+    Ok(preset.validate(path)?)
 }
 
 /// Reports progress on a terminal with a bar, elsewhere with a line every few seconds.
@@ -146,18 +141,18 @@ pub(super) fn train(
         config.task().baseline()
     );
     let mut progress = Progress::new(config.steps);
-    let report = headless::run(&config, config.steps, &mut |m| progress.update(m))
-        .map_err(|e| CliError::Other(e.into()))?;
+    let report = headless::run(&config, config.steps, &mut |m| progress.update(m))?;
     progress.finish();
-    headless::write_run_files(&out, &preset, &config, &report)
-        .map_err(|e| CliError::Other(anyhow::anyhow!("writing {}: {e}", out.display())))?;
+    headless::write_run_files(&out, &preset, &config, &report).map_err(|source| {
+        CliError::Write {
+            path: out.clone(),
+            source,
+        }
+    })?;
     print_report(&preset, &report, &out);
-    match &report.error {
+    match report.error {
         None => Ok(()),
-        Some(e) => Err(CliError::Other(anyhow::anyhow!(
-            "{e}; the files in {} hold the run up to there",
-            out.display()
-        ))),
+        Some(source) => Err(CliError::DivergedRun { dir: out, source }),
     }
 }
 
@@ -193,7 +188,7 @@ pub(super) fn reproduce(
                 continue;
             }
             let path = PathBuf::from(format!("presets/{file}"));
-            chosen.push((Preset::from_ron(text, &path).map_err(bad)?, path));
+            chosen.push((Preset::from_ron(text, &path)?, path));
         }
     } else {
         for n in names {
@@ -202,7 +197,7 @@ pub(super) fn reproduce(
     }
     chosen.retain(|(p, _)| p.expect.is_some());
     if chosen.is_empty() {
-        return Err(CliError::BadInput(
+        return Err(CliError::Usage(
             "none of the chosen presets has an `expect` clause".into(),
         ));
     }
@@ -216,31 +211,35 @@ pub(super) fn reproduce(
         .clamp(1, prepared.len());
     eprintln!("reproducing {} presets on {jobs} threads", prepared.len());
     let start = Instant::now();
-    let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; prepared.len()]);
-    std::thread::scope(|scope| {
-        for j in 0..jobs {
-            std::thread::Builder::new()
-                .name(format!("reproduce-{j}"))
-                .spawn_scoped(scope, || {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((p, _, config)) = prepared.get(i) else {
-                            break;
-                        };
-                        let row = reproduce_one(p, config);
-                        eprintln!("  {}", row.line());
-                        results.lock().expect("no poisoning")[i] = Some(row);
-                    }
-                })
-                .expect("spawn a reproduce thread");
-        }
-    });
+    crate::pool::run(
+        "reproduce",
+        &prepared,
+        jobs,
+        &AtomicBool::new(false),
+        |_, (p, _, config)| reproduce_one(p, config),
+        |i, result| {
+            let row = result.unwrap_or_else(|panic| Row {
+                name: prepared[i].0.name.clone(),
+                expected: prepared[i]
+                    .0
+                    .expect
+                    .map(|e| e.describe())
+                    .unwrap_or_default(),
+                observed: panic.to_string(),
+                pass: false,
+                secs: 0.0,
+            });
+            eprintln!("  {}", row.line());
+            results.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(row);
+        },
+    )
+    .map_err(|source| CliError::Run(crate::train::RunError::Thread(source.into())))?;
     let rows: Vec<Row> = results
         .into_inner()
-        .expect("no poisoning")
+        .unwrap_or_else(PoisonError::into_inner)
         .into_iter()
-        .map(|r| r.expect("every preset ran"))
+        .flatten()
         .collect();
     println!(
         "\npreset\n    {:<40} {:>12}  result",
@@ -259,9 +258,10 @@ pub(super) fn reproduce(
     if failed == 0 {
         Ok(())
     } else {
-        Err(CliError::Other(anyhow::anyhow!(
-            "{failed} preset(s) did not reproduce"
-        )))
+        Err(CliError::NotReproduced {
+            failed,
+            total: rows.len(),
+        })
     }
 }
 
@@ -341,7 +341,8 @@ pub(super) fn presets_check(dir: Option<PathBuf>) -> Result<(), CliError> {
     match dir {
         Some(dir) => {
             let mut files = Vec::new();
-            collect_ron(&dir, &mut files).map_err(|e| bad(format!("{}: {e}", dir.display())))?;
+            collect_ron(&dir, &mut files)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
             files.sort();
             for f in files {
                 let r = Preset::load(&f).and_then(|p| p.validate(&f).map(|_| p.name));
@@ -371,9 +372,7 @@ pub(super) fn presets_check(dir: Option<PathBuf>) -> Result<(), CliError> {
     if errors == 0 {
         Ok(())
     } else {
-        Err(CliError::BadInput(format!(
-            "{errors} preset(s) are invalid"
-        )))
+        Err(CliError::Usage(format!("{errors} preset(s) are invalid")))
     }
 }
 
@@ -399,7 +398,7 @@ pub(super) fn bench(
     repeats: usize,
 ) -> Result<(), CliError> {
     if hidden.contains(&0) || seq.iter().any(|&t| t < 2) || batch.contains(&0) {
-        return Err(CliError::BadInput(
+        return Err(CliError::Usage(
             "bench: --hidden and --batch must be ≥ 1 and --seq ≥ 2".into(),
         ));
     }

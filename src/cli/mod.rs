@@ -53,7 +53,7 @@ pub enum Command {
         /// `bptt=truncated(k1: 10, k2: 20, mode: per_segment)`. Repeatable.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
-        /// Output directory (default: runs/<preset>-seed<seed>).
+        /// Output directory (default: runs/PRESET-seedSEED).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Threads per training step: 2 splits the batch over two cores (full BPTT and
@@ -86,7 +86,7 @@ pub enum Command {
         /// Runs at the same time (default: the number of cores).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
         jobs: Option<u64>,
-        /// Output directory (default: runs/sweep-<file stem>).
+        /// Output directory (default: runs/sweep-STEM, STEM the sweep file's name).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Instead of running: write one preset per run and a Slurm job-array script
@@ -231,34 +231,116 @@ impl From<ReductionArg> for Reduction {
 /// Exit code for bad input (a file, a flag): the message names what is wrong.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
-/// Parses the process arguments and runs the command; prints errors to stderr.
+/// Parses the process arguments and runs the command; prints errors (with their causes) to
+/// stderr and exits with the error's code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CliError::BadInput(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(EXIT_BAD_INPUT)
-        }
-        Err(CliError::Other(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+        Err(e) => {
+            eprintln!("error: {}", error_chain(&e));
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// A command's failure: bad input (exit code 2) or anything else (exit code 1).
-#[derive(Debug)]
+/// An error and its causes, one line each; a cause whose text the message already holds is
+/// not repeated.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str("\n  caused by: ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Why a command failed. [`CliError::exit_code`] maps the kinds to exit codes: 2 for bad
+/// input (the message names the file, the key or the setting), 1 for everything else.
+#[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    BadInput(String),
-    Other(anyhow::Error),
+    /// A preset that cannot be read, parsed or validated, or a `--set` that does not fit.
+    #[error(transparent)]
+    Preset(#[from] crate::preset::PresetError),
+    /// A sweep file or sweep directory (bad input), or writing one (not).
+    #[error(transparent)]
+    Sweep(#[from] crate::sweep::SweepError),
+    /// A `grad` input file.
+    #[error(transparent)]
+    GradInput(#[from] grad::GradInputError),
+    /// Arguments that do not go together, said in words.
+    #[error("{0}")]
+    Usage(String),
+    /// A task that cannot be built (the shipped table's, or a corpus).
+    #[error(transparent)]
+    Task(#[from] crate::tasks::TaskError),
+    /// A run that could not start or diverged.
+    #[error(transparent)]
+    Run(#[from] crate::train::RunError),
+    /// A run that diverged after its files were written.
+    #[error("{source}; the files in {} hold the run up to there", .dir.display())]
+    DivergedRun {
+        dir: PathBuf,
+        #[source]
+        source: crate::train::RunError,
+    },
+    /// An output that could not be written.
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Presets whose claims did not hold.
+    #[error("{failed} of {total} preset(s) did not reproduce")]
+    NotReproduced { failed: usize, total: usize },
+    /// Sweep runs that failed without a result.
+    #[error("{count} run(s) failed ({list}); run the sweep again to retry them")]
+    RunsFailed { count: usize, list: String },
+    /// A collected sweep with runs still missing.
+    #[error("{missing} of {total} runs have no summary.json yet: {list}")]
+    Incomplete {
+        missing: usize,
+        total: usize,
+        list: String,
+    },
+    /// This program's own path (for the Slurm script) is unknown.
+    #[error("cannot find this executable: {0}")]
+    CurrentExe(#[source] std::io::Error),
+    /// The window could not open.
+    #[error(transparent)]
+    Gui(#[from] crate::gui::GuiError),
+}
+
+impl CliError {
+    /// The process exit code: [`EXIT_BAD_INPUT`] for what the user gave, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Preset(_) | Self::GradInput(_) | Self::Usage(_) => EXIT_BAD_INPUT,
+            Self::Sweep(e) if e.is_bad_input() => EXIT_BAD_INPUT,
+            Self::Sweep(_)
+            | Self::Task(_)
+            | Self::Run(_)
+            | Self::DivergedRun { .. }
+            | Self::Write { .. }
+            | Self::NotReproduced { .. }
+            | Self::RunsFailed { .. }
+            | Self::Incomplete { .. }
+            | Self::CurrentExe(_)
+            | Self::Gui(_) => 1,
+        }
+    }
 }
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let Some(command) = cli.command else {
-        return crate::app::run_gui(None, None, 0)
-            .map_err(|e| CliError::Other(anyhow::anyhow!("{e}")));
+        return Ok(crate::gui::run_gui(None, None, 0)?);
     };
     match command {
         Command::Gui {
@@ -309,7 +391,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Tasks => {
-            let rows = crate::tasks::table::task_table().map_err(|e| CliError::Other(e.into()))?;
+            let rows = crate::tasks::table::task_table()?;
             print!("{}", crate::tasks::table::format_task_table(&rows));
             Ok(())
         }
@@ -334,11 +416,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 tbptt: tbptt.map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
                 reduction: reduction.into(),
             };
-            let inputs = grad::read_inputs(&input, settings)
-                .map_err(|e| CliError::BadInput(e.to_string()))?;
+            let inputs = grad::read_inputs(&input, settings)?;
             let results = grad::compute(&inputs, settings);
-            grad::write_results(&output, &results).map_err(|e| {
-                CliError::Other(anyhow::anyhow!("writing {}: {e}", output.display()))
+            grad::write_results(&output, &results).map_err(|source| CliError::Write {
+                path: output.clone(),
+                source,
             })?;
             println!(
                 "loss {:.12e}  grad_norm {:.12e}  -> {}",

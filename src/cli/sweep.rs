@@ -9,18 +9,10 @@ use std::time::Instant;
 use super::CliError;
 use crate::sweep::local::{self, Event};
 use crate::sweep::results::{self, Row};
-use crate::sweep::{Sweep, SweepError, cluster, run_name};
-
-fn sweep_error(e: SweepError) -> CliError {
-    if e.is_bad_input() {
-        CliError::BadInput(e.to_string())
-    } else {
-        CliError::Other(e.into())
-    }
-}
+use crate::sweep::{Sweep, cluster, run_name};
 
 fn load(path: &Path) -> Result<Sweep, CliError> {
-    Sweep::load(path).map_err(sweep_error)
+    Ok(Sweep::load(path)?)
 }
 
 /// `m:ss` or `h:mm:ss`.
@@ -81,7 +73,7 @@ pub(super) fn command(
             jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX)),
             out,
         ),
-        (None, _, None) => Err(CliError::BadInput(
+        (None, _, None) => Err(CliError::Usage(
             "sweep: give a sweep file, or --collect DIR".into(),
         )),
     }
@@ -109,7 +101,7 @@ pub(super) fn run(path: &Path, jobs: Option<usize>, out: Option<PathBuf>) -> Res
 
     let reporter = Reporter::new(&sweep, &out);
     let on_event = |event: Event<'_>| reporter.event(event);
-    let outcome = local::run(&sweep, &out, jobs, &on_event).map_err(sweep_error)?;
+    let outcome = local::run(&sweep, &out, jobs, &on_event)?;
     reporter.finish();
     let expect = sweep.runs[0].preset.expect;
     println!(
@@ -133,11 +125,10 @@ pub(super) fn run(path: &Path, jobs: Option<usize>, out: Option<PathBuf>) -> Res
             .iter()
             .map(|(i, m)| format!("run {}: {m}", run_name(*i)))
             .collect();
-        Err(CliError::Other(anyhow::anyhow!(
-            "{} run(s) failed ({}); run the sweep again to retry them",
-            outcome.failed.len(),
-            list.join("; ")
-        )))
+        Err(CliError::RunsFailed {
+            count: outcome.failed.len(),
+            list: list.join("; "),
+        })
     }
 }
 
@@ -212,8 +203,8 @@ impl<'a> Reporter<'a> {
                     );
                 }
             }
-            Event::Failed { run, message } => {
-                let line = format!("run {} FAILED: {message}", run_name(run.index));
+            Event::Failed { run, failure } => {
+                let line = format!("run {} FAILED: {failure}", run_name(run.index));
                 match &self.bar {
                     Some(bar) => bar.println(line),
                     None => eprintln!("{line}"),
@@ -232,9 +223,8 @@ impl<'a> Reporter<'a> {
 /// Writes the presets and the Slurm array script of `path` into `dir`.
 pub(super) fn emit(path: &Path, dir: &Path) -> Result<(), CliError> {
     let sweep = load(path)?;
-    let binary = std::env::current_exe()
-        .map_err(|e| CliError::Other(anyhow::anyhow!("cannot find this executable: {e}")))?;
-    let script = cluster::emit(&sweep, dir, &binary).map_err(sweep_error)?;
+    let binary = std::env::current_exe().map_err(CliError::CurrentExe)?;
+    let script = cluster::emit(&sweep, dir, &binary)?;
     let n = sweep.runs.len();
     println!(
         "wrote {n} presets ({}/presets/0000.ron … {}.ron), {}/points.csv and {}",
@@ -250,7 +240,7 @@ pub(super) fn emit(path: &Path, dir: &Path) -> Result<(), CliError> {
 
 /// Gathers `dir/results.csv` from the runs in `dir`.
 pub(super) fn collect(dir: &Path) -> Result<(), CliError> {
-    let c = cluster::collect(dir).map_err(sweep_error)?;
+    let c = cluster::collect(dir)?;
     println!(
         "\n{}",
         results::point_table(&c.keys, &c.rows, c.expect.as_ref())
@@ -265,11 +255,14 @@ pub(super) fn collect(dir: &Path) -> Result<(), CliError> {
         Ok(())
     } else {
         let shown: Vec<String> = c.missing.iter().take(20).map(|&i| run_name(i)).collect();
-        Err(CliError::Other(anyhow::anyhow!(
-            "{} of {total} runs have no summary.json yet: {}{}",
-            c.missing.len(),
-            shown.join(", "),
-            if c.missing.len() > 20 { ", …" } else { "" }
-        )))
+        Err(CliError::Incomplete {
+            missing: c.missing.len(),
+            total,
+            list: format!(
+                "{}{}",
+                shown.join(", "),
+                if c.missing.len() > 20 { ", …" } else { "" }
+            ),
+        })
     }
 }

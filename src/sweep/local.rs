@@ -7,15 +7,15 @@
 //! its row is read back from its files.
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::results::{self, Row};
 use super::{Sweep, SweepError, SweepRun, run_name};
 use crate::headless;
+use crate::pool::Panicked;
 
 /// What a local sweep reports while it goes, from its worker threads.
 #[derive(Clone, Copy, Debug)]
@@ -34,11 +34,14 @@ pub enum Event<'a> {
     },
     /// A run failed without a result (it could not start, or it panicked); it is retried
     /// when the sweep is run again.
-    Failed { run: &'a SweepRun, message: &'a str },
+    Failed {
+        run: &'a SweepRun,
+        failure: &'a RunFailure,
+    },
 }
 
 /// How a local sweep went.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Outcome {
     /// Every finished run's row, in run order (resumed ones included).
     pub rows: Vec<Row>,
@@ -46,8 +49,8 @@ pub struct Outcome {
     pub resumed: usize,
     /// Runs trained now.
     pub ran: usize,
-    /// Runs that failed without a result: (index, message).
-    pub failed: Vec<(usize, String)>,
+    /// Runs that failed without a result: (index, why).
+    pub failed: Vec<(usize, RunFailure)>,
     /// Wall time of the whole sweep, in seconds.
     pub wall_secs: f64,
     /// Worker threads used.
@@ -92,33 +95,19 @@ pub fn run(
         write_error: None,
         last_write: Instant::now(),
     });
-    let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for j in 0..jobs.min(pending.len()) {
-            std::thread::Builder::new()
-                .name(format!("sweep-{j}"))
-                .spawn_scoped(scope, || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&run) = pending.get(i) else {
-                            break;
-                        };
-                        on_event(Event::Started { run });
-                        let point = &points[run.index];
-                        let dir = run_dir(run);
-                        let result = catch_unwind(AssertUnwindSafe(|| train(run, &dir, point)))
-                            .unwrap_or_else(|panic| {
-                                Err(format!("panicked: {}", panic_text(&*panic)))
-                            });
-                        record(&state, &stop, run, result, &|rows| {
-                            results::write_results_csv(&results_path, &keys, rows)
-                        });
-                    }
-                })
-                .expect("spawn a sweep worker thread");
-        }
-    });
+    let train_one = |_: usize, run: &&SweepRun| {
+        on_event(Event::Started { run });
+        train(run, &run_dir(run), &points[run.index])
+    };
+    let finished = |i: usize, result: Result<Result<Row, RunFailure>, Panicked>| {
+        let result = result.unwrap_or_else(|p| Err(RunFailure::Panicked(p)));
+        record(&state, &stop, pending[i], result, &|rows| {
+            results::write_results_csv(&results_path, &keys, rows)
+        });
+    };
+    crate::pool::run("sweep", &pending, jobs, &stop, train_one, finished)
+        .map_err(SweepError::io(out))?;
     let State {
         on_event: _,
         total: _,
@@ -151,7 +140,7 @@ fn record(
     state: &Mutex<State<'_>>,
     stop: &AtomicBool,
     run: &SweepRun,
-    result: Result<Row, String>,
+    result: Result<Row, RunFailure>,
     write: &dyn Fn(&[Row]) -> Result<(), SweepError>,
 ) {
     let mut st = state
@@ -177,12 +166,12 @@ fn record(
                 total: st.total,
             });
         }
-        Err(message) => {
+        Err(failure) => {
             (st.on_event)(Event::Failed {
                 run,
-                message: &message,
+                failure: &failure,
             });
-            st.failed.push((run.index, message));
+            st.failed.push((run.index, failure));
         }
     }
 }
@@ -218,7 +207,7 @@ struct State<'e> {
     on_event: &'e (dyn Fn(Event<'_>) + Sync),
     total: usize,
     rows: BTreeMap<usize, Row>,
-    failed: Vec<(usize, String)>,
+    failed: Vec<(usize, RunFailure)>,
     write_error: Option<SweepError>,
     last_write: Instant,
 }
@@ -228,21 +217,34 @@ pub(crate) fn setup_json(run: &SweepRun) -> serde_json::Value {
     serde_json::to_value(run.setup()).expect("a setup always serializes")
 }
 
-/// Trains one run into `dir` and reads its row back from the files.
-fn train(run: &SweepRun, dir: &Path, point: &results::Point) -> Result<Row, String> {
-    let report =
-        headless::run(&run.config, run.config.steps, &mut |_| {}).map_err(|e| e.to_string())?;
-    headless::write_run_files(dir, &run.preset, &run.config, &report)
-        .map_err(|e| format!("writing {}: {e}", dir.display()))?;
-    results::read_run(dir, point, &setup_json(run), run.preset.expect.as_ref())
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{} has no summary.json after the run", dir.display()))
+/// Why a run of a sweep has no result; it is retried when the sweep is run again.
+#[derive(Debug, thiserror::Error)]
+pub enum RunFailure {
+    #[error(transparent)]
+    Run(#[from] crate::train::RunError),
+    #[error("cannot write the run's files: {source} (in {})", .dir.display())]
+    Write {
+        dir: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Read(#[from] SweepError),
+    #[error("no summary.json after the run (in {})", .0.display())]
+    NoSummary(std::path::PathBuf),
+    #[error(transparent)]
+    Panicked(#[from] Panicked),
 }
 
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".to_owned())
+/// Trains one run into `dir` and reads its row back from the files.
+fn train(run: &SweepRun, dir: &Path, point: &results::Point) -> Result<Row, RunFailure> {
+    let report = headless::run(&run.config, run.config.steps, &mut |_| {})?;
+    headless::write_run_files(dir, &run.preset, &run.config, &report).map_err(|source| {
+        RunFailure::Write {
+            dir: dir.to_owned(),
+            source,
+        }
+    })?;
+    results::read_run(dir, point, &setup_json(run), run.preset.expect.as_ref())?
+        .ok_or_else(|| RunFailure::NoSummary(dir.to_owned()))
 }

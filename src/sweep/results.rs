@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{SweepError, run_name};
-use crate::preset::{Expect, ExpectMetric};
+use crate::expect::{Expect, Trace};
 
 /// The columns of `results.csv` after `run` and the axis columns.
 pub const RESULT_COLUMNS: [&str; 8] = [
@@ -74,7 +74,7 @@ fn line(fields: impl IntoIterator<Item = String>) -> String {
     s
 }
 
-/// Splits one CSV line into fields (quotes as [`field`] writes them).
+/// Splits one CSV line into fields (quoted as `results.csv` writes them).
 pub fn parse_line(line: &str) -> Vec<String> {
     let mut fields = Vec::new();
     let mut cur = String::new();
@@ -243,34 +243,20 @@ pub fn read_run(
     }))
 }
 
-/// The first step at which `expect` holds: on the diagnostics rows (held-out loss and metric,
-/// gradient-profile ratio); for `diverged`, 0 at every diagnostics row and 1 from the step
-/// that diverged on.
+/// The first step at which `expect` holds, by the one rule ([`crate::expect::first_step_holding`]),
+/// on the run's `diagnostics.csv` and `profile.csv`.
 fn first_step_holding(
     dir: &Path,
     expect: &Expect,
     steps: u64,
     diverged: bool,
 ) -> Result<Option<u64>, SweepError> {
-    let observed: Vec<(u64, f64)> = match expect.metric {
-        ExpectMetric::EvalLoss => diagnostics_column(dir, "eval_loss")?,
-        ExpectMetric::EvalMetric => diagnostics_column(dir, "eval_metric")?,
-        ExpectMetric::ProfileRatio => profile_ratios(dir)?,
-        ExpectMetric::Diverged => {
-            let mut rows: Vec<(u64, f64)> = diagnostics_column(dir, "step")?
-                .into_iter()
-                .map(|(s, _)| (s, 0.0))
-                .collect();
-            if diverged {
-                rows.push((steps + 1, 1.0));
-            }
-            rows
-        }
-    };
-    Ok(observed
-        .into_iter()
-        .find(|&(_, v)| expect.holds(v))
-        .map(|(s, _)| s))
+    crate::expect::first_step_holding(expect, steps, diverged, |trace| match trace {
+        Trace::EvalLoss => diagnostics_column(dir, "eval_loss"),
+        Trace::EvalMetric => diagnostics_column(dir, "eval_metric"),
+        Trace::ProfileRatio => profile_ratios(dir),
+        Trace::DiagnosticsSteps => diagnostics_column(dir, "step"),
+    })
 }
 
 fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), SweepError> {

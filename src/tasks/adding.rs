@@ -24,7 +24,7 @@ use ndarray::{Array2, Array3};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::config::{MAX_SEQ_LEN, check_range};
+use super::error::{MAX_SEQ_LEN, check_range};
 use super::{Task, TaskError, mean_loss};
 use crate::nn::{Batch, LossKind, Target};
 

@@ -129,3 +129,48 @@ pub(crate) fn entropy_of_counts(counts: &[f64]) -> f64 {
         })
         .sum()
 }
+
+/// The [`super::Task`] methods every classification task scored by accuracy shares: the
+/// baseline `ln n` of a uniform guess over `n` classes (its accuracy `1/n`), the accuracy over
+/// the counted terms as metric, and "solved" at an accuracy of at least `solved`. `rule` says
+/// what solved means in words. Used inside `impl Task for …`.
+macro_rules! accuracy_over_classes {
+    (classes: $n:expr, solved: $solved:expr, rule: $rule:expr) => {
+        fn baseline(&self) -> f64 {
+            f64::from($n).ln()
+        }
+
+        fn baseline_formula(&self) -> String {
+            format!("ln {n} (a uniform guess over {n} classes)", n = $n)
+        }
+
+        fn metric_name(&self) -> &'static str {
+            "accuracy"
+        }
+
+        fn metric(&self, batch: &Batch<f64>, outputs: &ndarray::Array3<f64>) -> f64 {
+            super::common::masked_accuracy(batch, outputs)
+        }
+
+        fn metric_baseline(&self) -> Option<f64> {
+            Some(1.0 / f64::from($n))
+        }
+
+        fn solved(&self, metric: f64) -> bool {
+            metric >= $solved
+        }
+
+        fn solved_rule(&self) -> String {
+            $rule.into()
+        }
+
+        fn trivial_outputs(&self, batch: &Batch<f64>) -> Option<ndarray::Array3<f64>> {
+            Some(super::common::constant_outputs(
+                batch.seq_len(),
+                batch.batch_size(),
+                &[0.0; $n as usize],
+            ))
+        }
+    };
+}
+pub(crate) use accuracy_over_classes;

@@ -32,7 +32,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::common::argmax;
-use super::config::{MAX_SEQ_LEN, check_range};
+use super::error::{MAX_SEQ_LEN, check_range};
 use super::{Task, TaskError};
 use crate::nn::{Batch, LossKind, Target};
 

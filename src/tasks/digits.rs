@@ -37,7 +37,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::Task;
-use super::common::{constant_outputs, masked_accuracy};
+use super::common::accuracy_over_classes;
 use crate::nn::{Batch, LossKind, Target};
 
 /// The data file, shipped in the binary.
@@ -198,39 +198,5 @@ impl Task for Digits {
         self.images(&rows)
     }
 
-    fn baseline(&self) -> f64 {
-        10f64.ln()
-    }
-
-    fn baseline_formula(&self) -> String {
-        "ln 10 (uniform guess over 10 classes)".into()
-    }
-
-    fn metric_name(&self) -> &'static str {
-        "accuracy"
-    }
-
-    fn metric(&self, batch: &Batch<f64>, outputs: &Array3<f64>) -> f64 {
-        masked_accuracy(batch, outputs)
-    }
-
-    fn metric_baseline(&self) -> Option<f64> {
-        Some(0.1)
-    }
-
-    fn solved(&self, metric: f64) -> bool {
-        metric >= SOLVED_ACCURACY
-    }
-
-    fn solved_rule(&self) -> String {
-        "test accuracy ≥ 90 %".into()
-    }
-
-    fn trivial_outputs(&self, batch: &Batch<f64>) -> Option<Array3<f64>> {
-        Some(constant_outputs(
-            batch.seq_len(),
-            batch.batch_size(),
-            &[0.0; 10],
-        ))
-    }
+    accuracy_over_classes!(classes: 10, solved: SOLVED_ACCURACY, rule: "test accuracy ≥ 90 %");
 }

@@ -24,6 +24,7 @@ pub mod common;
 pub mod config;
 pub mod copy;
 pub mod digits;
+pub mod error;
 pub mod parity;
 pub mod reber;
 pub mod sine;
@@ -32,8 +33,9 @@ pub mod temporal_order;
 pub mod text;
 
 pub use common::{argmax, masked_accuracy, mean_loss};
-pub use config::{TaskConfig, TaskError};
+pub use config::TaskConfig;
 pub use digits::PixelOrder;
+pub use error::TaskError;
 pub use sine::Series;
 pub use table::{TaskRow, format_task_table, task_rows, task_table};
 

@@ -23,8 +23,8 @@ use ndarray::{Array2, Array3};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::common::{constant_outputs, masked_accuracy};
-use super::config::{MAX_SEQ_LEN, check_range};
+use super::common::accuracy_over_classes;
+use super::error::{MAX_SEQ_LEN, check_range};
 use super::{Task, TaskError};
 use crate::nn::{Batch, LossKind, Target};
 
@@ -95,39 +95,5 @@ impl Task for Parity {
         }
     }
 
-    fn baseline(&self) -> f64 {
-        2f64.ln()
-    }
-
-    fn baseline_formula(&self) -> String {
-        "ln 2 (fair labels)".into()
-    }
-
-    fn metric_name(&self) -> &'static str {
-        "accuracy"
-    }
-
-    fn metric(&self, batch: &Batch<f64>, outputs: &Array3<f64>) -> f64 {
-        masked_accuracy(batch, outputs)
-    }
-
-    fn metric_baseline(&self) -> Option<f64> {
-        Some(0.5)
-    }
-
-    fn solved(&self, metric: f64) -> bool {
-        metric >= SOLVED_ACCURACY
-    }
-
-    fn solved_rule(&self) -> String {
-        "accuracy ≥ 99 %".into()
-    }
-
-    fn trivial_outputs(&self, batch: &Batch<f64>) -> Option<Array3<f64>> {
-        Some(constant_outputs(
-            batch.seq_len(),
-            batch.batch_size(),
-            &[0.0; 2],
-        ))
-    }
+    accuracy_over_classes!(classes: 2, solved: SOLVED_ACCURACY, rule: "accuracy ≥ 99 %");
 }

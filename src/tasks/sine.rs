@@ -44,7 +44,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::common::normal;
-use super::config::{MAX_SEQ_LEN, check_range};
+use super::error::{MAX_SEQ_LEN, check_range};
 use super::{Task, TaskError, mean_loss};
 use crate::nn::{Batch, LossKind, Target};
 

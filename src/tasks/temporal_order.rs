@@ -29,12 +29,11 @@
 //! every test sequence is classified with all output errors below 0.3; here it is solved at an
 //! accuracy of at least 99 % on the evaluation set.
 
-use ndarray::Array3;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::common::{SymbolSeq, constant_outputs, masked_accuracy, pad_symbols};
-use super::config::{MAX_SEQ_LEN, check_range};
+use super::common::{SymbolSeq, accuracy_over_classes, pad_symbols};
+use super::error::{MAX_SEQ_LEN, check_range};
 use super::{Task, TaskError};
 use crate::nn::{Batch, LossKind};
 
@@ -155,39 +154,5 @@ impl Task for TemporalOrder {
         pad_symbols(&seqs, self.input_size())
     }
 
-    fn baseline(&self) -> f64 {
-        4f64.ln()
-    }
-
-    fn baseline_formula(&self) -> String {
-        "ln 4 (4 balanced classes)".into()
-    }
-
-    fn metric_name(&self) -> &'static str {
-        "accuracy"
-    }
-
-    fn metric(&self, batch: &Batch<f64>, outputs: &Array3<f64>) -> f64 {
-        masked_accuracy(batch, outputs)
-    }
-
-    fn metric_baseline(&self) -> Option<f64> {
-        Some(0.25)
-    }
-
-    fn solved(&self, metric: f64) -> bool {
-        metric >= SOLVED_ACCURACY
-    }
-
-    fn solved_rule(&self) -> String {
-        "accuracy ≥ 99 %".into()
-    }
-
-    fn trivial_outputs(&self, batch: &Batch<f64>) -> Option<Array3<f64>> {
-        Some(constant_outputs(
-            batch.seq_len(),
-            batch.batch_size(),
-            &[0.0; 4],
-        ))
-    }
+    accuracy_over_classes!(classes: 4, solved: SOLVED_ACCURACY, rule: "accuracy ≥ 99 %");
 }

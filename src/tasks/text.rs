@@ -32,7 +32,7 @@ use rand::{Rng, RngExt};
 use rand_chacha::ChaCha8Rng;
 
 use super::common::{argmax, constant_outputs, log_probs, mean_loss};
-use super::config::{MAX_SEQ_LEN, check_range};
+use super::error::{MAX_SEQ_LEN, check_range};
 use super::{Task, TaskError};
 use crate::nn::{
     Batch, Bptt, Engine, GradOptions, InitialState, LossKind, Model, Params, Reduction, Scalar,

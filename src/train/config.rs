@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::nn::init::{BiasInit, WeightInit};
 use crate::nn::{Bptt, CellKind, Clip, Init, OptimizerConfig, UpdateMode};
-use crate::tasks::config::TaskError;
+use crate::tasks::TaskError;
 use crate::tasks::{Task, TaskConfig};
 
 /// Float precision of a training run.

@@ -11,7 +11,7 @@
 //! [`ProfileRing::CAPACITY`] gradient profiles of T values each (the heatmap), thinned the
 //! same way.
 
-use super::metrics::{ProfileMetrics, STEP_COLUMNS, StepMetrics};
+use super::metrics::{Diagnostics, STEP_COLUMNS, StepMetrics};
 
 /// Aggregate of the values of one column over one bucket of steps.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -254,7 +254,7 @@ pub struct History {
     /// Gradient profiles for the heatmap.
     pub profiles: ProfileRing,
     /// The latest diagnostics in full (the latest gradient profile line).
-    pub latest: Option<ProfileMetrics>,
+    pub latest: Option<Diagnostics>,
 }
 
 impl History {
@@ -283,7 +283,7 @@ impl History {
         self.steps.push(m.step, &m.values());
     }
 
-    pub fn push_profile(&mut self, p: ProfileMetrics) {
+    pub fn push_profile(&mut self, p: Diagnostics) {
         let gates = (self.diagnostics.names().len() - 4) / 2;
         let mut row = vec![
             p.eval_loss,

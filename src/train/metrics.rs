@@ -110,7 +110,7 @@ impl Spectral {
 
 /// Diagnostics taken every so often during a run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProfileMetrics {
+pub struct Diagnostics {
     /// Steps completed when these were taken.
     pub step: u64,
     /// Gradient profile `g_t` of the last step's last backward window.
@@ -125,13 +125,13 @@ pub struct ProfileMetrics {
 /// Decides when to take diagnostics: every `every` steps, or (with `every = 0`) about four
 /// times a second of wall time but never more often than every 10 steps.
 #[derive(Clone, Debug)]
-pub struct ProfileClock {
+pub struct DiagnosticsClock {
     every: u64,
     last_step: u64,
     last_time: Option<std::time::Instant>,
 }
 
-impl ProfileClock {
+impl DiagnosticsClock {
     pub const AUTO_MIN_STEPS: u64 = 10;
     pub const AUTO_PERIOD: std::time::Duration = std::time::Duration::from_millis(250);
 

@@ -4,11 +4,12 @@
 pub mod config;
 pub mod history;
 pub mod metrics;
+pub mod sample;
 pub mod trainer;
 pub mod worker;
 
 pub use config::{ConfigError, EvalConfig, ModelConfig, Precision, Setup, TrainConfig};
 pub use history::History;
-pub use metrics::{ProfileClock, ProfileMetrics, STEP_COLUMNS, Spectral, StepMetrics};
+pub use metrics::{Diagnostics, DiagnosticsClock, STEP_COLUMNS, Spectral, StepMetrics};
 pub use trainer::{AnyTrainer, RunError, Trainer};
-pub use worker::{Command, Event, RunOutcome, Worker};
+pub use worker::{Command, Event, RunOutcome, Trainable, Worker};

@@ -8,7 +8,7 @@ use ndarray::Array3;
 use rand_chacha::ChaCha8Rng;
 
 use super::config::{Precision, TrainConfig};
-use super::metrics::{ProfileMetrics, Spectral, StepMetrics};
+use super::metrics::{Diagnostics, Spectral, StepMetrics};
 use crate::nn::init::{InitError, init_params};
 use crate::nn::{
     Batch, Engine, InitialState, Model, Optimizer, Params, Profile, Reduction, Scalar, StepConfig,
@@ -17,7 +17,7 @@ use crate::nn::{
 use crate::tasks::{Task, eval_rng, train_rng};
 
 /// Why a run ended without finishing its steps.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum RunError {
     #[error("cannot initialize the model: {0}")]
     Init(#[from] InitError),
@@ -25,6 +25,38 @@ pub enum RunError {
     Diverged { step: u64, source: StepError },
     #[error("the training thread panicked: {0}")]
     Panicked(String),
+    /// The run's thread (or a pool's) could not be started.
+    #[error("cannot start a thread: {0}")]
+    Thread(#[source] std::sync::Arc<std::io::Error>),
+}
+
+impl PartialEq for RunError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Init(a), Self::Init(b)) => a == b,
+            (
+                Self::Diverged { step, source },
+                Self::Diverged {
+                    step: step_b,
+                    source: source_b,
+                },
+            ) => step == step_b && source == source_b,
+            (Self::Panicked(a), Self::Panicked(b)) => a == b,
+            // I/O errors have no equality: the same kind and message count as the same.
+            (Self::Thread(a), Self::Thread(b)) => {
+                a.kind() == b.kind() && a.to_string() == b.to_string()
+            }
+            _ => false,
+        }
+    }
+}
+
+impl RunError {
+    /// Whether the run diverged (a non-finite loss or gradient), which is a result; the other
+    /// kinds are failures.
+    pub fn is_divergence(&self) -> bool {
+        matches!(self, Self::Diverged { .. })
+    }
 }
 
 /// A training run in float type `F`.
@@ -133,7 +165,7 @@ impl<F: Scalar> Trainer<F> {
     /// Diagnostics after the latest step: its gradient profile, the spectra of `W_hh` (skipped
     /// and carried over while they cost more than 5 % of the training time), saturation and
     /// loss on the held-out set.
-    pub fn diagnostics(&mut self) -> ProfileMetrics {
+    pub fn diagnostics(&mut self) -> Diagnostics {
         let start = Instant::now();
         let spectral_due = self
             .spectral
@@ -155,7 +187,7 @@ impl<F: Scalar> Trainer<F> {
             .task()
             .metric(&self.eval_batch, &to_f64(&self.eval_engine.outputs()));
         self.diag_time += start.elapsed();
-        ProfileMetrics {
+        Diagnostics {
             step: self.step,
             profile: self.last_profile.clone(),
             spectral: self.spectral.clone().unwrap_or_default(),
@@ -240,7 +272,7 @@ impl AnyTrainer {
         dispatch!(self, t => t.step())
     }
 
-    pub fn diagnostics(&mut self) -> ProfileMetrics {
+    pub fn diagnostics(&mut self) -> Diagnostics {
         dispatch!(self, t => t.diagnostics())
     }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 
-use super::metrics::{ProfileClock, ProfileMetrics, StepMetrics};
+use super::metrics::{Diagnostics, DiagnosticsClock, StepMetrics};
 use super::trainer::{AnyTrainer, RunError};
 use crate::nn::Params;
 
@@ -44,7 +44,7 @@ pub enum Event {
     /// Metrics of one or more consecutive steps, oldest first.
     Progress(Vec<StepMetrics>),
     /// Diagnostics taken after a step.
-    Profile(Box<ProfileMetrics>),
+    Profile(Box<Diagnostics>),
     /// The run paused (after `Pause` or a `Step(n)` budget), having done this many steps.
     Paused(u64),
     /// The current weights in f64, after [`Command::SendWeights`], with the steps done.
@@ -69,9 +69,9 @@ pub struct RunOutcome {
 }
 
 /// A run the worker can drive: the real [`AnyTrainer`], or a scripted stand-in in tests.
-pub trait Run: Send {
+pub trait Trainable: Send {
     fn step(&mut self) -> Result<StepMetrics, RunError>;
-    fn diagnostics(&mut self) -> ProfileMetrics;
+    fn diagnostics(&mut self) -> Diagnostics;
     fn is_done(&self) -> bool;
     fn set_lr(&mut self, lr: f64);
     /// The current weights in f64.
@@ -80,11 +80,11 @@ pub trait Run: Send {
     fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome;
 }
 
-impl Run for AnyTrainer {
+impl Trainable for AnyTrainer {
     fn step(&mut self) -> Result<StepMetrics, RunError> {
         AnyTrainer::step(self)
     }
-    fn diagnostics(&mut self) -> ProfileMetrics {
+    fn diagnostics(&mut self) -> Diagnostics {
         AnyTrainer::diagnostics(self)
     }
     fn is_done(&self) -> bool {
@@ -140,7 +140,7 @@ impl Worker {
     /// (0 = automatic). `wake` is called after every event sent.
     pub fn spawn(
         name: &str,
-        make: impl FnOnce() -> Result<Box<dyn Run>, RunError> + Send + 'static,
+        make: impl FnOnce() -> Result<Box<dyn Trainable>, RunError> + Send + 'static,
         profile_every: u64,
         wake: Box<dyn Fn() + Send>,
     ) -> std::io::Result<Self> {
@@ -162,7 +162,9 @@ impl Worker {
                 let finished = match result {
                     Ok(Some(r)) => r,
                     Ok(None) => return, // the receiver is gone
-                    Err(payload) => Err(RunError::Panicked(panic_message(payload.as_ref()))),
+                    Err(payload) => Err(RunError::Panicked(crate::pool::panic_message(
+                        payload.as_ref(),
+                    ))),
                 };
                 if out.flush_blocking().is_ok() {
                     out.send_blocking(Event::Finished(finished));
@@ -185,7 +187,7 @@ impl Worker {
         let every = config.eval.every;
         Self::spawn(
             name,
-            move || Ok(Box::new(AnyTrainer::new(&config)?) as Box<dyn Run>),
+            move || Ok(Box::new(AnyTrainer::new(&config)?) as Box<dyn Trainable>),
             every,
             wake,
         )
@@ -213,22 +215,12 @@ impl Drop for Worker {
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic payload".to_owned()
-    }
-}
-
 /// Pending events and the channel they go to.
 struct Outbox {
     tx: Sender<Event>,
     wake: Box<dyn Fn() + Send>,
     steps: Vec<StepMetrics>,
-    profiles: Vec<ProfileMetrics>,
+    profiles: Vec<Diagnostics>,
     last_flush: Instant,
 }
 
@@ -300,7 +292,7 @@ impl Outbox {
 
 /// Runs until finished, stopped or failed; `None` when the receiver went away.
 fn run_loop(
-    make: impl FnOnce() -> Result<Box<dyn Run>, RunError>,
+    make: impl FnOnce() -> Result<Box<dyn Trainable>, RunError>,
     profile_every: u64,
     commands: &Receiver<Command>,
     out: &mut Outbox,
@@ -309,7 +301,7 @@ fn run_loop(
         Ok(r) => r,
         Err(e) => return Some(Err(e)),
     };
-    let mut clock = ProfileClock::new(profile_every);
+    let mut clock = DiagnosticsClock::new(profile_every);
     // `None` = paused; `Some(n)` = n more steps (u64::MAX = until done).
     let mut budget: Option<u64> = None;
     let mut stopped = false;

@@ -3,8 +3,9 @@
 
 use egui::Ui;
 
-use super::style;
-use crate::app::{BpttApp, RunStatus, UiCommand};
+use crate::gui::runs::{RunStatus, Runs};
+use crate::gui::state::{TextSampler, UiCommand};
+use crate::gui::style;
 
 /// Keys offered for "duplicate with change" (any RON path of the setup works).
 const COMMON_KEYS: [&str; 8] = [
@@ -18,12 +19,13 @@ const COMMON_KEYS: [&str; 8] = [
     "bptt=truncated(k1: 10, k2: 20, mode: per_segment)",
 ];
 
-pub fn run_list_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
+/// The runs list; `duplicate_edit` is the text of "Duplicate with change".
+pub fn runs_ui(ui: &mut Ui, runs: &Runs, duplicate_edit: &mut String, out: &mut Vec<UiCommand>) {
     ui.heading("Runs");
-    if let Some(id) = app.selected {
+    if let Some(id) = runs.selected {
         ui.horizontal(|ui| {
             ui.label("Change");
-            ui.add(egui::TextEdit::singleline(&mut app.duplicate_edit).desired_width(150.0))
+            ui.add(egui::TextEdit::singleline(duplicate_edit).desired_width(150.0))
                 .on_hover_text("One setting as key=value, by its RON path, e.g. optimizer.lr=0.01 or model.cell=gru");
             egui::ComboBox::from_id_salt("dup_keys")
                 .selected_text("…")
@@ -31,7 +33,7 @@ pub fn run_list_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
                 .show_ui(ui, |ui| {
                     for k in COMMON_KEYS {
                         if ui.selectable_label(false, k).clicked() {
-                            k.clone_into(&mut app.duplicate_edit);
+                            k.clone_into(duplicate_edit);
                         }
                     }
                 })
@@ -43,16 +45,16 @@ pub fn run_list_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
             .on_hover_text("Start a copy of the selected run (same seed) with this one setting changed: an A/B comparison")
             .clicked()
         {
-            out.push(UiCommand::DuplicateWithChange(id, app.duplicate_edit.clone()));
+            out.push(UiCommand::DuplicateWithChange(id, duplicate_edit.clone()));
         }
         ui.separator();
     }
     egui::ScrollArea::vertical().show(ui, |ui| {
-        if app.runs.is_empty() {
+        if runs.is_empty() {
             ui.weak("Runs you start appear here.");
         }
-        let selected = app.selected;
-        for r in app.runs.iter_mut().rev() {
+        let selected = runs.selected;
+        for r in runs.iter().rev() {
             let frame = egui::Frame::group(ui.style()).fill(if selected == Some(r.id) {
                 ui.visuals().selection.bg_fill.linear_multiply(0.25)
             } else {
@@ -81,15 +83,11 @@ pub fn run_list_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
                     }
                 });
                 ui.add(egui::Label::new(egui::RichText::new(r.summary()).small()).wrap());
-                let step = r.last_step.as_ref().map_or(0, |m| m.step);
-                let status = format!("{} · step {step}", r.status.label());
-                match r.status {
-                    RunStatus::Diverged { .. } | RunStatus::Failed(_) => {
-                        ui.colored_label(ui.visuals().error_fg_color, status);
-                    }
-                    _ => {
-                        ui.label(status);
-                    }
+                let status = format!("{} · step {}", r.status.label(), r.steps_done());
+                if matches!(r.status, RunStatus::Failed(_)) {
+                    ui.colored_label(ui.visuals().error_fg_color, status);
+                } else {
+                    ui.label(status);
                 }
                 if let Some(m) = &r.last_step {
                     ui.small(format!(
@@ -129,20 +127,24 @@ pub fn run_list_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
             });
         }
     });
-    text_sampler_ui(app, ui, out);
 }
 
-/// For runs on the text task: sample text from the current weights.
-fn text_sampler_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
-    let is_text = app
-        .current()
+/// For runs on the text task: sample text from the selected run's current weights.
+pub fn text_sampler_ui(
+    ui: &mut Ui,
+    runs: &Runs,
+    sampler: &mut TextSampler,
+    out: &mut Vec<UiCommand>,
+) {
+    let is_text = runs
+        .selected()
         .is_some_and(|r| matches!(r.config.task, crate::tasks::TaskConfig::Text { .. }));
     if !is_text {
         return;
     }
     ui.separator();
     ui.strong("Sample text");
-    let s = &mut app.sampler;
+    let TextSampler { request: s, output } = sampler;
     ui.horizontal(|ui| {
         ui.label("Temperature");
         ui.add(egui::DragValue::new(&mut s.temperature).range(0.0..=3.0).speed(0.01))
@@ -156,12 +158,12 @@ fn text_sampler_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
     if ui.button("Sample").clicked() {
         out.push(UiCommand::SampleText);
     }
-    if !s.output.is_empty() {
+    if !output.is_empty() {
         egui::ScrollArea::vertical()
             .max_height(200.0)
             .id_salt("sample_out")
             .show(ui, |ui| {
-                ui.label(egui::RichText::new(&s.output).monospace());
+                ui.label(egui::RichText::new(output.as_str()).monospace());
             });
     }
 }

@@ -5,30 +5,41 @@
 use egui::Ui;
 use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Points, Polygon};
 
-use super::style;
-use crate::app::sweep::{
-    ActiveSweep, RunState, Spacing, SweepY, result_lines, settings_for, x_positions,
+use super::log_axis::{log_axis, log_grid};
+use crate::expect::{Compare, ExpectMetric};
+use crate::gui::state::{DialogKind, SavedState, UiCommand};
+use crate::gui::style;
+use crate::gui::sweep::{
+    ActiveSweep, AxisEdit, RunState, Spacing, SweepEditor, SweepY, result_lines, sweepable_for,
+    x_positions,
 };
-use crate::app::{BpttApp, DialogKind, Settings, UiCommand};
-use crate::preset::{Compare, ExpectMetric};
+use crate::sweep::{Sweep, SweepError};
 
 /// How close (in points) a click must be to a run's marker to open it.
 const CLICK_RADIUS: f32 = 12.0;
 
-/// Draws the tab.
-pub fn sweep_tab_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
+/// Draws the tab: the editor (edits `state.sweep`), the preview of the sweep it expands to,
+/// and the latest sweep's progress, result plot and table. Returns where the result plot drew
+/// each run's marker, with the run's id.
+pub fn sweep_tab_ui(
+    ui: &mut Ui,
+    state: &mut SavedState,
+    preview: &Result<Sweep, SweepError>,
+    sweep: Option<(&ActiveSweep, &[RunState])>,
+    out: &mut Vec<UiCommand>,
+) -> Vec<(egui::Pos2, u64)> {
+    let mut markers = Vec::new();
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.label(format!(
             "Sweep the setup on the left ({}) over one or two settings. Each point trains one \
              run per seed; the runs join the runs list (hidden from the training plots until \
              you open one) and fill in the result plot as they finish.",
-            app.settings.preset_name
+            state.preset_name
         ));
         ui.add_space(4.0);
-        editor_ui(&mut app.settings, ui);
+        editor_ui(state, ui);
         ui.add_space(4.0);
-        let preview = app.sweep_preview().clone();
-        let active = app.sweep.as_ref().is_some_and(|s| !s.stopped);
+        let active = sweep.is_some_and(|(s, _)| !s.stopped);
         ui.horizontal_wrapped(|ui| {
             match &preview {
                 Ok(sweep) => {
@@ -46,7 +57,7 @@ pub fn sweep_tab_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
                     ));
                 }
                 Err(e) => {
-                    ui.colored_label(ui.visuals().error_fg_color, e);
+                    ui.colored_label(ui.visuals().error_fg_color, e.to_string());
                 }
             }
         });
@@ -80,7 +91,7 @@ pub fn sweep_tab_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
                 out.push(UiCommand::OpenDialog(DialogKind::SaveSweep));
             }
             if ui
-                .add_enabled(app.sweep.is_some(), egui::Button::new("Export results (CSV)…"))
+                .add_enabled(sweep.is_some(), egui::Button::new("Export results (CSV)…"))
                 .on_hover_text("One row per finished run, the columns of `bptt-lab sweep`'s results.csv")
                 .clicked()
             {
@@ -88,27 +99,25 @@ pub fn sweep_tab_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
             }
         });
         ui.separator();
-        let Some(active) = app.sweep.take() else {
+        let Some((active, states)) = sweep else {
             ui.weak("No sweep yet: set it up above and press Run sweep.");
-            app.sweep_markers.clear();
             return;
         };
-        let states = active.states(&app.runs);
-        progress_ui(&active, &states, ui);
-        result_plot_ui(app, &active, &states, ui, out);
+        progress_ui(active, states, ui);
+        markers = result_plot_ui(&mut state.sweep, active, states, ui, out);
         ui.add_space(6.0);
-        points_table_ui(&active, &states, ui);
-        app.sweep = Some(active);
+        points_table_ui(active, states, ui);
     });
+    markers
 }
 
-fn editor_ui(settings: &mut Settings, ui: &mut Ui) {
-    let Settings {
+fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
+    let SavedState {
         sweep: editor,
         setup: base,
         ..
-    } = settings;
-    let offered = settings_for(base);
+    } = state;
+    let offered = sweepable_for(base);
     let axes = editor.axes.len();
     let mut remove = None;
     egui::Grid::new("sweep_editor")
@@ -173,7 +182,7 @@ fn editor_ui(settings: &mut Settings, ui: &mut Ui) {
             if axes < 2 {
                 ui.label("");
                 if ui.button("Add a second setting").on_hover_text("One line per value of the second setting (e.g. the cell type)").clicked() {
-                    let mut second = crate::app::sweep::AxisEdit::default();
+                    let mut second = AxisEdit::default();
                     if let Some(cell) = offered.iter().find(|s| s.key == "model.cell") {
                         second.pick(cell, base);
                     }
@@ -281,14 +290,14 @@ fn progress_ui(active: &ActiveSweep, states: &[RunState], ui: &mut Ui) {
     );
 }
 
+/// The result plot; returns where it drew each run's marker, with the run's id.
 fn result_plot_ui(
-    app: &mut BpttApp,
+    editor: &mut SweepEditor,
     active: &ActiveSweep,
     states: &[RunState],
     ui: &mut Ui,
     out: &mut Vec<UiCommand>,
-) {
-    let editor = &mut app.settings.sweep;
+) -> Vec<(egui::Pos2, u64)> {
     ui.horizontal(|ui| {
         ui.label("Plot");
         egui::ComboBox::from_id_salt("sweep_y")
@@ -337,9 +346,7 @@ fn result_plot_ui(
         plot = plot.include_x(tx(x));
     }
     if log_x {
-        plot = plot
-            .x_axis_formatter(super::plots::log_axis)
-            .x_grid_spacer(super::plots::log_grid);
+        plot = plot.x_axis_formatter(log_axis).x_grid_spacer(log_grid);
     } else if !numeric {
         let labels = first.values.clone();
         plot = plot
@@ -354,9 +361,7 @@ fn result_plot_ui(
             .x_grid_spacer(integer_grid);
     }
     if log_y {
-        plot = plot
-            .y_axis_formatter(super::plots::log_axis)
-            .y_grid_spacer(super::plots::log_grid);
+        plot = plot.y_axis_formatter(log_axis).y_grid_spacer(log_grid);
     }
     let key = first.key.clone();
     let names = first.values.clone();
@@ -437,7 +442,7 @@ fn result_plot_ui(
             }
         }
     });
-    app.sweep_markers = markers
+    let markers: Vec<(egui::Pos2, u64)> = markers
         .iter()
         .filter_map(|(pt, index)| {
             let id = active.run_ids.get(*index).copied().flatten()?;
@@ -449,8 +454,7 @@ fn result_plot_ui(
     }
     if response.response.clicked()
         && let Some(pos) = response.response.interact_pointer_pos()
-        && let Some((_, id)) = app
-            .sweep_markers
+        && let Some((_, id)) = markers
             .iter()
             .map(|(p, id)| (p.distance(pos), *id))
             .filter(|(d, _)| *d <= CLICK_RADIUS)
@@ -458,6 +462,7 @@ fn result_plot_ui(
     {
         out.push(UiCommand::OpenRun(id));
     }
+    markers
 }
 
 /// Grid lines at the integers (categorical x axis).

@@ -2,25 +2,39 @@
 //! `log10(y)` with decade labels (`egui_plot` has no log axis).
 
 use egui::{Color32, Ui};
-use egui_plot::{
-    GridInput, GridMark, HLine, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints,
-};
+use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
-use super::style;
-use crate::app::{BpttApp, RunView, UiCommand};
+use super::log_axis::{lg, linear_y, log_y};
+use crate::gui::heatmap::HeatmapTexture;
+use crate::gui::runs::{RunView, Runs};
+use crate::gui::state::SavedState;
+use crate::gui::style;
 use crate::nn::Clip;
 
+/// What the plots draw from.
+pub struct PlotData<'a> {
+    pub state: &'a SavedState,
+    pub runs: &'a Runs,
+    pub heatmap: Option<&'a HeatmapTexture>,
+}
+
 /// Draws one plot's contents into the prepared `Plot`.
-type DrawPlot = fn(&BpttApp, &mut Ui, Plot<'static>);
+type DrawPlot = fn(&PlotData<'_>, &mut Ui, Plot<'static>);
 
 /// Points per curve: about one per horizontal pixel.
 const MAX_POINTS: usize = 1200;
 
-/// Draws the plots that are switched on, in one or two columns.
-pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
+/// Draws the plots that are switched on, in one or two columns; returns where each was
+/// drawn, by title.
+pub fn plots_ui(
+    ui: &mut Ui,
+    state: &mut SavedState,
+    runs: &Runs,
+    heatmap: Option<&HeatmapTexture>,
+) -> Vec<(String, egui::Rect)> {
     let mut reset = false;
     ui.horizontal_wrapped(|ui| {
-        let t = &mut app.settings.plots;
+        let t = &mut state.plots;
         ui.label("Plots:");
         ui.checkbox(&mut t.loss, "loss");
         ui.checkbox(&mut t.grad_norm, "gradient norm");
@@ -30,15 +44,15 @@ pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
         ui.checkbox(&mut t.spectral, "spectral radius");
         ui.checkbox(&mut t.saturation, "saturation");
         ui.separator();
-        ui.checkbox(&mut app.settings.log_loss, "log loss");
-        ui.add(egui::Slider::new(&mut app.settings.smoothing, 0.0..=0.99).text("smoothing"))
+        ui.checkbox(&mut state.log_loss, "log loss");
+        ui.add(egui::Slider::new(&mut state.smoothing, 0.0..=0.99).text("smoothing"))
             .on_hover_text("Exponential moving average of the loss curves (0 = raw).");
         reset = ui
             .button("Reset view")
             .on_hover_text("Undo zoom and pan: fit every plot to its data again")
             .clicked();
     });
-    let toggles = app.settings.plots;
+    let toggles = state.plots;
     let mut shown: Vec<(&str, DrawPlot)> = Vec::new();
     if toggles.loss {
         shown.push(("Loss", loss_plot));
@@ -50,7 +64,7 @@ pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
         shown.push(("Gradient profile", profile_plot));
     }
     if toggles.heatmap {
-        shown.push(("Gradient heatmap", super::heatmap::heatmap_plot));
+        shown.push(("Gradient heatmap", heatmap_plot));
     }
     if toggles.tensors {
         shown.push(("Per-tensor gradient norms", tensor_plot));
@@ -63,16 +77,20 @@ pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
     }
     if shown.is_empty() {
         ui.label("All plots are hidden: switch some on above.");
-        return;
+        return Vec::new();
     }
-    if app.runs.is_empty() {
+    if runs.is_empty() {
         ui.weak("Press Start to train the setup on the left; its curves appear here.");
     }
     let cols = if ui.available_width() > 720.0 { 2 } else { 1 };
     let rows = shown.len().div_ceil(cols);
     let height =
         ((ui.available_height() - 8.0 * rows as f32) / rows as f32 - 24.0).clamp(160.0, 420.0);
-    app.heatmap_prepare(ui.ctx());
+    let data = PlotData {
+        state,
+        runs,
+        heatmap,
+    };
     let mut rects = Vec::new();
     egui::ScrollArea::vertical().show(ui, |ui| {
         for chunk in shown.chunks(cols) {
@@ -87,128 +105,18 @@ pub fn plots_ui(app: &mut BpttApp, ui: &mut Ui, out: &mut Vec<UiCommand>) {
                         if reset {
                             plot = plot.reset();
                         }
-                        draw(app, ui, plot);
+                        draw(&data, ui, plot);
                     });
                     rects.push(((*title).to_owned(), scoped.response.rect));
                 }
             });
         }
     });
-    app.plot_rects = rects;
-    let _ = out;
+    rects
 }
 
-/// Labels for a `log10(y)` axis: the decades, and also 2, 3 and 5 × the decade when less
-/// than two decades are visible (otherwise a curve within one decade would have no label at
-/// all), every 2…9 × the decade below half a decade. (Labelling all of 2…9 over two decades
-/// piles the labels onto each other near the top of each decade.)
-pub(crate) fn log_axis(mark: GridMark, range: &std::ops::RangeInclusive<f64>) -> String {
-    let decade = (mark.value - mark.value.round()).abs() < 1e-9;
-    if decade {
-        let e = mark.value.round() as i32;
-        return match e {
-            -3 => "0.001".into(),
-            -2 => "0.01".into(),
-            -1 => "0.1".into(),
-            0..=4 => format!("1{}", "0".repeat(e as usize)),
-            _ => format!("1e{e}"),
-        };
-    }
-    let span = range.end() - range.start();
-    let mantissa = 10f64.powf(mark.value - mark.value.floor()).round();
-    if span < 0.5 || (span < 2.0 && [2.0, 3.0, 5.0].contains(&mantissa)) {
-        let v = 10f64.powf(mark.value);
-        if (1e-3..1e5).contains(&v) {
-            let s = format!("{v:.3}");
-            s.trim_end_matches('0').trim_end_matches('.').to_owned()
-        } else {
-            format!("{v:.1e}")
-        }
-    } else {
-        String::new()
-    }
-}
-
-/// Grid lines at every decade, and at 2…9 × the decade when few decades are visible.
-#[expect(
-    clippy::needless_pass_by_value,
-    reason = "the signature egui_plot's grid spacer takes"
-)]
-pub(crate) fn log_grid(input: GridInput) -> Vec<GridMark> {
-    let (lo, hi) = input.bounds;
-    if !(lo.is_finite() && hi.is_finite()) {
-        return Vec::new();
-    }
-    let span = hi - lo;
-    let step = if span > 40.0 {
-        (span / 20.0).ceil()
-    } else {
-        1.0
-    };
-    let mut marks = Vec::new();
-    let mut k = (lo / step).floor() * step;
-    while k <= hi.ceil() {
-        marks.push(GridMark {
-            value: k,
-            step_size: step,
-        });
-        if span < 6.0 {
-            for m in 2..10 {
-                let v = k + f64::from(m).log10();
-                if v >= lo && v <= hi {
-                    marks.push(GridMark {
-                        value: v,
-                        step_size: 0.3,
-                    });
-                }
-            }
-        }
-        k += step;
-    }
-    marks.retain(|m| m.value >= lo && m.value <= hi);
-    marks
-}
-
-/// A plot with a `log10` y axis and a hover label that shows the real value.
-fn log_y(plot: Plot<'static>, x_name: &'static str) -> Plot<'static> {
-    plot.y_axis_formatter(log_axis)
-        .y_grid_spacer(log_grid)
-        .label_formatter(move |pos: &HoverPosition<'_>| match pos {
-            HoverPosition::NearDataPoint {
-                plot_name,
-                position,
-                ..
-            } => Some(format!(
-                "{plot_name}\n{x_name} {:.0}\n{}",
-                position.x,
-                style::num(10f64.powf(position.y))
-            )),
-            HoverPosition::Elsewhere { .. } => None,
-        })
-}
-
-fn linear_y(plot: Plot<'static>, x_name: &'static str) -> Plot<'static> {
-    plot.label_formatter(move |pos: &HoverPosition<'_>| match pos {
-        HoverPosition::NearDataPoint {
-            plot_name,
-            position,
-            ..
-        } => Some(format!(
-            "{plot_name}\n{x_name} {:.0}\n{}",
-            position.x,
-            style::num(position.y)
-        )),
-        HoverPosition::Elsewhere { .. } => None,
-    })
-}
-
-/// `log10(v)` for positive finite values; `None` otherwise (not drawable on a log axis).
-fn lg(v: f64) -> Option<f64> {
-    (v > 0.0 && v.is_finite()).then(|| v.log10())
-}
-
-fn visible(app: &BpttApp) -> impl Iterator<Item = &RunView> {
-    app.runs.iter().filter(|r| r.visible)
+fn visible<'a>(data: &'a PlotData<'_>) -> impl Iterator<Item = &'a RunView> {
+    data.runs.iter().filter(|r| r.visible)
 }
 
 /// `(step, value)` of a step column, one point per bucket of the decimated view;
@@ -268,23 +176,29 @@ fn smooth(v: &mut [(f64, f64)], alpha: f32) {
     }
 }
 
-fn loss_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
-    let log = app.settings.log_loss;
+fn heatmap_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
+    let name = data.runs.selected().map_or("", |r| r.name.as_str());
+    super::heatmap::heatmap_plot(data.heatmap, name, ui, plot);
+}
+
+fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
+    let log = data.state.log_loss;
     let plot = if log {
         log_y(plot, "step")
     } else {
         linear_y(plot, "step")
     };
-    let baseline = app
-        .current()
+    let baseline = data
+        .runs
+        .selected()
         .map(|r| (r.config.task().baseline(), r.config.task().name()));
     // One legend entry per run (egui_plot merges items of the same name): the legend stays
     // half as long, and a click on it shows or hides both curves of the run.
     ui.weak("solid: training batches · dashed: held-out set");
     plot.x_axis_label("training step").show(ui, |p| {
-        for r in visible(app) {
+        for r in visible(data) {
             let mut train = series(r, "loss", |a| a.mean);
-            smooth(&mut train, app.settings.smoothing);
+            smooth(&mut train, data.state.smoothing);
             p.line(Line::new(r.name.clone(), to_points(&train, log)).color(r.color));
             let eval = diag_series(r, "eval_loss");
             p.line(
@@ -307,8 +221,8 @@ fn loss_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
     });
 }
 
-fn grad_norm_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
-    if let Some(r) = app.current() {
+fn grad_norm_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
+    if let Some(r) = data.runs.selected() {
         let col = r.history.steps.column("clip_fraction");
         let frac = col.map(|c| {
             let (mut sum, mut n) = (0.0, 0.0);
@@ -326,7 +240,7 @@ fn grad_norm_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
             ));
         }
     }
-    let threshold = app.current().and_then(|r| match r.config.clip {
+    let threshold = data.runs.selected().and_then(|r| match r.config.clip {
         Clip::GlobalNorm { max_norm } => Some(max_norm),
         _ => None,
     });
@@ -334,7 +248,7 @@ fn grad_norm_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
     log_y(plot, "step")
         .x_axis_label("training step")
         .show(ui, |p| {
-            for r in visible(app) {
+            for r in visible(data) {
                 let pre = series(r, "grad_norm_pre_clip", |a| a.max);
                 p.line(Line::new(r.name.clone(), to_points(&pre, true)).color(r.color));
                 if r.config.clip != Clip::None {
@@ -356,7 +270,7 @@ fn grad_norm_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
         });
 }
 
-fn profile_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+fn profile_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     // Vanishing profiles rise to the right: the top-left corner is where the legend hides
     // the least.
     log_y(
@@ -365,7 +279,7 @@ fn profile_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
     )
     .x_axis_label("time step t (loss at the right)")
     .show(ui, |p| {
-        for r in visible(app) {
+        for r in visible(data) {
             let Some(latest) = &r.history.latest else {
                 continue;
             };
@@ -386,7 +300,7 @@ fn profile_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
     });
 }
 
-fn tensor_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+fn tensor_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     const COLS: [(&str, &str); 6] = [
         ("grad_norm_weight_ih", "W_ih"),
         ("grad_norm_weight_hh", "W_hh"),
@@ -398,7 +312,7 @@ fn tensor_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
     log_y(plot, "step")
         .x_axis_label("training step")
         .show(ui, |p| {
-            if let Some(r) = app.current() {
+            if let Some(r) = data.runs.selected() {
                 for (i, (col, name)) in COLS.iter().enumerate() {
                     let v = series(r, col, |a| a.mean);
                     p.line(
@@ -410,15 +324,15 @@ fn tensor_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
         });
 }
 
-fn spectral_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     // The selected run shows every gate block; the others their largest block, to keep the
     // legend readable with many runs.
-    let selected = app.selected;
+    let selected = data.runs.selected;
     ui.weak("solid: spectral radius ρ · dotted: largest singular value σ_max");
     linear_y(plot, "step")
         .x_axis_label("training step")
         .show(ui, |p| {
-            for r in visible(app) {
+            for r in visible(data) {
                 let gates = r.config.model.cell.gate_names();
                 let per_gate = Some(r.id) == selected && gates.len() > 1;
                 let series_of = |prefix: &str| -> Vec<Vec<(f64, f64)>> {
@@ -479,13 +393,13 @@ fn spectral_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
         });
 }
 
-fn saturation_plot(app: &BpttApp, ui: &mut Ui, plot: Plot<'static>) {
+fn saturation_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     linear_y(plot, "step")
         .x_axis_label("training step")
         .include_y(0.0)
         .include_y(1.0)
         .show(ui, |p| {
-            for r in visible(app) {
+            for r in visible(data) {
                 let h = diag_series(r, "saturation_hidden");
                 let label = if matches!(
                     r.config.model.cell,

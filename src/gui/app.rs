@@ -1,0 +1,265 @@
+//! The app: what eframe runs. `logic` drains the workers' events (a few milliseconds at most
+//! per frame), starts a sweep's next runs and applies the commands that came from outside the
+//! panels (keys, dialogs); `ui` lends the panels the pieces of state they draw and applies the
+//! commands they return after the frame, so no widget changes the world mid-frame.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::dialogs::Dialogs;
+use super::heatmap::{self, HeatmapTexture};
+use super::panels::{self, Frame};
+use super::plot_export::PlotExport;
+use super::runs::{RunFactory, Runs, Wake, trainer_factory};
+use super::state::{SAVED_STATE_KEY, SavedState, UiCommand, UiState};
+use super::sweep::{Preview, SweepEditor, Sweeps};
+use crate::preset::Preset;
+use crate::sweep::SweepError;
+use crate::train::{ConfigError, Setup, TrainConfig};
+
+/// Time between frames while runs train: 20 frames a second. Measured under Xvfb with
+/// software GL (2 cores): at 30 a second the renderer took ~0.75 of a core and an LSTM run
+/// trained at 0.88 of its headless speed; at 20, 0.98.
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(50);
+/// Longest time `logic` spends draining events per frame.
+const DRAIN_BUDGET: Duration = Duration::from_millis(4);
+
+/// Why the window could not be shown.
+#[derive(Debug, thiserror::Error)]
+#[error("the window could not open: {0}")]
+pub struct GuiError(#[source] eframe::Error);
+
+/// The panel's setup and its validation, redone only when the setup changes.
+#[derive(Default)]
+struct Validated(Option<(Setup, Result<TrainConfig, ConfigError>)>);
+
+impl Validated {
+    fn of(&mut self, setup: &Setup) -> &Result<TrainConfig, ConfigError> {
+        if self.0.as_ref().is_none_or(|(s, _)| s != setup) {
+            self.0 = Some((setup.clone(), setup.validate()));
+        }
+        &self.0.as_ref().expect("just set").1
+    }
+}
+
+/// The app.
+pub struct BpttApp {
+    /// What is saved between sessions.
+    pub state: SavedState,
+    /// The runs of this session.
+    pub runs: Runs,
+    /// The window's state of this session.
+    pub ui: UiState,
+    /// The latest sweep started from the Sweep tab.
+    pub sweeps: Sweeps,
+    /// The Sweep tab's sweep expanded over the panel's setup.
+    pub(super) sweep_preview: Preview,
+    /// Commands from outside the panels (keys, dialogs, tests), applied in `logic`.
+    pub deferred: Vec<UiCommand>,
+    validated: Validated,
+    pub(super) dialogs: Dialogs,
+    pub(super) plot_export: PlotExport,
+    heatmap: Option<HeatmapTexture>,
+    /// How many runs of the panel's setup to start on the first frame (seeds seed, seed+1, …).
+    autostart: u64,
+    pub(super) egui_ctx: egui::Context,
+}
+
+impl BpttApp {
+    /// The app with `state`, training through `factory`, in the window (or test harness) of
+    /// `cc`.
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        state: SavedState,
+        factory: RunFactory,
+        autostart: u64,
+    ) -> Self {
+        super::style::install_fonts(&cc.egui_ctx);
+        let ctx = cc.egui_ctx.clone();
+        // Workers flush every 15 ms; repainting on each would draw ~70 frames a second (with
+        // software GL that is CPU the training threads need): one frame per FRAME_INTERVAL.
+        let wake: Wake = Arc::new(move || ctx.request_repaint_after(FRAME_INTERVAL));
+        Self {
+            state,
+            runs: Runs::new(factory, wake),
+            ui: UiState::default(),
+            sweeps: Sweeps::default(),
+            sweep_preview: Preview::default(),
+            deferred: Vec::new(),
+            validated: Validated::default(),
+            dialogs: Dialogs::default(),
+            plot_export: PlotExport::default(),
+            heatmap: None,
+            autostart,
+            egui_ctx: cc.egui_ctx.clone(),
+        }
+    }
+
+    /// The app as eframe creates it: the state saved last time, with `preset`'s setup if
+    /// given; with `sweep`, that sweep file in the Sweep tab, run at once if `autostart` > 0.
+    pub fn from_creation_context(
+        cc: &eframe::CreationContext<'_>,
+        preset: Option<Preset>,
+        sweep: Option<PathBuf>,
+        autostart: u64,
+    ) -> Self {
+        let mut state: SavedState = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, SAVED_STATE_KEY))
+            .unwrap_or_default();
+        if let Some(p) = preset {
+            state.take_preset(p);
+        }
+        match sweep {
+            None => Self::new(cc, state, trainer_factory(), autostart),
+            Some(path) => {
+                let mut app = Self::new(cc, state, trainer_factory(), 0);
+                app.deferred.push(UiCommand::LoadSweep(path));
+                if autostart > 0 {
+                    app.deferred.push(UiCommand::RunSweep);
+                }
+                app
+            }
+        }
+    }
+
+    /// The panel's setup validated (cached until it changes).
+    pub fn validation(&mut self) -> &Result<TrainConfig, ConfigError> {
+        self.validated.of(&self.state.setup)
+    }
+
+    /// Hands over a window screenshot, as the viewport's callback does (tests use this: the
+    /// test harness does not render).
+    pub fn deliver_screenshot(&self, image: Arc<egui::ColorImage>) {
+        self.plot_export.deliver(image);
+    }
+
+    /// Whether the window should keep repainting: a run trains or a sweep has runs to start.
+    pub fn any_running(&self) -> bool {
+        self.runs.any_running() || self.sweeps.pending()
+    }
+
+    /// Starts the first frame's runs: `autostart` runs of the panel's setup, seeds seed,
+    /// seed + 1, …
+    fn autostart(&mut self) {
+        let base = self.state.setup.seed;
+        for i in 0..std::mem::take(&mut self.autostart) {
+            self.state.setup.seed = base + i;
+            self.apply(if i == 0 {
+                UiCommand::Start
+            } else {
+                UiCommand::StartNew
+            });
+        }
+        self.state.setup.seed = base;
+    }
+}
+
+impl eframe::App for BpttApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.autostart > 0 {
+            self.autostart();
+        }
+        for id in self.runs.drain_events(DRAIN_BUDGET) {
+            self.use_pending_weights(id);
+        }
+        self.deferred.extend(self.dialogs.answers());
+        self.schedule_sweep();
+        if !ctx.egui_wants_keyboard_input() && ctx.input(|i| i.key_pressed(egui::Key::Space)) {
+            self.deferred.push(UiCommand::TogglePause);
+        }
+        for cmd in std::mem::take(&mut self.deferred) {
+            self.apply(cmd);
+        }
+        if self.any_running() {
+            ctx.request_repaint_after(FRAME_INTERVAL);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let start = Instant::now();
+        if let Some(msg) = self
+            .plot_export
+            .finish(&self.ui.plot_rects, ui.pixels_per_point())
+        {
+            self.ui.message = Some(msg);
+        }
+        heatmap::update(&mut self.heatmap, self.runs.selected(), ui.ctx());
+        let validation = self.validated.of(&self.state.setup);
+        let preview = self.sweep_preview.of(
+            &self.state.sweep,
+            &self.state.preset_name,
+            &self.state.description,
+            &self.state.setup,
+        );
+        let states = self
+            .sweeps
+            .active
+            .as_ref()
+            .map(|s| s.states(&self.runs))
+            .unwrap_or_default();
+        let frame = Frame {
+            state: &mut self.state,
+            runs: &self.runs,
+            validation,
+            message: self.ui.message.as_deref(),
+            view: self.ui.view,
+            sampler: &mut self.ui.sampler,
+            duplicate_edit: &mut self.ui.duplicate_edit,
+            heatmap: self.heatmap.as_ref(),
+            sweep_preview: preview,
+            sweep: self.sweeps.active.as_ref().map(|s| (s, states.as_slice())),
+            plot_titles: self.ui.plot_rects.iter().map(|(t, _)| t.clone()).collect(),
+            frame_ms: self.ui.frame_ms,
+        };
+        let drawn = panels::draw(frame, ui);
+        self.ui.plot_rects = drawn.plot_rects;
+        self.ui.sweep_markers = drawn.sweep_markers;
+        for cmd in drawn.commands {
+            self.apply(cmd);
+        }
+        self.ui.frame_ms = start.elapsed().as_secs_f64() * 1e3;
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SAVED_STATE_KEY, &self.state);
+    }
+
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
+    }
+}
+
+/// Checks a sweep file as the Sweep tab would load it (before any window opens).
+pub fn check_sweep_file(path: &Path) -> Result<(), SweepError> {
+    SweepEditor::load(path).map(|_| ())
+}
+
+/// Opens the window: with `preset`, or the setup of last time; starts `autostart` runs of it
+/// at once (seeds seed, seed+1, …). With `sweep`, opens that sweep file in the Sweep tab (and
+/// runs it if `autostart` > 0).
+pub fn run_gui(
+    preset: Option<Preset>,
+    sweep: Option<PathBuf>,
+    autostart: u64,
+) -> Result<(), GuiError> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("bptt-lab")
+            .with_app_id("bptt-lab")
+            .with_inner_size([1440.0, 900.0])
+            .with_min_inner_size([900.0, 600.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "bptt-lab",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(BpttApp::from_creation_context(
+                cc, preset, sweep, autostart,
+            )))
+        }),
+    )
+    .map_err(GuiError)
+}

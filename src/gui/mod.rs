@@ -1,0 +1,30 @@
+//! The window: the only part of the crate that knows egui, eframe and `egui_plot`. Nothing
+//! outside this folder imports it but the command line's `gui` subcommand.
+//!
+//! Its rooms, each with one concern:
+//!
+//! - [`app`]: the `eframe::App` (drain events, lend the panels their pieces, apply commands)
+//!   and [`run_gui`];
+//! - [`state`]: what is saved between sessions, the session's window state, the commands;
+//! - [`runs`]: the runs by id, their status, colour and worker, and their events;
+//! - [`commands`]: what each command does;
+//! - [`dialogs`], [`plot_export`], [`heatmap`]: file dialogs, plots saved as PNG, the
+//!   heatmap's texture;
+//! - [`sweep`]: the Sweep tab's editor and the sweep its runs make;
+//! - [`panels`]: drawing only, each panel given the pieces of state it draws;
+//! - [`style`]: colours, fonts and number formats.
+
+pub mod app;
+pub mod commands;
+pub mod dialogs;
+pub mod heatmap;
+pub mod panels;
+pub mod plot_export;
+pub mod runs;
+pub mod state;
+pub mod style;
+pub mod sweep;
+
+pub use app::{BpttApp, GuiError, check_sweep_file, run_gui};
+pub use runs::{RunFactory, RunStatus, RunView, Runs, trainer_factory};
+pub use state::{SavedState, UiCommand, View};

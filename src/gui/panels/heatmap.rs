@@ -1,0 +1,53 @@
+//! The gradient heatmap of the selected run, drawn from its texture inside a plot, with a
+//! colour bar.
+
+use egui::Ui;
+use egui_plot::{Plot, PlotImage, PlotPoint};
+
+use crate::gui::heatmap::HeatmapTexture;
+use crate::gui::style;
+
+/// Draws the heatmap `texture` of the run named `name` with its colour bar.
+pub fn heatmap_plot(
+    texture: Option<&HeatmapTexture>,
+    name: &str,
+    ui: &mut Ui,
+    plot: Plot<'static>,
+) {
+    let Some(h) = texture else {
+        ui.weak("The heatmap shows the selected run's gradient profiles once it has some.");
+        return;
+    };
+    let (x0, x1) = (h.first_step, h.last_step_f.max(h.first_step + 1.0));
+    let t = h.t_len as f64;
+    plot.height(ui.available_height().min(300.0) - 28.0)
+        .x_axis_label("training step")
+        .y_axis_label("time step t")
+        .show(ui, |p| {
+            p.image(PlotImage::new(
+                format!("{name} log10 ‖∂L/∂h_t‖"),
+                h.texture.id(),
+                PlotPoint::new(f64::midpoint(x0, x1), t / 2.0 - 0.5),
+                egui::vec2((x1 - x0) as f32, t as f32),
+            ));
+        });
+    color_bar(ui, h.lo, h.hi);
+}
+
+fn color_bar(ui: &mut Ui, lo: f64, hi: f64) {
+    ui.horizontal(|ui| {
+        ui.weak(format!("‖∂L/∂h_t‖  {}", style::num(10f64.powf(lo))));
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(200.0, 12.0), egui::Sense::hover());
+        let n = 64;
+        for i in 0..n {
+            let f0 = i as f32 / n as f32;
+            let f1 = (i + 1) as f32 / n as f32;
+            let r = egui::Rect::from_min_max(
+                egui::pos2(rect.left() + f0 * rect.width(), rect.top()),
+                egui::pos2(rect.left() + f1 * rect.width(), rect.bottom()),
+            );
+            ui.painter().rect_filled(r, 0.0, style::heat(f64::from(f0)));
+        }
+        ui.weak(style::num(10f64.powf(hi)));
+    });
+}

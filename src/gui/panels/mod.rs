@@ -1,0 +1,167 @@
+//! Drawing only. [`draw`] lays out the window and hands each panel the pieces of state it
+//! draws ([`Frame`]); panels edit plain data in place (the setup, toggles, the editor) and
+//! return everything else the user asked for as [`UiCommand`]s in [`Drawn`], applied by the
+//! app after the frame. Nothing here sees the app, starts, stops or changes a run.
+#![allow(
+    clippy::too_many_lines,
+    reason = "immediate-mode panels read top to bottom as the screen does; splitting them only scatters the layout"
+)]
+
+pub mod experiment;
+mod experiment_widgets;
+pub mod heatmap;
+pub mod log_axis;
+pub mod plots;
+pub mod runs;
+pub mod sweep_tab;
+pub mod toolbar;
+
+use super::heatmap::HeatmapTexture;
+use super::runs::Runs;
+use super::state::{SavedState, TextSampler, UiCommand, View};
+use super::sweep::{ActiveSweep, RunState};
+use crate::sweep::{Sweep, SweepError};
+use crate::train::{ConfigError, TrainConfig};
+
+/// What a frame draws, lent by the app for the frame.
+pub struct Frame<'a> {
+    /// The saved state: the panel's setup, plot toggles, the Sweep tab's editor …
+    pub state: &'a mut SavedState,
+    pub runs: &'a Runs,
+    /// The panel's setup validated.
+    pub validation: &'a Result<TrainConfig, ConfigError>,
+    pub message: Option<&'a str>,
+    pub view: View,
+    pub sampler: &'a mut TextSampler,
+    pub duplicate_edit: &'a mut String,
+    /// The selected run's heatmap texture.
+    pub heatmap: Option<&'a HeatmapTexture>,
+    /// The Sweep tab's sweep expanded over the panel's setup.
+    pub sweep_preview: &'a Result<Sweep, SweepError>,
+    /// The latest sweep started and the states of its runs.
+    pub sweep: Option<(&'a ActiveSweep, &'a [RunState])>,
+    /// The titles of the plots drawn last frame (the export menu offers them).
+    pub plot_titles: Vec<String>,
+    pub frame_ms: f64,
+}
+
+/// What a frame returns: the user's commands and where things were drawn.
+#[derive(Default)]
+pub struct Drawn {
+    pub commands: Vec<UiCommand>,
+    /// Where each plot was drawn, by title.
+    pub plot_rects: Vec<(String, egui::Rect)>,
+    /// Where the sweep result plot drew each run's marker, with the run's id.
+    pub sweep_markers: Vec<(egui::Pos2, u64)>,
+}
+
+/// Draws the whole window.
+pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
+    let Frame {
+        state,
+        runs,
+        validation,
+        message,
+        view,
+        sampler,
+        duplicate_edit,
+        heatmap,
+        sweep_preview,
+        sweep,
+        plot_titles,
+        frame_ms,
+    } = frame;
+    let mut out = Drawn::default();
+    let commands = &mut out.commands;
+    egui::Panel::top("toolbar").show(ui, |ui| {
+        toolbar::toolbar_ui(
+            ui,
+            runs,
+            validation.is_ok(),
+            &mut state.step_n,
+            &plot_titles,
+            commands,
+        );
+    });
+    egui::Panel::bottom("status").show(ui, |ui| toolbar::status_ui(ui, runs, frame_ms));
+    egui::Panel::left("experiment")
+        .resizable(true)
+        .default_size(330.0)
+        .size_range(260.0..=520.0)
+        .show(ui, |ui| {
+            experiment::experiment_ui(ui, state, validation.as_ref().err(), commands);
+        });
+    let runs_left = egui::Panel::right("runs")
+        .resizable(true)
+        .default_size(310.0)
+        .size_range(310.0..=560.0)
+        .show(ui, |ui| {
+            runs::runs_ui(ui, runs, duplicate_edit, commands);
+            runs::text_sampler_ui(ui, runs, sampler, commands);
+        })
+        .response
+        .rect
+        .left();
+    egui::CentralPanel::default().show(ui, |ui| {
+        // With a right panel, egui 0.37 gives the central panel a max rect that reaches under
+        // it: lay the content out in the part that is visible.
+        let mut rect = ui.max_rect();
+        rect.max.x = rect.max.x.min(runs_left - ui.spacing().item_spacing.x);
+        ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+            view_tabs_ui(ui, view, sweep, &mut out.commands);
+            if let Some(msg) = message {
+                ui.horizontal_wrapped(|ui| {
+                    ui.colored_label(ui.visuals().warn_fg_color, msg);
+                    if ui.small_button("Dismiss").clicked() {
+                        out.commands.push(UiCommand::DismissMessage);
+                    }
+                });
+                ui.separator();
+            }
+            match view {
+                View::Training => {
+                    out.plot_rects = plots::plots_ui(ui, state, runs, heatmap);
+                }
+                View::Sweep => {
+                    out.sweep_markers =
+                        sweep_tab::sweep_tab_ui(ui, state, sweep_preview, sweep, &mut out.commands);
+                }
+            }
+        });
+    });
+    out
+}
+
+/// The Training | Sweep switch.
+fn view_tabs_ui(
+    ui: &mut egui::Ui,
+    view: View,
+    sweep: Option<(&ActiveSweep, &[RunState])>,
+    out: &mut Vec<UiCommand>,
+) {
+    ui.horizontal(|ui| {
+        for (tab, label, hover) in [
+            (View::Training, "Training", "The curves of the runs"),
+            (
+                View::Sweep,
+                "Sweep",
+                "Sweep one or two settings of the setup over values and seeds, and plot the result against them",
+            ),
+        ] {
+            let going = sweep.is_some_and(|(s, _)| !s.stopped && s.run_ids.iter().any(Option::is_none));
+            let text = if tab == View::Sweep && going {
+                format!("{label} (running)")
+            } else {
+                label.to_owned()
+            };
+            if ui
+                .selectable_label(view == tab, text)
+                .on_hover_text(hover)
+                .clicked()
+            {
+                out.push(UiCommand::ShowView(tab));
+            }
+        }
+    });
+    ui.separator();
+}

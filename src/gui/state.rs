@@ -1,0 +1,250 @@
+//! What the window remembers and what the user can ask of it: the saved state (restored at
+//! start, written back on save), the commands the panels return, the views and dialogs.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::sweep::SweepEditor;
+use crate::preset::{self, Preset};
+use crate::train::Setup;
+use crate::train::sample::SampleRequest;
+
+/// Key of the saved state in eframe's storage.
+pub const SAVED_STATE_KEY: &str = "bptt-lab-settings";
+/// The preset the app opens with the first time.
+pub const DEFAULT_PRESET: &str = "adding_lstm_t100.ron";
+
+/// Which plots are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one checkbox per plot, saved as such"
+)]
+pub struct PlotToggles {
+    pub loss: bool,
+    pub grad_norm: bool,
+    pub profile: bool,
+    pub heatmap: bool,
+    pub tensors: bool,
+    pub spectral: bool,
+    pub saturation: bool,
+}
+
+impl Default for PlotToggles {
+    fn default() -> Self {
+        Self {
+            loss: true,
+            grad_norm: true,
+            profile: true,
+            heatmap: true,
+            tensors: false,
+            spectral: true,
+            saturation: false,
+        }
+    }
+}
+
+/// What the app remembers between sessions (eframe storage). The live runs, channels and
+/// caches sit beside it in the app, never inside it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedState {
+    /// Name and description of the preset the setup came from.
+    pub preset_name: String,
+    pub description: String,
+    /// The setup in the experiment panel: what the next run trains.
+    pub setup: Setup,
+    pub plots: PlotToggles,
+    /// Exponential smoothing of the loss curves, 0 = none.
+    pub smoothing: f32,
+    /// Log-scale y for the loss plot.
+    pub log_loss: bool,
+    /// N of "Step N".
+    pub step_n: u64,
+    /// The Sweep tab's editor.
+    pub sweep: SweepEditor,
+    /// Threads per training step of runs started from the panel (sweep runs use one each and
+    /// run side by side instead).
+    pub threads: usize,
+}
+
+impl Default for SavedState {
+    fn default() -> Self {
+        let (file, text) = preset::builtin()
+            .into_iter()
+            .find(|(f, _)| *f == DEFAULT_PRESET)
+            .expect("the default preset is compiled in");
+        let p = Preset::from_ron(text, Path::new(file)).expect("the default preset parses");
+        Self::from_preset(p)
+    }
+}
+
+impl SavedState {
+    /// The defaults with the setup, name and description of `preset`.
+    pub fn from_preset(preset: Preset) -> Self {
+        Self {
+            preset_name: preset.name,
+            description: preset.description,
+            setup: preset.config,
+            plots: PlotToggles::default(),
+            smoothing: 0.0,
+            log_loss: true,
+            step_n: 10,
+            sweep: SweepEditor::default(),
+            threads: 1,
+        }
+    }
+
+    /// Takes the setup, name and description of `preset` (a loaded preset or sweep base).
+    pub fn take_preset(&mut self, preset: Preset) {
+        self.preset_name = preset.name;
+        self.description = preset.description;
+        self.setup = preset.config;
+    }
+
+    /// The panel's setup as a preset, without a claim.
+    pub fn as_preset(&self) -> Preset {
+        Preset {
+            version: preset::PRESET_VERSION,
+            name: self.preset_name.clone(),
+            description: self.description.clone(),
+            config: self.setup.clone(),
+            expect: None,
+        }
+    }
+}
+
+/// What the user asked for in this frame; applied after the panels are drawn.
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+pub enum UiCommand {
+    /// Start (or resume) the current run; makes a new one from the panel if there is none
+    /// to continue.
+    Start,
+    /// Start a new run from the panel's setup, keeping the others.
+    StartNew,
+    TogglePause,
+    Step(u64),
+    Stop,
+    /// Replace the current run by a fresh one with the same setup (same seed, same initial
+    /// weights), not started.
+    Reset,
+    /// Load a built-in preset by file name.
+    LoadBuiltin(String),
+    /// Load a preset file.
+    LoadFile(PathBuf),
+    /// Save the panel's setup as a preset file.
+    SaveFile(PathBuf),
+    /// Ask for a path, then load or save (dialogs run on their own thread).
+    OpenDialog(DialogKind),
+    Select(u64),
+    Delete(u64),
+    SetVisible(u64, bool),
+    Rename(u64, String),
+    /// A new run from run `id`'s setup with one `key=value` changed, started at once.
+    DuplicateWithChange(u64, String),
+    /// Export the selected run's metrics (CSV) or weights (NPZ).
+    ExportMetrics(PathBuf),
+    ExportWeights(PathBuf),
+    /// Export a plot as PNG (by its title) to a path.
+    ExportPlot(String, PathBuf),
+    /// Ask for weights to sample text from the selected run.
+    SampleText,
+    DismissMessage,
+    /// Show the training plots or the Sweep tab.
+    ShowView(View),
+    /// Expand the Sweep tab's sweep over the panel's setup and start its runs (stopping the
+    /// runs of a sweep still going).
+    RunSweep,
+    /// Open the Sweep tab with this setting (a RON path) as the first one, with the values
+    /// the tab suggests for it.
+    SweepSetting(String),
+    /// Start no more runs of the sweep and stop those training.
+    StopSweep,
+    /// Select a run, show it in the training plots and switch to them (a click on a sweep
+    /// result).
+    OpenRun(u64),
+    /// Save the Sweep tab's sweep as a sweep file for `bptt-lab sweep`.
+    SaveSweep(PathBuf),
+    /// Load a sweep file into the Sweep tab (its base into the experiment panel).
+    LoadSweep(PathBuf),
+    /// Write the sweep's result rows as `results.csv` does.
+    ExportSweepResults(PathBuf),
+}
+
+/// What the central area shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    #[default]
+    Training,
+    Sweep,
+}
+
+/// The file dialogs the app can open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialogKind {
+    OpenPreset,
+    SavePreset,
+    ExportMetrics,
+    ExportWeights,
+    /// A plot, by its title, as PNG.
+    ExportPlot(String),
+    SaveSweep,
+    OpenSweep,
+    ExportSweepResults,
+}
+
+/// The text sampler's settings and its latest output.
+#[derive(Clone, Debug)]
+pub struct TextSampler {
+    pub request: SampleRequest,
+    pub output: String,
+}
+
+impl Default for TextSampler {
+    fn default() -> Self {
+        Self {
+            request: SampleRequest {
+                seed_text: "Shall I compare thee".into(),
+                length: 300,
+                temperature: 0.8,
+            },
+            output: String::new(),
+        }
+    }
+}
+
+/// The window's own state of this session (not saved): the notice line, the sampler, the
+/// duplicate-with-change text, the view, and what the last frame drew where.
+#[derive(Debug)]
+pub struct UiState {
+    /// An error or notice shown above the plots until dismissed.
+    pub message: Option<String>,
+    pub sampler: TextSampler,
+    /// Duplicate-with-change text.
+    pub duplicate_edit: String,
+    /// What the central area shows.
+    pub view: View,
+    /// Last frame's drawing time, for the status bar.
+    pub frame_ms: f64,
+    /// Where each plot was drawn last frame, by title (for PNG export and its menu).
+    pub plot_rects: Vec<(String, egui::Rect)>,
+    /// Where last frame's sweep result plot drew each run's marker, with the run's id.
+    pub sweep_markers: Vec<(egui::Pos2, u64)>,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        Self {
+            message: None,
+            sampler: TextSampler::default(),
+            duplicate_edit: "optimizer.lr=0.01".into(),
+            view: View::Training,
+            frame_ms: 0.0,
+            plot_rects: Vec::new(),
+            sweep_markers: Vec::new(),
+        }
+    }
+}

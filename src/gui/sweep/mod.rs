@@ -1,0 +1,67 @@
+//! Sweeps in the app: the Sweep tab's [`editor`], and the [`live`] sweep its runs make.
+//! [`Sweeps`] holds the latest sweep started; [`Preview`] the editor's expansion, redone only
+//! when the editor or the panel's setup change.
+
+pub mod editor;
+pub mod live;
+
+pub use editor::{
+    AxisEdit, MAX_TAB_RUNS, SWEEPABLE, Spacing, Suggest, SweepEditor, SweepY, Sweepable, TAB_PATH,
+    sweepable_for,
+};
+pub use live::{ActiveSweep, ResultLine, ResultPoint, RunState, result_lines, x_positions};
+
+use crate::sweep::{Sweep, SweepError};
+use crate::train::Setup;
+
+/// The tab's editor and base setup, and what they expand to.
+#[derive(Default)]
+pub struct Preview(Option<((SweepEditor, Setup), Result<Sweep, SweepError>)>);
+
+impl Preview {
+    /// The editor's sweep expanded over `base` (cached until either changes).
+    pub fn of(
+        &mut self,
+        editor: &SweepEditor,
+        name: &str,
+        description: &str,
+        base: &Setup,
+    ) -> &Result<Sweep, SweepError> {
+        let stale = self
+            .0
+            .as_ref()
+            .is_none_or(|((e, b), _)| e != editor || b != base);
+        if stale {
+            let result = editor.expand(name, description, base);
+            self.0 = Some(((editor.clone(), base.clone()), result));
+        }
+        &self.0.as_ref().expect("just set").1
+    }
+}
+
+/// The app's sweeps: the latest one started, and how many were started.
+#[derive(Default)]
+pub struct Sweeps {
+    /// The latest sweep started from the tab.
+    pub active: Option<ActiveSweep>,
+    /// Sweeps started so far (to number them).
+    pub started: u64,
+}
+
+impl Sweeps {
+    /// Whether a sweep has runs left to start.
+    pub fn pending(&self) -> bool {
+        self.active
+            .as_ref()
+            .is_some_and(|s| !s.stopped && s.run_ids.iter().any(Option::is_none))
+    }
+}
+
+/// The default setup with zero biases, the base the tests sweep (its forget bias is the
+/// LSTM's only, which a sweep over the cell type rejects for the other cells).
+#[cfg(test)]
+fn test_base() -> Setup {
+    let mut b = super::state::SavedState::default().setup;
+    crate::preset::apply_set(&mut b, "init.bias=zero").unwrap();
+    b
+}

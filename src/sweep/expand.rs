@@ -1,0 +1,402 @@
+//! Expanding a [`SweepFile`] into a validated [`Sweep`]: the base preset with the file's
+//! `set`, `steps` and `expect`, the axes' values as RON text, the seeds, and every
+//! point × seed as a run whose setup validates. Every error names the axis, the value and,
+//! last, the file.
+
+use std::path::Path;
+
+use super::file::{Seeds, SweepFile, Values};
+use super::{AxisValues, DIAGNOSTICS_PER_RUN, MAX_RUNS, Sweep, SweepError, SweepRun, run_name};
+use crate::preset::{self, PRESET_VERSION, Preset, PresetError};
+use crate::train::Setup;
+
+impl SweepFile {
+    /// The expanded runs: every point × seed, each setup validated. `path` is the sweep
+    /// file's (for a relative `base` and for messages).
+    pub fn runs(&self, path: &Path) -> Result<Vec<SweepRun>, SweepError> {
+        Ok(self.expand(path)?.runs)
+    }
+
+    /// Resolves the base, expands the axes and seeds, and validates every run.
+    pub fn expand(&self, path: &Path) -> Result<Sweep, SweepError> {
+        let (base, base_name) = self.base_with_overrides(path)?;
+        let axes = self.axes(path, &base.config)?;
+        let seeds = self.seed_list(path, base.config.seed)?;
+        let points: usize = axes.iter().map(|a| a.values.len()).product();
+        let total = u64::try_from(points)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(seeds.len() as u64);
+        if total > MAX_RUNS as u64 {
+            return Err(SweepError::Field {
+                path: path.to_owned(),
+                field: "axes".to_owned(),
+                message: format!("{total} runs (points × seeds) is more than {MAX_RUNS}"),
+            });
+        }
+        let mut runs = Vec::new();
+        for point in 0..points {
+            // First axis outermost.
+            let mut rest = point;
+            let mut values = vec![String::new(); axes.len()];
+            for (a, axis) in axes.iter().enumerate().rev() {
+                values[a].clone_from(&axis.values[rest % axis.values.len()]);
+                rest /= axis.values.len();
+            }
+            self.point_runs(path, &base, &axes, &values, &seeds, &mut runs)?;
+        }
+        Ok(Sweep {
+            path: path.to_owned(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            base: base_name,
+            axes,
+            seeds,
+            runs,
+        })
+    }
+
+    /// The base preset with the sweep's `steps` and `expect` applied, and where it came from.
+    pub fn base_with_overrides(&self, path: &Path) -> Result<(Preset, String), SweepError> {
+        let (mut base, base_name) = self.base_preset(path)?;
+        for assignment in &self.set {
+            preset::apply_set(&mut base.config, assignment).map_err(|e| SweepError::Field {
+                path: path.to_owned(),
+                field: "set".to_owned(),
+                message: match e {
+                    PresetError::Set { key, message } => format!("{key}: {message}"),
+                    other => other.to_string(),
+                },
+            })?;
+        }
+        if let Some(n) = self.steps {
+            base.config.steps = n;
+        }
+        if let Some(e) = self.expect {
+            if !(1..=base.config.steps).contains(&e.by_step) {
+                return Err(SweepError::Field {
+                    path: path.to_owned(),
+                    field: "expect.by_step".to_owned(),
+                    message: format!("{} must be in 1..=steps ({})", e.by_step, base.config.steps),
+                });
+            }
+            base.expect = Some(e);
+        }
+        Ok((base, base_name))
+    }
+
+    /// The axes with their values as RON text.
+    fn axes(&self, path: &Path, base: &Setup) -> Result<Vec<AxisValues>, SweepError> {
+        let field = |message: String| SweepError::Field {
+            path: path.to_owned(),
+            field: "axes".to_owned(),
+            message,
+        };
+        if !(1..=2).contains(&self.axes.len()) {
+            return Err(field(format!(
+                "a sweep has one or two axes, this one {}",
+                self.axes.len()
+            )));
+        }
+        let mut axes: Vec<AxisValues> = Vec::new();
+        for axis in &self.axes {
+            let key = axis.key.trim();
+            if axes.iter().any(|a| a.key == key) {
+                return Err(field(format!("`{key}` appears twice")));
+            }
+            if key == "seed" {
+                return Err(field(
+                    "`seed` is not an axis: use `seeds: n` or `seeds: [..]`".to_owned(),
+                ));
+            }
+            let values =
+                axis_values(key, &axis.values, base).map_err(|message| SweepError::Values {
+                    path: path.to_owned(),
+                    key: key.to_owned(),
+                    message,
+                })?;
+            axes.push(AxisValues {
+                key: key.to_owned(),
+                values,
+            });
+        }
+        Ok(axes)
+    }
+
+    /// The seeds of every point.
+    fn seed_list(&self, path: &Path, base_seed: u64) -> Result<Vec<u64>, SweepError> {
+        let field = |message: String| SweepError::Field {
+            path: path.to_owned(),
+            field: "seeds".to_owned(),
+            message,
+        };
+        match &self.seeds {
+            Seeds::Count(0) => Err(field("must be at least 1".to_owned())),
+            Seeds::Count(n) => Ok((0..*n).map(|i| base_seed.wrapping_add(i)).collect()),
+            Seeds::List(list) => {
+                if list.is_empty() {
+                    return Err(field("an empty list".to_owned()));
+                }
+                if let Some(dup) = list
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, s)| list[..i].contains(s).then_some(s))
+                {
+                    return Err(field(format!("seed {dup} is listed twice")));
+                }
+                Ok(list.clone())
+            }
+        }
+    }
+
+    /// Appends the runs of one point (one per seed) to `runs`, each validated.
+    fn point_runs(
+        &self,
+        path: &Path,
+        base: &Preset,
+        axes: &[AxisValues],
+        values: &[String],
+        seeds: &[u64],
+        runs: &mut Vec<SweepRun>,
+    ) -> Result<(), SweepError> {
+        let mut setup = base.config.clone();
+        for (axis, value) in axes.iter().zip(values) {
+            preset::apply_set(&mut setup, &format!("{}={value}", axis.key)).map_err(|e| {
+                SweepError::Value {
+                    path: path.to_owned(),
+                    key: axis.key.clone(),
+                    value: value.clone(),
+                    message: match e {
+                        PresetError::Set { message, .. } => message,
+                        other => other.to_string(),
+                    },
+                }
+            })?;
+        }
+        let point_text = describe_point(axes, values);
+        let point_err = |message: String| SweepError::Point {
+            path: path.to_owned(),
+            point: point_text.clone(),
+            message,
+        };
+        if setup.eval.every == 0 {
+            setup.eval.every = (setup.steps / DIAGNOSTICS_PER_RUN).max(1);
+        }
+        let mut expect = base.expect;
+        if let Some(e) = expect.as_mut() {
+            if self.expect.is_some() {
+                if e.by_step > setup.steps {
+                    return Err(point_err(format!(
+                        "expect.by_step = {} is beyond steps = {}",
+                        e.by_step, setup.steps
+                    )));
+                }
+            } else {
+                // As `--steps` does for a preset: a shorter run checks its claim at its end.
+                e.by_step = e.by_step.min(setup.steps);
+            }
+        }
+        for &seed in seeds {
+            let mut setup = setup.clone();
+            setup.seed = seed;
+            let config = setup.validate().map_err(|e| point_err(e.to_string()))?;
+            let index = runs.len();
+            runs.push(SweepRun {
+                index,
+                values: values.to_vec(),
+                seed,
+                preset: Preset {
+                    version: PRESET_VERSION,
+                    name: format!(
+                        "{}, run {}: {point_text}, seed {seed}",
+                        self.name,
+                        run_name(index)
+                    ),
+                    description: self.description.clone(),
+                    config: setup,
+                    expect,
+                },
+                config,
+            });
+        }
+        Ok(())
+    }
+
+    /// The base preset and where it came from.
+    fn base_preset(&self, path: &Path) -> Result<(Preset, String), SweepError> {
+        let field = |message: String| SweepError::Field {
+            path: path.to_owned(),
+            field: "base".to_owned(),
+            message,
+        };
+        match (&self.base, &self.base_config) {
+            (Some(name), None) => {
+                let beside = path.parent().unwrap_or(Path::new(".")).join(name);
+                if beside.is_file() {
+                    let p = Preset::load(&beside).map_err(|e| field(e.to_string()))?;
+                    Ok((p, beside.display().to_string()))
+                } else if let Some((shown, text)) = preset::find_builtin(name) {
+                    let p = Preset::from_ron(text, &shown).map_err(|e| field(e.to_string()))?;
+                    Ok((p, shown.display().to_string()))
+                } else {
+                    Err(field(format!(
+                        "no preset file {} and no built-in preset `{name}` (see `bptt-lab \
+                         presets list`)",
+                        beside.display()
+                    )))
+                }
+            }
+            (None, Some(setup)) => Ok((
+                Preset {
+                    version: PRESET_VERSION,
+                    name: self.name.clone(),
+                    description: self.description.clone(),
+                    config: setup.clone(),
+                    expect: None,
+                },
+                "base_config".to_owned(),
+            )),
+            (Some(_), Some(_)) => Err(field(
+                "give `base` (a preset) or `base_config` (a setup), not both".to_owned(),
+            )),
+            (None, None) => Err(field(
+                "missing: give `base: \"<built-in preset or file>\"` or `base_config: (..)`"
+                    .to_owned(),
+            )),
+        }
+    }
+}
+
+/// `key = value, key = value`.
+fn describe_point(axes: &[AxisValues], values: &[String]) -> String {
+    axes.iter()
+        .zip(values)
+        .map(|(a, v)| format!("{} = {v}", a.key))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The values of one axis as RON text. `base` tells whether the setting is an integer.
+fn axis_values(key: &str, values: &Values, base: &Setup) -> Result<Vec<String>, String> {
+    let current = preset::setting(base, key).map_err(|e| match e {
+        PresetError::Set { message, .. } => message,
+        other => other.to_string(),
+    })?;
+    let out = match values {
+        Values::List(items) => {
+            if items.is_empty() {
+                return Err("an empty list of values".to_owned());
+            }
+            let texts: Vec<String> = items
+                .iter()
+                .map(|raw| {
+                    raw.trim()
+                        .get_ron()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            if let Some(dup) = texts
+                .iter()
+                .enumerate()
+                .find_map(|(i, t)| texts[..i].contains(t).then_some(t))
+            {
+                return Err(format!("the value {dup} is listed twice"));
+            }
+            texts
+        }
+        &Values::Linear(from, to, n) => spaced(
+            "linear",
+            from,
+            to,
+            n,
+            false,
+            current.is_u64() || current.is_i64(),
+        )?,
+        &Values::Log(from, to, n) => spaced(
+            "log",
+            from,
+            to,
+            n,
+            true,
+            current.is_u64() || current.is_i64(),
+        )?,
+    };
+    Ok(out)
+}
+
+/// `n` values from `from` to `to`, linearly or log spaced, as RON text: rounded to 6
+/// significant digits, or to integers (duplicates dropped) when `integer`.
+fn spaced(
+    kind: &str,
+    from: f64,
+    to: f64,
+    n: usize,
+    log: bool,
+    integer: bool,
+) -> Result<Vec<String>, String> {
+    let shown = format!("{kind}({from}, {to}, {n})");
+    if !(from.is_finite() && to.is_finite()) {
+        return Err(format!("{shown}: from and to must be finite"));
+    }
+    if log && !(from > 0.0 && to > 0.0) {
+        return Err(format!("{shown}: from and to must be > 0 for log spacing"));
+    }
+    if !(1..=MAX_RUNS).contains(&n) {
+        return Err(format!("{shown}: n must be in 1..={MAX_RUNS}"));
+    }
+    let at = |i: usize| -> f64 {
+        if n == 1 {
+            return from;
+        }
+        let f = i as f64 / (n - 1) as f64;
+        if i == n - 1 {
+            to
+        } else if log {
+            (from.ln() + f * (to.ln() - from.ln())).exp()
+        } else {
+            from + f * (to - from)
+        }
+    };
+    let mut out: Vec<String> = Vec::new();
+    for i in 0..n {
+        let text = if integer {
+            format!("{}", at(i).round())
+        } else {
+            // Six significant digits, then the shortest text for that number.
+            let rounded: f64 = format!("{:.5e}", at(i)).parse().expect("a formatted float");
+            format!("{rounded}")
+        };
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spaced;
+
+    #[test]
+    fn linear_and_log_values_are_rounded_and_integers_deduplicated() {
+        assert_eq!(
+            spaced("linear", 0.5, 1.5, 5, false, false).unwrap(),
+            ["0.5", "0.75", "1", "1.25", "1.5"]
+        );
+        assert_eq!(
+            spaced("log", 0.1, 100.0, 4, true, false).unwrap(),
+            ["0.1", "1", "10", "100"]
+        );
+        assert_eq!(
+            spaced("log", 1.0, 10.0, 3, true, false).unwrap(),
+            ["1", "3.16228", "10"]
+        );
+        assert_eq!(
+            spaced("linear", 5.0, 8.0, 6, false, true).unwrap(),
+            ["5", "6", "7", "8"]
+        );
+        assert!(spaced("log", 0.0, 1.0, 3, true, false).is_err());
+        assert!(spaced("linear", 0.0, 1.0, 0, false, false).is_err());
+    }
+}
