@@ -346,9 +346,8 @@ pub fn compute(inputs: &GradInputs, settings: GradSettings) -> GradResults {
     } = inputs;
     let bptt = match settings.tbptt {
         None => Bptt::Full,
-        Some(k) => Bptt::Truncated {
-            k1: k,
-            k2: k,
+        Some(k) => Bptt::Chunked {
+            k,
             mode: UpdateMode::Accumulate,
         },
     };

@@ -142,6 +142,7 @@ pub fn write_run_files(
             Some(e) => json!({ "diverged": e.to_string() }),
         },
         "steps": report.steps_done,
+        "bptt_depths": config.bptt.depths(task.max_seq_len()),
         "final": report.last_step.as_ref().map(|m| json!({
             "loss": finite_or_null(m.loss),
             "metric": finite_or_null(m.metric),

@@ -129,14 +129,14 @@ fn global_norm_scales_every_tensor_by_max_over_norm_plus_eps() {
 }
 
 #[test]
-fn global_norm_leaves_a_gradient_at_or_below_the_threshold_alone() {
+fn global_norm_leaves_a_gradient_more_than_eps_below_the_threshold_alone() {
     let norm = Clip::None.apply(&mut grads()).norm_pre;
-    for max_norm in [norm, 12.6, 100.0] {
+    for max_norm in [norm + 2e-6, 12.6, 100.0] {
         let mut g = grads();
         let report = Clip::GlobalNorm { max_norm }.apply(&mut g);
         assert!(
             !report.engaged,
-            "max_norm {max_norm} ≥ norm {norm} but clipping engaged: {report:?}"
+            "max_norm {max_norm} > norm {norm} + 1e-6 but clipping engaged: {report:?}"
         );
         assert_eq!(g, grads(), "max_norm {max_norm}: gradient changed");
         assert!(
@@ -148,30 +148,38 @@ fn global_norm_leaves_a_gradient_at_or_below_the_threshold_alone() {
 }
 
 #[test]
+fn global_norm_at_the_threshold_scales_as_clip_grad_norm_does() {
+    // torch.nn.utils.clip_grad_norm_ multiplies by min(1, max / (n + 1e-6)) always: at
+    // max = n (12.5) that is 12.5 / 12.500001 = 0.99999992, and just below n + 1e-6 too.
+    let norm = Clip::None.apply(&mut grads()).norm_pre;
+    for max_norm in [norm, norm + 0.5e-6] {
+        let mut g = grads();
+        let report = Clip::GlobalNorm { max_norm }.apply(&mut g);
+        let scale = max_norm / (norm + 1e-6);
+        assert!(scale < 1.0 && report.engaged, "max {max_norm}: {report:?}");
+        assert_scaled("clip at the threshold", &g, &grads(), [scale; 6]);
+        assert_close("norm_post", report.norm_post, norm * scale, 1e-14);
+    }
+}
+
+#[test]
 fn per_tensor_norm_scales_only_the_tensors_above_the_threshold() {
-    // max = 1: weight_ih (5), bias_ih (10), bias_hh (√5) and readout.bias (5) are scaled by
-    // 1/(n + 1e-6); weight_hh (0.5) and readout.weight (exactly 1, not above) are kept.
-    // norm_post² = (5/(5+ε))² + 0.25 + (10/(10+ε))² + (√5/(√5+ε))² + 1 + (5/(5+ε))² ≈ 5.25.
-    let eps = 1e-6;
-    let s = |n: f64| n / (n + eps);
+    // max = 1, Keras's tf.clip_by_norm per tensor: × max / max(n, max), no epsilon.
+    // weight_ih (5), bias_ih (10), bias_hh (√5) and readout.bias (5) are scaled to norm 1
+    // exactly; weight_hh (0.5) and readout.weight (exactly 1, at the threshold) are kept.
+    // norm_post² = 1 + 0.25 + 1 + 1 + 1 + 1 = 5.25.
     let mut g = grads();
     let report = Clip::PerTensorNorm { max_norm: 1.0 }.apply(&mut g);
     assert!(report.engaged && report.finite, "{report:?}");
     assert_close("norm_pre", report.norm_pre, GLOBAL, 1e-15);
-    let scales = [
-        1.0 / (5.0 + eps),
-        1.0,
-        1.0 / (10.0 + eps),
-        1.0 / (NORMS[3] + eps),
-        1.0,
-        1.0 / (5.0 + eps),
-    ];
+    let scales = [1.0 / 5.0, 1.0, 1.0 / 10.0, 1.0 / NORMS[3], 1.0, 1.0 / 5.0];
     assert_scaled("per-tensor clip", &g, &grads(), scales);
-    let want_post =
-        (s(5.0).powi(2) + 0.25 + s(10.0).powi(2) + s(NORMS[3]).powi(2) + 1.0 + s(5.0).powi(2))
-            .sqrt();
-    assert_close("norm_post", report.norm_post, want_post, 1e-14);
-    assert_close("norm_post ≈ √5.25", report.norm_post, 5.25_f64.sqrt(), 1e-6);
+    assert_close(
+        "norm_post = √5.25",
+        report.norm_post,
+        5.25_f64.sqrt(),
+        1e-14,
+    );
     for ((name, n), orig) in PARAM_NAMES.iter().zip(g.norms()).zip(NORMS) {
         assert!(
             n <= 1.0 || (n - orig).abs() < 1e-15,

@@ -73,12 +73,16 @@ const fn truncated(k1: usize, k2: usize) -> Bptt {
     }
 }
 
-/// Full BPTT and the three truncations under test.
-const BPTTS: [Bptt; 4] = [
+/// Full BPTT, the three truncations and the chunks under test.
+const BPTTS: [Bptt; 5] = [
     Bptt::Full,
     truncated(2, 2),
     truncated(1, 3),
     truncated(2, 3),
+    Bptt::Chunked {
+        k: 2,
+        mode: UpdateMode::Accumulate,
+    },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -587,21 +591,29 @@ fn gradcheck_cell(cell: CellKind, seed: u64) {
     );
 }
 
-/// The windows the reference objective is built from are the documented ones (`bptt.rs`: loss
-/// terms in `loss_start..end`, `end − loss_start = k1` but the last, `start = loss_start −
-/// (k2 − k1)` clamped at 0), written out by hand for T = 5, so that a change in
-/// `Bptt::windows` cannot slip through the central-difference check, which uses it.
+/// The windows the reference objective is built from are the documented ones (`nn/bptt`: loss
+/// terms in `loss_start..end`, `end − loss_start = k1` but the last; `start = end − k2`
+/// clamped at 0, so the last window reaches back k2 too; chunks: `start = loss_start`),
+/// written out by hand for T = 5, so that a change in `Bptt::windows` cannot slip through the
+/// central-difference check, which uses it.
 #[test]
 fn truncation_windows_are_as_documented() {
     type Windows<'a> = &'a [(usize, usize, usize)];
-    let expected: [(Bptt, Windows); 4] = [
+    let expected: [(Bptt, Windows); 5] = [
         (Bptt::Full, &[(0, 0, 5)]),
-        (truncated(2, 2), &[(0, 0, 2), (2, 2, 4), (4, 4, 5)]),
+        (truncated(2, 2), &[(0, 0, 2), (2, 2, 4), (3, 4, 5)]),
         (
             truncated(1, 3),
             &[(0, 0, 1), (0, 1, 2), (0, 2, 3), (1, 3, 4), (2, 4, 5)],
         ),
-        (truncated(2, 3), &[(0, 0, 2), (1, 2, 4), (3, 4, 5)]),
+        (truncated(2, 3), &[(0, 0, 2), (1, 2, 4), (2, 4, 5)]),
+        (
+            Bptt::Chunked {
+                k: 2,
+                mode: UpdateMode::Accumulate,
+            },
+            &[(0, 0, 2), (2, 2, 4), (4, 4, 5)],
+        ),
     ];
     for (bptt, want) in expected {
         let got: Vec<(usize, usize, usize)> = bptt
@@ -614,6 +626,37 @@ fn truncation_windows_are_as_documented() {
             "{bptt:?}: windows (start, loss_start, end) for T = {SEQ_LEN}"
         );
     }
+}
+
+/// Every window reaches back k2 steps from its end: at T = 100, k1 = k2 = 30 the loss at the
+/// last step is back-propagated through 30 steps (chunks of 30 from t = 0: 10), and no loss
+/// term gets fewer than min(t + 1, k2 − k1 + 1) steps.
+#[test]
+fn truncation_reaches_back_k2_from_every_segment_end() {
+    let t_len = 100;
+    for (k1, k2) in [(30, 30), (10, 25), (7, 7), (1, 4), (40, 100)] {
+        let bptt = truncated(k1, k2);
+        let windows = bptt.windows(t_len);
+        for w in &windows {
+            assert_eq!(w.end - w.start, k2.min(w.end), "{bptt:?}: {w:?}");
+            for t in w.loss_start..w.end {
+                let depth = t - w.start + 1;
+                assert!(
+                    depth >= (t + 1).min(k2 - k1 + 1),
+                    "{bptt:?}: t = {t}, {depth}"
+                );
+            }
+        }
+        let d = bptt.depths(t_len);
+        assert_eq!(d.last_step, k2.min(t_len), "{bptt:?}: {d:?}");
+        assert_eq!(d.window_max, k2.min(t_len));
+    }
+    let chunks = Bptt::Chunked {
+        k: 30,
+        mode: UpdateMode::PerSegment,
+    };
+    assert_eq!(chunks.depths(t_len).last_step, 10);
+    assert_eq!(truncated(30, 30).depths(t_len).term_min, 1);
 }
 
 #[test]

@@ -769,7 +769,7 @@ fn bad_settings_name_the_field_the_value_and_what_is_allowed() {
         noise: 0.0,
     });
     assert!(
-        m.contains("task.sine.seq_len") && m.contains("1..=9999"),
+        m.contains("task.sine.seq_len") && m.contains("1..=1999"),
         "{m}"
     );
     let m = message(TaskConfig::Text {

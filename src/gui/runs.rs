@@ -199,6 +199,7 @@ pub fn summary(c: &TrainConfig) -> String {
     let bptt = match c.bptt {
         Bptt::Full => "full BPTT".to_owned(),
         Bptt::Truncated { k1, k2, .. } => format!("BPTT({k1}, {k2})"),
+        Bptt::Chunked { k, .. } => format!("chunks of {k}"),
     };
     let clip = match c.clip {
         Clip::None => "no clip".to_owned(),

@@ -14,11 +14,12 @@ pub enum Clip {
     /// No clipping.
     #[default]
     None,
-    /// `torch.nn.utils.clip_grad_norm_`: if the global L2 norm `n` over all tensors exceeds
-    /// `max_norm`, scale every gradient by `max_norm / (n + 1e-6)`.
+    /// `torch.nn.utils.clip_grad_norm_`: every gradient is multiplied by
+    /// `min(1, max_norm / (n + 1e-6))`, `n` the global L2 norm over all tensors. (So a norm
+    /// within 1e-6 below `max_norm` is scaled a little too, as in PyTorch.)
     GlobalNorm { max_norm: f64 },
-    /// Keras `clipnorm`: each tensor whose own L2 norm exceeds `max_norm` is scaled to it
-    /// (`max_norm / (n + 1e-6)`).
+    /// Keras `clipnorm` (`tf.clip_by_norm` per tensor): each tensor is multiplied by
+    /// `max_norm / max(n, max_norm)`, `n` its own L2 norm (no epsilon).
     PerTensorNorm { max_norm: f64 },
     /// `torch.nn.utils.clip_grad_value_`: every element clamped to `[-max_value, max_value]`.
     Value { max_value: f64 },
@@ -54,9 +55,11 @@ impl Clip {
         let engaged = match *self {
             Self::None => false,
             Self::GlobalNorm { max_norm } => {
-                let engaged = norm_pre > max_norm;
+                // Multiplying by exactly 1 changes nothing: scale only when the factor is < 1.
+                let factor = max_norm / (norm_pre + CLIP_EPS);
+                let engaged = factor < 1.0;
                 if engaged {
-                    let scale = F::of_f64(max_norm / (norm_pre + CLIP_EPS));
+                    let scale = F::of_f64(factor);
                     for s in grads.slices_mut() {
                         for g in s.iter_mut() {
                             *g *= scale;
@@ -70,7 +73,7 @@ impl Clip {
                 for (s, n) in grads.slices_mut().into_iter().zip(norms) {
                     if n > max_norm {
                         engaged = true;
-                        let scale = F::of_f64(max_norm / (n + CLIP_EPS));
+                        let scale = F::of_f64(max_norm / n);
                         for g in s.iter_mut() {
                             *g *= scale;
                         }

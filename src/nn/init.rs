@@ -1,7 +1,8 @@
 //! Weight and bias initializations, each the named scheme from the literature, applied per
 //! gate block where the scheme is defined on square matrices.
 //!
-//! Draws come from a ChaCha8 stream seeded by the run's seed, in a fixed order
+//! Draws come from stream [`INIT_STREAM`] of a ChaCha8 generator seeded by the run's seed, in a
+//! fixed order
 //! (`weight_ih`, `weight_hh`, biases, readout), so the same seed gives the same weights.
 
 use ndarray::{Array2, s};
@@ -188,7 +189,13 @@ fn init_weight(
     Ok(w)
 }
 
-/// Draws the parameters of `cell` with sizes `dims` as `init` says, from `seed`.
+/// The `ChaCha8` stream initial weights are drawn from. Training batches use stream 0 and the
+/// held-out set stream 1 (`tasks::train_rng`, `tasks::eval_rng`): the three never share
+/// draws, so the initial weights are not a function of the first training batch.
+pub const INIT_STREAM: u64 = 2;
+
+/// Draws the parameters of `cell` with sizes `dims` as `init` says, from stream
+/// [`INIT_STREAM`] of `seed`.
 pub fn init_params<F: Scalar>(
     cell: CellKind,
     dims: Dims,
@@ -196,6 +203,7 @@ pub fn init_params<F: Scalar>(
     seed: u64,
 ) -> Result<Params<F>, InitError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(INIT_STREAM);
     let Dims {
         input,
         hidden,

@@ -18,7 +18,7 @@ pub mod optim;
 pub mod rnn;
 
 pub use bptt::{
-    Bptt, Engine, GradOptions, GradOutput, InitialState, Profile, Saturation, StepConfig,
+    Bptt, Depths, Engine, GradOptions, GradOutput, InitialState, Profile, Saturation, StepConfig,
     StepError, StepStats, UpdateMode, Window,
 };
 pub use cell::{Activation, CellKind, Dims, Model, PARAM_NAMES, Params};

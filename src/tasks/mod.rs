@@ -3,7 +3,11 @@
 //!
 //! Generators are deterministic for a seed: training batches come from stream 0 of a `ChaCha8`
 //! generator seeded with the run's seed, the held-out evaluation set from stream 1
-//! ([`train_rng`], [`eval_rng`]), so the evaluation set never overlaps the training stream.
+//! ([`train_rng`], [`eval_rng`]) and the initial weights from stream 2
+//! ([`crate::nn::init::INIT_STREAM`]): no two share a draw. The held-out set is drawn from the
+//! task's evaluation split ([`Task::evaluation_batch`]): for the digits the test rows, for
+//! text the last 10 % of the corpus, for Mackey–Glass the last part of the series, which no
+//! training window touches; for the generated tasks, fresh sequences of the same generator.
 //!
 //! | task | file | loss | metric | baseline |
 //! |---|---|---|---|---|

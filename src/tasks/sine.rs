@@ -15,8 +15,12 @@
 //! - [`Series::MackeyGlass`]: `dx/dt = 0.2·x(t−17)/(1 + x(t−17)¹⁰) − 0.1·x(t)`, history
 //!   `x = 1.2` for t ≤ 0, integrated once with classical Runge–Kutta at dt = 0.1 (the delayed
 //!   value at a half step is the mean of its two grid neighbours), the first 1000 time units
-//!   dropped, then sampled every 6 time units: [`MG_SAMPLES`] values. A sequence is the window
-//!   of T + 1 samples starting at `u ~ U{0, …, MG_SAMPLES − T − 1}`, plus its noise.
+//!   dropped, then sampled every 6 time units: [`MG_SAMPLES`] values. The first
+//!   [`MG_TRAIN`] samples are the training part, the rest the held-out part: a training
+//!   sequence is the window of T + 1 samples starting at `u ~ U{0, …, MG_TRAIN − T − 1}`, an
+//!   evaluation sequence one starting at `u ~ U{MG_TRAIN, …, MG_SAMPLES − T − 1}`, plus its
+//!   noise; no training window touches the held-out part. (Sums of sines have a continuum of
+//!   phases: a fresh draw is a sequence training never saw.)
 //!
 //! ## Baseline: the MSE of repeating the last value
 //!
@@ -27,7 +31,8 @@
 //!   component gives `E[a²(sin(ω(t+1)+φ) − sin(ωt+φ))²] = a²(1 − cos ω)`, for every t; so the
 //!   baseline is `Σ_k a_k²(1 − cos ω_k) + 2σ²` (≈ 0.0789 + 2σ²).
 //! - Mackey–Glass, **exactly by enumeration** (at build time): the mean of `(x_{u+t+1} − x_{u+t})²`
-//!   over every window start u the generator can draw and every step t of the window, plus 2σ².
+//!   over every training window start u the generator can draw and every step t of the
+//!   window, plus 2σ².
 //!
 //! ## Metric and solved
 //!
@@ -53,6 +58,9 @@ pub const SINES: [(f64, f64); 3] = [(1.0, 30.0), (0.5, 12.0), (0.25, 7.0)];
 
 /// Number of stored Mackey–Glass samples.
 pub const MG_SAMPLES: usize = 10_000;
+
+/// Mackey–Glass samples of the training part (the first 80 %); the rest is held out.
+pub const MG_TRAIN: usize = 8_000;
 
 /// Which series the task predicts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -124,10 +132,10 @@ pub fn sines_step_variance() -> f64 {
         .sum()
 }
 
-/// The mean of `(x_{u+t+1} − x_{u+t})²` over every window start u ∈ 0..=N−T−1 and step
-/// t ∈ 0..T of the Mackey–Glass samples.
+/// The mean of `(x_{u+t+1} − x_{u+t})²` over every training window start
+/// u ∈ 0..=[`MG_TRAIN`]−T−1 and step t ∈ 0..T of the Mackey–Glass samples.
 pub fn mackey_glass_step_variance(seq_len: usize) -> f64 {
-    let x = mackey_glass();
+    let x = &mackey_glass()[..MG_TRAIN];
     let mut prefix = Vec::with_capacity(x.len());
     prefix.push(0.0);
     for w in x.windows(2) {
@@ -140,12 +148,13 @@ pub fn mackey_glass_step_variance(seq_len: usize) -> f64 {
 }
 
 impl Sine {
-    /// The task with `seq_len` T (1..=[`MAX_SEQ_LEN`] for sines, 1..=[`MG_SAMPLES`] − 1 for
-    /// Mackey–Glass) and observation noise `noise` σ (finite, ≥ 0).
+    /// The task with `seq_len` T (1..=[`MAX_SEQ_LEN`] for sines; for Mackey–Glass at most
+    /// [`MG_SAMPLES`] − [`MG_TRAIN`] − 1, so that a window fits in the held-out part) and
+    /// observation noise `noise` σ (finite, ≥ 0).
     pub fn new(seq_len: usize, series: Series, noise: f64) -> Result<Self, TaskError> {
         let max = match series {
             Series::Sines => MAX_SEQ_LEN,
-            Series::MackeyGlass => MG_SAMPLES - 1,
+            Series::MackeyGlass => MG_SAMPLES - MG_TRAIN - 1,
         };
         check_range("sine", "seq_len", seq_len, 1, max)?;
         if !noise.is_finite() || noise < 0.0 {
@@ -161,6 +170,47 @@ impl Sine {
             noise,
             baseline: signal + 2.0 * noise * noise,
         })
+    }
+
+    /// `batch_size` sequences; Mackey–Glass windows lie within the samples `part`.
+    fn windows(
+        &self,
+        rng: &mut ChaCha8Rng,
+        batch_size: usize,
+        part: std::ops::Range<usize>,
+    ) -> Batch<f64> {
+        let t_len = self.seq_len;
+        let mut v = Array3::zeros((t_len + 1, batch_size, 1));
+        for b in 0..batch_size {
+            match self.series {
+                Series::Sines => {
+                    let phases = SINES.map(|_| TAU * rng.random::<f64>());
+                    for t in 0..=t_len {
+                        v[[t, b, 0]] = SINES
+                            .iter()
+                            .zip(phases)
+                            .map(|(&(a, period), phi)| a * (TAU / period * t as f64 + phi).sin())
+                            .sum::<f64>();
+                    }
+                }
+                Series::MackeyGlass => {
+                    let series = mackey_glass();
+                    let start = rng.random_range(part.start..part.end - t_len);
+                    for t in 0..=t_len {
+                        v[[t, b, 0]] = series[start + t];
+                    }
+                }
+            }
+            for t in 0..=t_len {
+                v[[t, b, 0]] += self.noise * normal(rng);
+            }
+        }
+        let x = v.slice_axis(Axis(0), (0..t_len).into()).to_owned();
+        let y = v.slice_axis(Axis(0), (1..=t_len).into()).to_owned();
+        Batch {
+            x,
+            target: Target::All(y),
+        }
     }
 
     /// The series.
@@ -200,45 +250,19 @@ impl Task for Sine {
         self.seq_len
     }
 
+    /// Windows from the training part.
     fn batch(&self, rng: &mut ChaCha8Rng, batch_size: usize) -> Batch<f64> {
-        let t_len = self.seq_len;
-        let mut v = Array3::zeros((t_len + 1, batch_size, 1));
-        for b in 0..batch_size {
-            match self.series {
-                Series::Sines => {
-                    let phases = SINES.map(|_| TAU * rng.random::<f64>());
-                    for t in 0..=t_len {
-                        v[[t, b, 0]] = SINES
-                            .iter()
-                            .zip(phases)
-                            .map(|(&(a, period), phi)| a * (TAU / period * t as f64 + phi).sin())
-                            .sum::<f64>();
-                    }
-                }
-                Series::MackeyGlass => {
-                    let series = mackey_glass();
-                    let start = rng.random_range(0..series.len() - t_len);
-                    for t in 0..=t_len {
-                        v[[t, b, 0]] = series[start + t];
-                    }
-                }
-            }
-            for t in 0..=t_len {
-                v[[t, b, 0]] += self.noise * normal(rng);
-            }
-        }
-        let x = v.slice_axis(Axis(0), (0..t_len).into()).to_owned();
-        let y = v.slice_axis(Axis(0), (1..=t_len).into()).to_owned();
-        Batch {
-            x,
-            target: Target::All(y),
-        }
+        self.windows(rng, batch_size, 0..MG_TRAIN)
+    }
+
+    /// Windows from the held-out part (Mackey–Glass); fresh phases (sines).
+    fn evaluation_batch(&self, rng: &mut ChaCha8Rng, batch_size: usize) -> Batch<f64> {
+        self.windows(rng, batch_size, MG_TRAIN..MG_SAMPLES)
     }
 
     fn baseline(&self) -> f64 {
         self.baseline
     }
-
     fn baseline_formula(&self) -> String {
         let sigma = self.noise;
         match self.series {

@@ -238,16 +238,20 @@ impl Setup {
                 ),
             ));
         }
-        if let Bptt::Truncated { k1, k2, mode: _ } = *bptt {
-            in_range("bptt.k1", k1, 1, limits::SEQ_LEN)?;
-            if k2 < k1 {
-                return Err(err(
-                    "bptt.k2",
-                    k2,
-                    format!("must be ≥ k1 = {k1} (back-propagate at least the k1 new steps)"),
-                ));
+        match *bptt {
+            Bptt::Full => {}
+            Bptt::Truncated { k1, k2, mode: _ } => {
+                in_range("bptt.k1", k1, 1, limits::SEQ_LEN)?;
+                if k2 < k1 {
+                    return Err(err(
+                        "bptt.k2",
+                        k2,
+                        format!("must be ≥ k1 = {k1} (back-propagate at least the k1 new steps)"),
+                    ));
+                }
+                in_range("bptt.k2", k2, k1, limits::SEQ_LEN)?;
             }
-            in_range("bptt.k2", k2, k1, limits::SEQ_LEN)?;
+            Bptt::Chunked { k, mode: _ } => in_range("bptt.k", k, 1, limits::SEQ_LEN)?,
         }
         match *clip {
             Clip::None => {}
@@ -284,13 +288,7 @@ impl Setup {
 
     /// Whether truncated BPTT updates per segment (for display).
     pub fn per_segment(&self) -> bool {
-        matches!(
-            self.bptt,
-            Bptt::Truncated {
-                mode: UpdateMode::PerSegment,
-                ..
-            }
-        )
+        self.bptt != Bptt::Full && self.bptt.mode() == UpdateMode::PerSegment
     }
 }
 

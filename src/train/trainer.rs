@@ -14,7 +14,7 @@ use crate::nn::{
     Batch, Engine, InitialState, Model, Optimizer, Params, Profile, Reduction, Scalar, StepConfig,
     StepError,
 };
-use crate::tasks::{Task, eval_rng, train_rng};
+use crate::tasks::{Task, evaluation_set, train_rng};
 
 /// Why a run ended without finishing its steps.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -83,17 +83,15 @@ fn to_f64<F: Scalar>(a: &Array3<F>) -> Array3<f64> {
 }
 
 impl<F: Scalar> Trainer<F> {
-    /// A fresh run: weights drawn from the seed, optimizer state zero, evaluation set drawn
-    /// from its own stream.
+    /// A fresh run: weights drawn from the seed, optimizer state zero, the held-out set drawn
+    /// from the task's evaluation split with its own stream ([`evaluation_set`]).
     pub fn new(config: &TrainConfig) -> Result<Self, RunError> {
         let cell = config.model.cell;
         let dims = config.dims();
         let params = init_params::<F>(cell, dims, config.init, config.seed)?;
         let model = Model::new(cell, dims, params);
         let optimizer = Optimizer::new(config.optimizer, &model.params);
-        let eval_batch = config
-            .task()
-            .batch(&mut eval_rng(config.seed), config.eval.size);
+        let eval_batch = evaluation_set(config.task(), config.seed, config.eval.size);
         let mut engine = Engine::new(cell, dims);
         engine.set_threads(config.threads());
         Ok(Self {
@@ -227,6 +225,11 @@ impl<F: Scalar> Trainer<F> {
         self.optimizer.set_lr(lr);
     }
 
+    /// The held-out evaluation set (in f64).
+    pub fn evaluation_batch(&self) -> &Batch<f64> {
+        &self.eval_batch
+    }
+
     /// The model as it is now.
     pub fn model(&self) -> &Model<F> {
         &self.model
@@ -294,6 +297,11 @@ impl AnyTrainer {
 
     pub fn config(&self) -> &TrainConfig {
         dispatch!(self, t => t.config())
+    }
+
+    /// The held-out evaluation set (in f64).
+    pub fn evaluation_batch(&self) -> &Batch<f64> {
+        dispatch!(self, t => t.evaluation_batch())
     }
 
     /// The current weights in f64 (PyTorch names via `nn::PARAM_NAMES`).

@@ -12,16 +12,19 @@ use crate::nn::{Activation, Bptt, CellKind, UpdateMode};
 use crate::tasks::PixelOrder;
 use crate::tasks::TaskConfig;
 use crate::tasks::sine::Series;
-use crate::train::{ConfigError, Precision, Setup};
+use crate::train::{ConfigError, Precision, Setup, TrainConfig};
 
 /// Draws the experiment panel; edits `state.setup` in place (plain data, validated before any
-/// run starts). `error` is the setup's validation error, shown beside its section.
+/// run starts). `validation` is the setup's: its error is shown beside its section, and the
+/// truncation's depths at the task's length.
 pub fn experiment_ui(
     ui: &mut Ui,
     state: &mut SavedState,
-    error: Option<&ConfigError>,
+    validation: &Result<TrainConfig, ConfigError>,
     out: &mut Vec<UiCommand>,
 ) {
+    let error = validation.as_ref().err();
+    let seq_len = validation.as_ref().ok().map(|c| c.task().max_seq_len());
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading(&state.preset_name);
         ui.add(egui::Label::new(egui::RichText::new(&state.description).small()).wrap());
@@ -90,19 +93,37 @@ pub fn experiment_ui(
         });
 
         section(ui, "Backpropagation through time", |ui| {
-            let mut truncated = matches!(bptt, Bptt::Truncated { .. });
+            let kind = |b: &Bptt| match b {
+                Bptt::Full => 0,
+                Bptt::Truncated { .. } => 1,
+                Bptt::Chunked { .. } => 2,
+            };
+            let mut chosen = kind(bptt);
             ui.horizontal(|ui| {
-                ui.radio_value(&mut truncated, false, "Full")
+                ui.radio_value(&mut chosen, 0, "Full")
                     .on_hover_text("Back-propagate through every step of the sequence: the exact gradient.");
-                ui.radio_value(&mut truncated, true, "Truncated")
-                    .on_hover_text("BPTT(k1, k2): every k1 steps, back-propagate the last k1 losses through k2 steps only. Cheaper, but no gradient reaches dependencies longer than k2.");
+                ui.radio_value(&mut chosen, 1, "Truncated")
+                    .on_hover_text("BPTT(k1, k2): every k1 steps, back-propagate the last k1 losses through k2 steps. Cheaper, but no gradient reaches dependencies longer than k2.");
+                ui.radio_value(&mut chosen, 2, "Chunks")
+                    .on_hover_text("What PyTorch and Keras users write: cut the sequence into chunks of k from t = 0 and detach between them. The last chunk is short when T is not a multiple of k, so a loss at the last step may get far fewer than k steps.");
             });
-            if truncated && *bptt == Bptt::Full {
-                *bptt = Bptt::Truncated { k1: 10, k2: 20, mode: UpdateMode::PerSegment };
-            } else if !truncated {
-                *bptt = Bptt::Full;
+            if chosen != kind(bptt) {
+                let mode = bptt.mode();
+                *bptt = match chosen {
+                    0 => Bptt::Full,
+                    1 => Bptt::Truncated { k1: 10, k2: 20, mode: UpdateMode::PerSegment },
+                    _ => Bptt::Chunked { k: 10, mode: if *bptt == Bptt::Full { UpdateMode::PerSegment } else { mode } },
+                };
             }
-            if let Bptt::Truncated { k1, k2, mode } = bptt {
+            if let Bptt::Chunked { k, .. } = bptt {
+                ui.horizontal(|ui| {
+                    ui.label("k");
+                    ui.add(egui::DragValue::new(k).range(1..=100_000))
+                        .on_hover_text("Steps per chunk; the state is detached between chunks.")
+                        .context_menu(sweep_menu("bptt.k"));
+                });
+            }
+            if let Bptt::Truncated { k1, k2, .. } = bptt {
                 ui.horizontal(|ui| {
                     ui.label("k1");
                     ui.add(egui::DragValue::new(k1).range(1..=100_000))
@@ -113,6 +134,8 @@ pub fn experiment_ui(
                         .on_hover_text("How far back each backward pass goes (k2 ≥ k1). Windows overlap when k2 > k1.")
                     .context_menu(sweep_menu("bptt.k2"));
                 });
+            }
+            if let Bptt::Truncated { mode, .. } | Bptt::Chunked { mode, .. } = bptt {
                 ui.horizontal(|ui| {
                     ui.label("Update");
                     egui::ComboBox::from_id_salt("update_mode")
@@ -127,6 +150,13 @@ pub fn experiment_ui(
                         .response
                         .on_hover_text("Per segment: clip and update after each window (Keras stateful, PyTorch detach). Once per sequence: sum the windows' gradients with fixed weights.");
                 });
+                if let Some(t) = seq_len {
+                    let d = bptt.depths(t);
+                    ui.weak(format!(
+                        "At T = {t}: windows of {}–{} steps; every loss term gets ≥ {} steps, a loss at the last step {}.",
+                        d.window_min, d.window_max, d.term_min, d.last_step
+                    ));
+                }
             }
             show_error(ui, "bptt");
         });

@@ -89,7 +89,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         .default_size(330.0)
         .size_range(260.0..=520.0)
         .show(ui, |ui| {
-            experiment::experiment_ui(ui, state, validation.as_ref().err(), commands);
+            experiment::experiment_ui(ui, state, validation, commands);
         });
     let runs_left = egui::Panel::right("runs")
         .resizable(true)

@@ -199,6 +199,11 @@ pub const SWEEPABLE: &[Sweepable] = &[
         suggest: Suggest::AroundCurrent(Spacing::Linear, 0.5, 2.0, 4),
     },
     Sweepable {
+        key: "bptt.k",
+        label: "Chunk length k",
+        suggest: Suggest::AroundCurrent(Spacing::Linear, 0.5, 2.0, 4),
+    },
+    Sweepable {
         key: "bptt.k2",
         label: "Truncation k2",
         suggest: Suggest::AroundCurrent(Spacing::Linear, 0.5, 4.0, 5),

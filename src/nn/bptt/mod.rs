@@ -9,17 +9,27 @@
 //! ## Truncation
 //!
 //! BPTT(k1, k2): run forward; every k1 steps, back-propagate the losses of the last k1 steps
-//! through at most k2 steps (k2 ≥ k1), detaching the state at the start of that window. The
-//! windows are [`Window`]s: loss terms in `loss_start..end`, backward through `start..end` with
-//! `start = loss_start − (k2 − k1)` (clamped at 0). Overlapping windows reuse the stored forward
-//! activations (Williams & Peng). Two update modes:
+//! through k2 steps (k2 ≥ k1), detaching the state at the start of that window. The windows
+//! are [`Window`]s: loss terms in `loss_start..end`, backward through `start..end` with
+//! `start = end − k2` (clamped at 0), so every window reaches back k2 steps from its segment's
+//! end, the last one too when T is not a multiple of k1: a loss term at t gets
+//! `min(t + 1, k2 − (end − 1 − t))` steps, never fewer than `min(t + 1, k2 − k1 + 1)`, and a
+//! loss at the last step the full k2. Overlapping windows reuse the stored forward activations
+//! (Williams & Peng).
+//!
+//! [`Bptt::Chunked`] is what PyTorch and Keras users write (detach every k steps from t = 0):
+//! chunks of k from the start, each back-propagated within itself, so the last chunk is short
+//! when T is not a multiple of k (a loss only at the last step of T = 100 with k = 30 gets 10
+//! steps). `bptt-lab grad --tbptt K` computes that schedule, as the PyTorch oracle does.
+//!
+//! Two update modes:
 //!
 //! - [`UpdateMode::PerSegment`]: clip and update after every window that holds loss terms; each
 //!   window's loss is the mean over its own terms. Later segments run forward with the updated
 //!   weights; the part of a window before `loss_start` uses activations stored earlier.
 //! - [`UpdateMode::Accumulate`]: all windows share the same parameters and keep the global
 //!   divisor; their gradients are summed and applied once. This is the gradient of one
-//!   fixed-parameter pass, what `bptt-lab grad --tbptt K` computes (k1 = k2 = K).
+//!   fixed-parameter pass, what `bptt-lab grad --tbptt K` computes (`chunked(k: K)`).
 //!
 //! k1 = k2 = T is full BPTT.
 
@@ -42,12 +52,15 @@ use super::loss::Reduction;
 pub enum Bptt {
     /// Back through the whole sequence, one update per batch.
     Full,
-    /// BPTT(k1, k2), `1 ≤ k1 ≤ k2`.
+    /// BPTT(k1, k2), `1 ≤ k1 ≤ k2`: every k1 steps, the last k1 losses back through k2 steps.
     Truncated {
         k1: usize,
         k2: usize,
         mode: UpdateMode,
     },
+    /// PyTorch's and Keras's chunks: the sequence cut into chunks of k from t = 0, each
+    /// back-propagated within itself (the last may be shorter).
+    Chunked { k: usize, mode: UpdateMode },
 }
 
 /// When truncated BPTT applies its gradients.
@@ -69,12 +82,31 @@ pub struct Window {
     pub end: usize,
 }
 
+/// How far back the windows of a schedule reach, in steps (what the panel and
+/// `summary.json` show).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Depths {
+    /// The shortest and longest window (steps from its start to its end).
+    pub window_min: usize,
+    pub window_max: usize,
+    /// The fewest steps any loss term is back-propagated through (the first term of a window:
+    /// `loss_start − start + 1`).
+    pub term_min: usize,
+    /// The steps a loss at the last time step is back-propagated through.
+    pub last_step: usize,
+}
+
 impl Bptt {
     /// The backward windows for a sequence of length `seq_len`.
     ///
-    /// Panics if `k1` is 0 or `k1 > k2` (a validated config never has that).
+    /// Panics if `k1` (or `k`) is 0 or `k1 > k2` (a validated config never has that).
     #[track_caller]
     pub fn windows(&self, seq_len: usize) -> Vec<Window> {
+        let segments = |k1: usize| {
+            (0..seq_len)
+                .step_by(k1)
+                .map(move |loss_start| (loss_start, (loss_start + k1).min(seq_len)))
+        };
         match *self {
             Self::Full => vec![Window {
                 start: 0,
@@ -83,19 +115,40 @@ impl Bptt {
             }],
             Self::Truncated { k1, k2, .. } => {
                 assert!(1 <= k1 && k1 <= k2, "BPTT({k1}, {k2}) needs 1 ≤ k1 ≤ k2");
-                let mut windows = Vec::with_capacity(seq_len.div_ceil(k1));
-                let mut loss_start = 0;
-                while loss_start < seq_len {
-                    let end = (loss_start + k1).min(seq_len);
-                    windows.push(Window {
-                        start: loss_start.saturating_sub(k2 - k1),
+                segments(k1)
+                    .map(|(loss_start, end)| Window {
+                        start: end.saturating_sub(k2),
                         loss_start,
                         end,
-                    });
-                    loss_start = end;
-                }
-                windows
+                    })
+                    .collect()
             }
+            Self::Chunked { k, .. } => {
+                assert!(k >= 1, "chunks of k = {k} steps need k ≥ 1");
+                segments(k)
+                    .map(|(loss_start, end)| Window {
+                        start: loss_start,
+                        loss_start,
+                        end,
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// How far back the windows reach for a sequence of length `seq_len` (≥ 1).
+    pub fn depths(&self, seq_len: usize) -> Depths {
+        let windows = self.windows(seq_len.max(1));
+        let len = |w: &Window| w.end - w.start;
+        Depths {
+            window_min: windows.iter().map(len).min().unwrap_or(0),
+            window_max: windows.iter().map(len).max().unwrap_or(0),
+            term_min: windows
+                .iter()
+                .map(|w| w.loss_start - w.start + 1)
+                .min()
+                .unwrap_or(0),
+            last_step: windows.last().map_or(0, len),
         }
     }
 
@@ -103,7 +156,7 @@ impl Bptt {
     pub fn mode(&self) -> UpdateMode {
         match *self {
             Self::Full => UpdateMode::Accumulate,
-            Self::Truncated { mode, .. } => mode,
+            Self::Truncated { mode, .. } | Self::Chunked { mode, .. } => mode,
         }
     }
 }

@@ -202,27 +202,59 @@ impl<F: Scalar> Engine<F> {
 }
 
 /// The gradient profile of the whole batch from its halves' (each with its number of rows):
-/// the profile of the last window with loss terms in the whole batch. A half without terms
+/// the profile of the last window with loss terms in the whole batch, the one that ends
+/// latest (windows are told apart by their end: several may start at 0). A half without terms
 /// there reported an earlier window (or none), and its rows' gradient in the last one is zero.
 fn merge_profiles(halves: &[(Profile, usize); 2]) -> Profile {
     let b: usize = halves.iter().map(|(_, rows)| rows).sum();
+    let end = |p: &Profile| p.start + p.values.len();
     let last = halves
         .iter()
         .filter(|(p, _)| !p.values.is_empty())
-        .map(|(p, _)| p.start)
+        .map(|(p, _)| end(p))
         .max();
     let mut profile = Profile::default();
-    if let Some(start) = last {
+    if let Some(last_end) = last {
         for (p, rows) in halves {
-            if p.start == start && !p.values.is_empty() {
+            if !p.values.is_empty() && end(p) == last_end {
                 let w = *rows as f64 / b as f64;
                 profile.values.resize(p.values.len(), 0.0);
+                profile.start = p.start;
                 for (acc, v) in profile.values.iter_mut().zip(&p.values) {
                     *acc += w * v;
                 }
             }
         }
-        profile.start = start;
     }
     profile
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(start: usize, values: &[f64]) -> Profile {
+        Profile {
+            start,
+            values: values.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_latest_window_wins_even_when_both_start_at_zero() {
+        // Half A's last window with terms is 0..4, half B's 0..2 (an earlier window that
+        // also starts at 0): the batch's profile is A's window, B's rows count as zero in it.
+        let merged = merge_profiles(&[
+            (profile(0, &[1.0, 2.0, 3.0, 4.0]), 3),
+            (profile(0, &[10.0, 20.0]), 1),
+        ]);
+        assert_eq!(merged, profile(0, &[0.75, 1.5, 2.25, 3.0]));
+        // The same window in both halves: the row-weighted mean.
+        let merged = merge_profiles(&[(profile(2, &[1.0, 1.0]), 1), (profile(2, &[3.0, 5.0]), 1)]);
+        assert_eq!(merged, profile(2, &[2.0, 3.0]));
+        assert_eq!(
+            merge_profiles(&[(Profile::default(), 2), (Profile::default(), 2)]),
+            Profile::default()
+        );
+    }
 }
