@@ -3,6 +3,8 @@
 //! claim's comparison held. `bptt-lab reproduce`, `train`, `results.csv` and the app's Sweep
 //! tab all use these functions, so they agree.
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 
 /// The quantity an `expect` clause checks.
@@ -27,7 +29,43 @@ pub enum Compare {
     Above,
 }
 
-/// What a preset claims: after `by_step` steps, `metric` is below or above `threshold`.
+impl ExpectMetric {
+    /// The name as presets write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EvalLoss => "eval_loss",
+            Self::EvalMetric => "eval_metric",
+            Self::ProfileRatio => "profile_ratio",
+            Self::Diverged => "diverged",
+        }
+    }
+}
+
+impl Compare {
+    /// Whether `a` compares to `b` so (`a < b` for below); false when either is NaN.
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Self::Below => a < b,
+            Self::Above => a > b,
+        }
+    }
+
+    /// `<` or `>`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Below => "<",
+            Self::Above => ">",
+        }
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What a preset claims: after `by_step` steps, `metric` is below or above `threshold`, on
+/// at least `at_least` of `seeds` runs (seeds: the preset's, +1, …). A claim is about a
+/// distribution: its threshold comes from the values of many seeds, not from one draw.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
@@ -35,30 +73,85 @@ pub struct Expect {
     pub compare: Compare,
     pub threshold: f64,
     pub by_step: u64,
+    /// Seeds the claim is judged on (default 1).
+    #[serde(default = "one")]
+    pub seeds: u32,
+    /// How many of them must hold (default: all).
+    #[serde(default)]
+    pub at_least: Option<u32>,
 }
 
 impl Expect {
-    /// Whether `observed` satisfies the clause.
-    pub fn holds(&self, observed: f64) -> bool {
-        match self.compare {
-            Compare::Below => observed < self.threshold,
-            Compare::Above => observed > self.threshold,
+    /// A claim on one seed.
+    pub fn single(metric: ExpectMetric, compare: Compare, threshold: f64, by_step: u64) -> Self {
+        Self {
+            metric,
+            compare,
+            threshold,
+            by_step,
+            seeds: 1,
+            at_least: None,
         }
     }
 
-    /// `eval_loss < 0.05`-style text.
+    /// Whether `observed` satisfies the clause on one run.
+    pub fn holds(&self, observed: f64) -> bool {
+        self.compare.holds(observed, self.threshold)
+    }
+
+    /// How many of the seeds must hold.
+    pub fn required(&self) -> u32 {
+        self.at_least.unwrap_or(self.seeds)
+    }
+
+    /// `eval_loss < 0.05 by step 2500`-style text (with `, ≥ 4 of 5 seeds` when judged
+    /// over several).
     pub fn describe(&self) -> String {
-        let m = match self.metric {
-            ExpectMetric::EvalLoss => "eval_loss",
-            ExpectMetric::EvalMetric => "eval_metric",
-            ExpectMetric::ProfileRatio => "profile_ratio",
-            ExpectMetric::Diverged => "diverged",
+        let mut text = format!(
+            "{} {} {} by step {}",
+            self.metric.name(),
+            self.compare.symbol(),
+            self.threshold,
+            self.by_step
+        );
+        if self.seeds > 1 {
+            let _ = write!(text, ", ≥ {} of {} seeds", self.required(), self.seeds);
+        }
+        text
+    }
+}
+
+/// One preset against another on the same seeds: on at least `at_least` of `seeds` paired
+/// seeds, this preset's `metric` after `by_step` steps is below (or above) the other's.
+/// "Forget bias 1 reaches a lower held-out loss than forget bias 0 on at least 4 of 5 paired
+/// seeds"; "clipped does not diverge where unclipped does" (`diverged`, below).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Versus {
+    /// The other preset: a built-in name, or a file relative to this preset's.
+    pub other: String,
+    pub metric: ExpectMetric,
+    pub compare: Compare,
+    pub by_step: u64,
+    pub seeds: u32,
+    pub at_least: u32,
+}
+
+impl Versus {
+    /// `eval_loss below copy_lstm_forget0's by step 3000, ≥ 4 of 5 paired seeds`.
+    pub fn describe(&self) -> String {
+        let relation = match self.compare {
+            Compare::Below => "below",
+            Compare::Above => "above",
         };
-        let c = match self.compare {
-            Compare::Below => "<",
-            Compare::Above => ">",
-        };
-        format!("{m} {c} {} by step {}", self.threshold, self.by_step)
+        format!(
+            "{} {relation} {}'s by step {}, ≥ {} of {} paired seeds",
+            self.metric.name(),
+            self.other,
+            self.by_step,
+            self.at_least,
+            self.seeds
+        )
     }
 }
 
@@ -128,12 +221,7 @@ mod tests {
     use super::*;
 
     fn clause(metric: ExpectMetric, compare: Compare, threshold: f64) -> Expect {
-        Expect {
-            metric,
-            compare,
-            threshold,
-            by_step: 10,
-        }
+        Expect::single(metric, compare, threshold, 10)
     }
 
     /// A run's traces; `Err` for the profile ratio, to show that `read`'s error is returned.

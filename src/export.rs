@@ -1,5 +1,6 @@
-//! Writers for what a run produces: metrics CSV, gradient-profile CSV, diagnostics CSV,
-//! weights NPZ with PyTorch's names, and a JSON summary. Every file is written atomically.
+//! What a run's files hold: the rows of its CSV files (written live by
+//! [`crate::store::RunWriter`]), weights NPZ with PyTorch's names, a JSON summary, a history
+//! as CSV and a picture as PNG. Every whole file is written atomically.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -19,72 +20,63 @@ fn csv_float(v: f64) -> String {
     }
 }
 
-/// `metrics.csv`: a header of [`STEP_COLUMNS`] and one row per step.
-pub fn write_metrics_csv(path: &Path, steps: &[StepMetrics]) -> std::io::Result<()> {
-    write_atomic_with(path, |f| {
-        let mut w = BufWriter::new(f);
-        writeln!(w, "{}", STEP_COLUMNS.join(","))?;
-        for m in steps {
-            let row: Vec<String> = m.values().iter().map(|&v| csv_float(v)).collect();
-            writeln!(w, "{}", row.join(","))?;
-        }
-        w.flush()
-    })
+/// The header of `metrics.csv`: [`STEP_COLUMNS`].
+pub fn metrics_header() -> String {
+    STEP_COLUMNS.join(",")
 }
 
-/// `profile.csv`: `step,t,g` — the gradient profile `g_t = mean_b ‖∂L/∂h_t‖` of each
-/// diagnostics row, `t` counted from 0 at the first input.
-pub fn write_profile_csv(path: &Path, profiles: &[Diagnostics]) -> std::io::Result<()> {
-    write_atomic_with(path, |f| {
-        let mut w = BufWriter::new(f);
-        writeln!(w, "step,t,g")?;
-        for p in profiles {
-            for (i, g) in p.profile.values.iter().enumerate() {
-                writeln!(w, "{},{},{}", p.step, p.profile.start + i, csv_float(*g))?;
-            }
-        }
-        w.flush()
-    })
+/// A row of `metrics.csv` (no line end).
+pub fn metrics_line(m: &StepMetrics) -> String {
+    let row: Vec<String> = m.values().iter().map(|&v| csv_float(v)).collect();
+    row.join(",")
 }
 
-/// `diagnostics.csv`: held-out loss and metric, saturation, ρ and `σ_max` per gate block.
-pub fn write_diagnostics_csv(
-    path: &Path,
-    gate_names: &[&str],
-    profiles: &[Diagnostics],
-) -> std::io::Result<()> {
-    write_atomic_with(path, |f| {
-        let mut w = BufWriter::new(f);
-        let mut header = vec![
-            "step".to_owned(),
-            "eval_loss".to_owned(),
-            "eval_metric".to_owned(),
-            "saturation_hidden".to_owned(),
-            "saturation_gates".to_owned(),
-            "spectral_step".to_owned(),
-        ];
-        header.extend(gate_names.iter().map(|g| format!("rho_{g}")));
-        header.extend(gate_names.iter().map(|g| format!("sigma_max_{g}")));
-        writeln!(w, "{}", header.join(","))?;
-        for p in profiles {
-            let mut row = vec![
-                p.step.to_string(),
-                csv_float(p.eval_loss),
-                csv_float(p.eval_metric),
-                csv_float(p.saturation.hidden),
-                p.saturation.gates.map(csv_float).unwrap_or_default(),
-                p.spectral.step.to_string(),
-            ];
-            for per_gate in [&p.spectral.rho, &p.spectral.sigma_max] {
-                row.extend(
-                    (0..gate_names.len())
-                        .map(|g| per_gate.get(g).map(|v| csv_float(*v)).unwrap_or_default()),
-                );
-            }
-            writeln!(w, "{}", row.join(","))?;
-        }
-        w.flush()
-    })
+/// The header of `profile.csv`: `step,t,g` — the gradient profile `g_t = mean_b ‖∂L/∂h_t‖` of
+/// each diagnostics row, `t` counted from 0 at the first input.
+pub const PROFILE_HEADER: &str = "step,t,g";
+
+/// The rows of `profile.csv` for one diagnostics row.
+pub fn profile_lines(d: &Diagnostics) -> Vec<String> {
+    d.profile
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, g)| format!("{},{},{}", d.step, d.profile.start + i, csv_float(*g)))
+        .collect()
+}
+
+/// The header of `diagnostics.csv`: held-out loss and metric, saturation, the step the
+/// spectra were taken at, ρ and `σ_max` per gate block.
+pub fn diagnostics_header(gate_names: &[&str]) -> String {
+    let mut header: Vec<String> = [
+        "step",
+        "eval_loss",
+        "eval_metric",
+        "saturation_hidden",
+        "saturation_gates",
+        "spectral_step",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    header.extend(gate_names.iter().map(|g| format!("rho_{g}")));
+    header.extend(gate_names.iter().map(|g| format!("sigma_max_{g}")));
+    header.join(",")
+}
+
+/// A row of `diagnostics.csv` for a cell with `gates` gate blocks.
+pub fn diagnostics_line(d: &Diagnostics, gates: usize) -> String {
+    let mut row = vec![
+        d.step.to_string(),
+        csv_float(d.eval_loss),
+        csv_float(d.eval_metric),
+        csv_float(d.saturation.hidden),
+        d.saturation.gates.map(csv_float).unwrap_or_default(),
+        d.spectral.step.to_string(),
+    ];
+    for per_gate in [&d.spectral.rho, &d.spectral.sigma_max] {
+        row.extend((0..gates).map(|g| per_gate.get(g).map(|v| csv_float(*v)).unwrap_or_default()));
+    }
+    row.join(",")
 }
 
 /// `weights.npz` with PyTorch's names (`weight_ih_l0` … `readout.weight`, `readout.bias`), in

@@ -1,15 +1,23 @@
-//! Running a training setup without a window: the loop behind `bptt-lab train` and
-//! `bptt-lab reproduce`, on the same [`AnyTrainer`] the GUI's workers run.
+//! Running a training setup without a window: the loop behind `bptt-lab train`, `reproduce`
+//! and every sweep run, on the same [`AnyTrainer`] the app's workers run. With a run folder
+//! ([`Options::folder`]) the run is written while it trains ([`crate::store`]); it can start
+//! fresh, from given weights, or carry on from a checkpoint, and a raised stop flag (Ctrl-C)
+//! ends it cleanly with its summary, weights and checkpoint. Memory stays bounded however
+//! long it runs: the report keeps a decimated history, not every step.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use serde_json::json;
-
 use crate::expect::{Expect, ExpectMetric, profile_ratio};
-use crate::export;
+use crate::nn::Params;
 use crate::preset::Preset;
-use crate::train::{AnyTrainer, Diagnostics, DiagnosticsClock, RunError, StepMetrics, TrainConfig};
+use crate::store::{Checkpoint, End, FolderStatus, Recorder};
+use crate::train::{
+    AnyTrainer, Diagnostics, DiagnosticsClock, History, RunError, StepMetrics, TrainConfig,
+};
+
+pub use crate::store::CHECKPOINT_EVERY;
 
 /// How a headless run went.
 #[derive(Clone, Debug)]
@@ -22,69 +30,268 @@ pub struct RunReport {
     pub steps_per_sec: f64,
     /// Why the run stopped early, if it did (divergence).
     pub error: Option<RunError>,
-    /// Every step's metrics and every diagnostics row.
-    pub steps: Vec<StepMetrics>,
-    pub profiles: Vec<Diagnostics>,
+    /// Whether the stop flag ended it before its steps.
+    pub stopped: bool,
+    /// The last diagnostics taken.
+    pub last_diagnostics: Option<Diagnostics>,
+    /// The run's curves, decimated past [`crate::train::history::Series::CAPACITY`] steps.
+    pub history: History,
     /// The weights at the end, in f64.
-    pub params: crate::nn::Params<f64>,
+    pub params: Params<f64>,
 }
 
-/// Trains `config` for `steps` steps (stopping early on divergence), calling `progress` after
-/// every step. Diagnostics follow `config.eval.every` (0 = automatic) and always include the
-/// last step.
+/// What a run starts from.
+#[derive(Clone, Debug, Default)]
+pub enum Start {
+    /// Weights drawn from the seed.
+    #[default]
+    Fresh,
+    /// These weights (PyTorch layout, f64), optimizer state zero.
+    Weights(Box<Params<f64>>),
+    /// A checkpoint of a run of the same setup.
+    Resume(Box<Checkpoint>),
+}
+
+/// A headless run's options.
+pub struct Options<'a> {
+    /// Train until this many steps are done (counting those of a checkpoint).
+    pub steps: u64,
+    pub start: Start,
+    /// The run folder to write live, and the preset to record in it; with [`Start::Resume`]
+    /// the folder of the checkpoint, carried on.
+    pub folder: Option<(&'a Path, &'a Preset)>,
+    /// Raised from outside (Ctrl-C): the run ends after its current step.
+    pub stop: Option<&'a AtomicBool>,
+    /// Called after every step.
+    pub progress: &'a mut dyn FnMut(&StepMetrics),
+}
+
+/// A run folder that could not be written: the run ended there (its folder holds what was
+/// written before).
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("cannot write the run folder {}: {source}", .dir.display())]
+    Folder {
+        dir: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How a run folder left by an interrupted run starts again: carried on from its checkpoint,
+/// or (killed before its first checkpoint, or never started) fresh, its partial files
+/// removed. A folder whose run has ended is an error (its result is kept).
+pub fn restart(dir: &Path) -> Result<Start, RestartError> {
+    let has_files = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+    if !has_files {
+        return Ok(Start::Fresh);
+    }
+    let folder = crate::store::RunFolder::open(dir)?;
+    match folder.status {
+        FolderStatus::Finished | FolderStatus::Diverged(_) => {
+            Err(RestartError::Ended(dir.to_owned()))
+        }
+        FolderStatus::Running => Err(RestartError::Running(dir.to_owned())),
+        FolderStatus::Stopped | FolderStatus::Interrupted if folder.resumable() => {
+            let checkpoint = crate::store::checkpoint::load(&dir.join(crate::store::CHECKPOINT))?;
+            Ok(Start::Resume(Box::new(checkpoint)))
+        }
+        FolderStatus::Stopped | FolderStatus::Interrupted => {
+            for entry in std::fs::read_dir(dir).map_err(|e| RestartError::Clear {
+                dir: dir.to_owned(),
+                source: e,
+            })? {
+                let path = entry
+                    .map_err(|e| RestartError::Clear {
+                        dir: dir.to_owned(),
+                        source: e,
+                    })?
+                    .path();
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.map_err(|e| RestartError::Clear {
+                    dir: dir.to_owned(),
+                    source: e,
+                })?;
+            }
+            Ok(Start::Fresh)
+        }
+    }
+}
+
+/// Why a run folder cannot be started again.
+#[derive(Debug, thiserror::Error)]
+pub enum RestartError {
+    #[error(transparent)]
+    Folder(#[from] crate::store::FolderError),
+    #[error(transparent)]
+    Checkpoint(#[from] crate::store::checkpoint::CheckpointError),
+    #[error("{}: its run has ended; its result is kept", .0.display())]
+    Ended(std::path::PathBuf),
+    #[error("{}: a process is writing it now", .0.display())]
+    Running(std::path::PathBuf),
+    #[error("{}: cannot clear its partial files: {source}", .dir.display())]
+    Clear {
+        dir: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Trains `config` for `steps` steps without a folder (stopping early on divergence),
+/// calling `progress` after every step. Diagnostics follow `config.eval.every` (0 =
+/// automatic) and always include the last step.
 pub fn run(
     config: &TrainConfig,
     steps: u64,
     progress: &mut dyn FnMut(&StepMetrics),
 ) -> Result<RunReport, RunError> {
-    let mut trainer = AnyTrainer::new(config)?;
+    let options = Options {
+        steps,
+        start: Start::Fresh,
+        folder: None,
+        stop: None,
+        progress,
+    };
+    run_with(config, options).map_err(|e| match e {
+        HeadlessError::Run(e) => e,
+        HeadlessError::Folder { .. } => unreachable!("no folder is written"),
+    })
+}
+
+/// Trains `config` as `options` say.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the training loop with its record, read top to bottom"
+)]
+pub fn run_with(config: &TrainConfig, options: Options<'_>) -> Result<RunReport, HeadlessError> {
+    let Options {
+        steps,
+        start,
+        folder,
+        stop,
+        progress,
+    } = options;
+    let gates = config.model.cell.gate_names();
+    let folder_err = |dir: &Path| {
+        let dir = dir.to_owned();
+        move |source| HeadlessError::Folder { dir, source }
+    };
+    let (mut trainer, resumed_at) = match start {
+        Start::Fresh => (AnyTrainer::new(config)?, None),
+        Start::Weights(params) => (AnyTrainer::with_weights(config, &params)?, None),
+        Start::Resume(checkpoint) => {
+            let at = (checkpoint.state.step(), checkpoint.diagnostics_seen);
+            (AnyTrainer::resume(config, checkpoint.state)?, Some(at))
+        }
+    };
+    let mut recorder = match (folder, resumed_at) {
+        (None, _) => None,
+        (Some((dir, preset)), None) => {
+            Some(Recorder::create(dir, preset, config).map_err(folder_err(dir))?)
+        }
+        (Some((dir, preset)), Some((step, seen))) => {
+            Some(Recorder::resume(dir, preset, config, step, seen).map_err(folder_err(dir))?)
+        }
+    };
     let mut clock = DiagnosticsClock::new(config.eval.every);
-    let mut all = Vec::with_capacity(usize::try_from(steps).unwrap_or(0).min(1 << 20));
-    let mut profiles = Vec::new();
-    let start = Instant::now();
+    let mut history = History::new(gates);
+    let mut last_step = None;
+    let mut last_diagnostics = None;
+    let start_time = Instant::now();
     let mut error = None;
-    for _ in 0..steps {
+    let mut stopped = false;
+    let (first, secs_before) = (trainer.steps_done(), trainer.elapsed_secs());
+    while trainer.steps_done() < steps {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            stopped = true;
+            break;
+        }
         match trainer.step() {
             Ok(m) => {
                 progress(&m);
-                if clock.due(m.step) {
-                    profiles.push(trainer.diagnostics());
+                history.push_step(&m);
+                if let Some(r) = recorder.as_mut() {
+                    r.step(&m);
                 }
-                all.push(m);
+                if clock.due(m.step) {
+                    let d = trainer.diagnostics();
+                    if let Some(r) = recorder.as_mut() {
+                        r.diagnostics(&d);
+                    }
+                    history.push_profile(d.clone());
+                    last_diagnostics = Some(d);
+                }
+                last_step = Some(m);
             }
             Err(e) => {
                 error = Some(e);
                 break;
             }
         }
+        if let Some(r) = recorder.as_mut() {
+            let done = trainer.steps_done();
+            let dir = r.dir().to_owned();
+            r.tick(done, || Some(trainer.state()))
+                .map_err(folder_err(&dir))?;
+        }
     }
     let done = trainer.steps_done();
-    if done > 0 && profiles.last().is_none_or(|p| p.step < done) && error.is_none() {
-        profiles.push(trainer.diagnostics());
+    if done > first && last_diagnostics.as_ref().is_none_or(|d| d.step < done) && error.is_none() {
+        let d = trainer.diagnostics();
+        if let Some(r) = recorder.as_mut() {
+            r.diagnostics(&d);
+        }
+        history.push_profile(d.clone());
+        last_diagnostics = Some(d);
     }
-    let elapsed_secs = start.elapsed().as_secs_f64();
+    let elapsed_secs = start_time.elapsed().as_secs_f64();
     let (eval_loss, eval_metric) = if error.is_none() {
         trainer.evaluate()
     } else {
         (f64::NAN, f64::NAN)
     };
-    let train_secs = all.last().map_or(0.0, |m| m.elapsed_secs);
-    Ok(RunReport {
+    let train_secs = last_step
+        .as_ref()
+        .map_or(0.0, |m: &StepMetrics| m.elapsed_secs);
+    let report = RunReport {
         steps_done: done,
-        last_step: all.last().cloned(),
+        last_step,
         eval_loss,
         eval_metric,
         elapsed_secs,
-        steps_per_sec: if train_secs > 0.0 {
-            done as f64 / train_secs
+        steps_per_sec: if train_secs > secs_before {
+            (done - first) as f64 / (train_secs - secs_before)
         } else {
             0.0
         },
         error,
+        stopped,
+        last_diagnostics,
+        history,
         params: trainer.params_f64(),
-        steps: all,
-        profiles,
-    })
+    };
+    if let Some(r) = recorder.as_mut() {
+        let end = End {
+            steps: report.steps_done,
+            last_step: report.last_step.as_ref(),
+            last_diagnostics: report.last_diagnostics.as_ref(),
+            eval_loss: report.eval_loss,
+            eval_metric: report.eval_metric,
+            stopped: report.stopped,
+            diverged: report.error.as_ref().map(ToString::to_string),
+            steps_per_sec: report.steps_per_sec,
+        };
+        let dir = r.dir().to_owned();
+        r.finish(&end, &report.params, Some(&trainer.state()))
+            .map_err(folder_err(&dir))?;
+    }
+    Ok(report)
 }
 
 /// The observed value of an `expect` clause in a report.
@@ -93,74 +300,9 @@ pub fn observed(expect: &Expect, report: &RunReport) -> f64 {
         ExpectMetric::EvalLoss => report.eval_loss,
         ExpectMetric::EvalMetric => report.eval_metric,
         ExpectMetric::ProfileRatio => report
-            .profiles
-            .last()
-            .map_or(f64::NAN, |p| profile_ratio(&p.profile.values)),
+            .last_diagnostics
+            .as_ref()
+            .map_or(f64::NAN, |d| profile_ratio(&d.profile.values)),
         ExpectMetric::Diverged => f64::from(u8::from(report.error.is_some())),
-    }
-}
-
-/// Writes `metrics.csv`, `profile.csv`, `diagnostics.csv`, `weights.npz` and `summary.json`
-/// of a finished (or diverged) run into `dir`.
-pub fn write_run_files(
-    dir: &Path,
-    preset: &Preset,
-    config: &TrainConfig,
-    report: &RunReport,
-) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    export::write_metrics_csv(&dir.join("metrics.csv"), &report.steps)?;
-    export::write_profile_csv(&dir.join("profile.csv"), &report.profiles)?;
-    export::write_diagnostics_csv(
-        &dir.join("diagnostics.csv"),
-        config.model.cell.gate_names(),
-        &report.profiles,
-    )?;
-    export::write_weights_npz(&dir.join("weights.npz"), &report.params, config.precision)?;
-    let expect = preset.expect.map(|e| {
-        let value = observed(&e, report);
-        let checked = report.steps_done >= e.by_step;
-        json!({
-            "clause": e.describe(),
-            "observed": finite_or_null(value),
-            "checked_at_step": report.steps_done,
-            "holds": if checked { json!(e.holds(value)) } else { serde_json::Value::Null },
-        })
-    });
-    let task = config.task();
-    let summary = json!({
-        "preset": preset.name,
-        "description": preset.description,
-        "config": serde_json::to_value(config.setup()).unwrap_or(serde_json::Value::Null),
-        "task": {
-            "name": task.name(),
-            "baseline": task.baseline(),
-            "metric": task.metric_name(),
-        },
-        "outcome": match &report.error {
-            None => json!("finished"),
-            Some(e) => json!({ "diverged": e.to_string() }),
-        },
-        "steps": report.steps_done,
-        "bptt_depths": config.bptt.depths(task.max_seq_len()),
-        "final": report.last_step.as_ref().map(|m| json!({
-            "loss": finite_or_null(m.loss),
-            "metric": finite_or_null(m.metric),
-            "grad_norm_pre_clip": finite_or_null(m.grad_norm_pre_clip),
-        })),
-        "eval_loss": finite_or_null(report.eval_loss),
-        "eval_metric": finite_or_null(report.eval_metric),
-        "steps_per_sec": report.steps_per_sec,
-        "elapsed_secs": report.elapsed_secs,
-        "expect": expect,
-    });
-    export::write_json(&dir.join("summary.json"), &summary)
-}
-
-fn finite_or_null(v: f64) -> serde_json::Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        serde_json::Value::Null
     }
 }

@@ -10,9 +10,10 @@
 //!   and "solved" rule.
 //! - [`train`]: a run's setup and validated config, the trainer, the worker thread that
 //!   streams a run's metrics, and its bounded history.
-//! - [`preset`] and [`expect`]: setups in RON files, and the claims `reproduce` checks;
-//!   [`ronfile`] is how every RON file is read.
-//! - [`headless`] and [`export`]: a run without a window and the files it writes.
+//! - [`preset`] and [`expect`]: setups in RON files, and the claims [`reproduce`] judges
+//!   over seeds; [`ronfile`] is how every RON file is read.
+//! - [`headless`], [`store`] and [`export`]: a run without a window, the run folder it writes
+//!   while it trains (and that the app reads back), and what the files hold.
 //! - [`sweep`]: parameter sweeps (a preset × one or two settings × seeds), run here on all
 //!   cores through [`pool`] or emitted as a Slurm job array.
 //! - [`grad`]: loss and gradients for weights and a batch given as NPZ files.
@@ -32,7 +33,9 @@ pub mod headless;
 pub mod nn;
 pub mod pool;
 pub mod preset;
+pub mod reproduce;
 pub mod ronfile;
+pub mod store;
 pub mod sweep;
 pub mod tasks;
 pub mod train;

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::expect::{Compare, Expect, ExpectMetric};
+pub use crate::expect::{Compare, Expect, ExpectMetric, Versus};
 use crate::ronfile::{self, RonError};
 use crate::train::{ConfigError, Setup, TrainConfig};
 
@@ -42,6 +42,9 @@ pub struct Preset {
     pub config: Setup,
     #[serde(default)]
     pub expect: Option<Expect>,
+    /// A claim against another preset on paired seeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versus: Option<Versus>,
 }
 
 /// Why a preset cannot be used. The file comes last in every message.
@@ -77,6 +80,36 @@ pub enum PresetError {
         by_step: u64,
         steps: u64,
     },
+    /// A claim (`expect`, `versus`) that cannot be judged.
+    #[error("`{field}` = {value}: {allowed} (in {path})")]
+    Claim {
+        path: PathBuf,
+        field: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
+}
+
+/// Most seeds a claim may be judged on.
+pub const MAX_CLAIM_SEEDS: u32 = 1000;
+
+/// `1 ≤ at_least ≤ seeds ≤` [`MAX_CLAIM_SEEDS`], or the field, value and what is allowed.
+fn check_seeds(
+    seeds: u32,
+    at_least: u32,
+    clause: &'static str,
+) -> Result<(), (&'static str, String, &'static str)> {
+    let (seeds_field, at_least_field) = match clause {
+        "expect" => ("expect.seeds", "expect.at_least"),
+        _ => ("versus.seeds", "versus.at_least"),
+    };
+    if !(1..=MAX_CLAIM_SEEDS).contains(&seeds) {
+        return Err((seeds_field, seeds.to_string(), "must be in 1..=1000"));
+    }
+    if !(1..=seeds).contains(&at_least) {
+        return Err((at_least_field, at_least.to_string(), "must be in 1..=seeds"));
+    }
+    Ok(())
 }
 
 impl PresetError {
@@ -126,14 +159,38 @@ impl Preset {
                 path: path.to_owned(),
                 source,
             })?;
-        if let Some(e) = &self.expect
-            && !(1..=self.config.steps).contains(&e.by_step)
-        {
-            return Err(PresetError::ExpectStep {
-                path: path.to_owned(),
-                by_step: e.by_step,
-                steps: self.config.steps,
-            });
+        let claim = |field, value: String, allowed| PresetError::Claim {
+            path: path.to_owned(),
+            field,
+            value,
+            allowed,
+        };
+        if let Some(e) = &self.expect {
+            if !(1..=self.config.steps).contains(&e.by_step) {
+                return Err(PresetError::ExpectStep {
+                    path: path.to_owned(),
+                    by_step: e.by_step,
+                    steps: self.config.steps,
+                });
+            }
+            if !e.threshold.is_finite() {
+                return Err(claim(
+                    "expect.threshold",
+                    e.threshold.to_string(),
+                    "must be a finite number",
+                ));
+            }
+            check_seeds(e.seeds, e.required(), "expect").map_err(|(f, v, a)| claim(f, v, a))?;
+        }
+        if let Some(v) = &self.versus {
+            if !(1..=self.config.steps).contains(&v.by_step) {
+                return Err(claim(
+                    "versus.by_step",
+                    v.by_step.to_string(),
+                    "must be in 1..=steps",
+                ));
+            }
+            check_seeds(v.seeds, v.at_least, "versus").map_err(|(f, v, a)| claim(f, v, a))?;
         }
         Ok(config)
     }
@@ -150,6 +207,24 @@ impl Preset {
     /// Writes the preset atomically (temporary file, then rename).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         crate::fsutil::write_atomic(path, self.to_ron().as_bytes())
+    }
+
+    /// Moves the claims' `by_step` to at most `steps` (a shorter run checks them at its end);
+    /// returns whether one moved.
+    pub fn cap_claims(&mut self, steps: u64) -> bool {
+        let mut moved = false;
+        for by_step in self
+            .expect
+            .iter_mut()
+            .map(|e| &mut e.by_step)
+            .chain(self.versus.iter_mut().map(|v| &mut v.by_step))
+        {
+            if *by_step > steps {
+                *by_step = steps;
+                moved = true;
+            }
+        }
+        moved
     }
 
     /// Applies `key=value` to the config (see [`apply_set`]).
@@ -231,6 +306,7 @@ mod ron_value {
         let mut p = Parser {
             s: text.as_bytes(),
             i: 0,
+            depth: 0,
         };
         let v = p.value()?;
         p.ws();
@@ -246,7 +322,13 @@ mod ron_value {
     struct Parser<'a> {
         s: &'a [u8],
         i: usize,
+        /// Brackets open at the current position (bounded: see [`MAX_DEPTH`]).
+        depth: usize,
     }
+
+    /// Deepest nesting a value may have, as for the RON files ([`crate::ronfile::RECURSION_LIMIT`]):
+    /// deeper text is an error, not a stack overflow.
+    const MAX_DEPTH: usize = crate::ronfile::RECURSION_LIMIT;
 
     impl Parser<'_> {
         fn ws(&mut self) {
@@ -280,6 +362,16 @@ mod ron_value {
         }
 
         fn value(&mut self) -> Result<Value, String> {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+            }
+            let v = self.value_here();
+            self.depth -= 1;
+            v
+        }
+
+        fn value_here(&mut self) -> Result<Value, String> {
             match self.peek() {
                 None => Err("empty value".to_owned()),
                 Some(b'"') => {

@@ -428,12 +428,13 @@ fn presets_list_names_every_builtin_preset() {
 }
 
 /// An LSTM with forget-gate bias 1 on the adding problem at T = 10 gets well below the
-/// baseline (1/6) within 300 steps: measured eval loss 0.0039 at step 300 (seed 3), 0.176 at step 20.
-fn tiny_preset(threshold: f64, by_step: u64) -> String {
+/// baseline (1/6) within 300 steps: measured eval loss 0.0039 at step 300 (seed 3), 0.176 at
+/// step 20. `claims` is the text after `config: (..),` (an `expect`, a `versus`).
+fn tiny_preset_with(name: &str, lr: f64, claims: &str) -> String {
     format!(
         r#"(
     version: 1,
-    name: "tiny LSTM on adding, T = 10",
+    name: "{name}",
     description: "Learns the sum in a few hundred steps.",
     config: (
         seed: 3,
@@ -441,14 +442,37 @@ fn tiny_preset(threshold: f64, by_step: u64) -> String {
         task: adding(seq_len: 10),
         init: (bias: forget_bias(value: 1.0)),
         clip: global_norm(max_norm: 1.0),
-        optimizer: adam(lr: 0.01),
+        optimizer: adam(lr: {lr:?}),
         batch_size: 32,
         steps: 300,
         eval: (every: 50, size: 256),
     ),
-    expect: Some((metric: eval_loss, compare: below, threshold: {threshold:?}, by_step: {by_step})),
+    {claims}
 )"#
     )
+}
+
+fn tiny_preset(threshold: f64, by_step: u64) -> String {
+    tiny_preset_with(
+        "tiny LSTM on adding, T = 10",
+        0.01,
+        &format!(
+            "expect: Some((metric: eval_loss, compare: below, threshold: {threshold:?}, \
+             by_step: {by_step})),"
+        ),
+    )
+}
+
+/// The line after the one that starts with `start`.
+fn line_after<'a>(stdout: &'a str, start: &str) -> &'a str {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .rposition(|l| l.trim_start().starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting with {start:?}:\n{stdout}"));
+    lines
+        .get(at + 1)
+        .unwrap_or_else(|| panic!("nothing after {start:?}:\n{stdout}"))
 }
 
 #[test]
@@ -456,32 +480,82 @@ fn reproduce_passes_a_true_claim_and_fails_a_false_one() {
     let dir = tempfile::tempdir().expect("tempdir");
     fs::write(dir.path().join("tiny.ron"), tiny_preset(0.05, 300)).expect("write");
     let (stdout, _) = run_expecting(dir.path(), &["reproduce", "tiny.ron"], 0);
-    // The name on one line, the claim, observation and verdict on the next.
-    let lines: Vec<&str> = stdout.lines().collect();
-    let at = lines
-        .iter()
-        .rposition(|l| l.starts_with("tiny LSTM on adding"))
-        .unwrap_or_else(|| panic!("no result row:\n{stdout}"));
-    let row = lines
-        .get(at + 1)
-        .unwrap_or_else(|| panic!("no result line after the name:\n{stdout}"));
+    // The name on one line, the claim on the next, then the per-seed values and the verdict.
+    let clause = line_after(&stdout, "tiny LSTM on adding");
     assert!(
-        row.contains("eval_loss < 0.05 by step 300") && row.contains("ok"),
-        "{row:?}"
+        clause.contains("eval_loss < 0.05 by step 300"),
+        "{clause:?}"
     );
-    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+    let verdict = line_after(&stdout, "seeds 3:");
+    assert!(
+        verdict.contains("held on 1/1") && verdict.contains("ok"),
+        "{verdict:?}"
+    );
+    assert!(stdout.contains("1 of 1 claims hold, 0 fail"), "{stdout}");
 
     // After 20 steps the loss is still near the baseline: the claim fails, exit code 1.
     fs::write(dir.path().join("early.ron"), tiny_preset(0.05, 20)).expect("write");
     let (stdout, _) = run_expecting(dir.path(), &["reproduce", "early.ron"], 1);
     assert!(
-        stdout.contains("FAIL") && stdout.contains("0 passed, 1 failed"),
+        stdout.contains("FAIL") && stdout.contains("0 of 1 claims hold, 1 fail"),
         "{stdout}"
     );
 
     // A preset that does not exist is bad input.
     let (_, stderr) = run_expecting(dir.path(), &["reproduce", "missing.ron"], 2);
     assert!(stderr.contains("missing.ron"), "{stderr}");
+}
+
+#[test]
+fn a_claim_is_judged_over_seeds_and_against_another_preset_on_paired_seeds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // lr 0.01 learns; lr 1e-5 stays near the baseline: below it on every paired seed.
+    fs::write(
+        dir.path().join("slow.ron"),
+        tiny_preset_with("slow", 1e-5, ""),
+    )
+    .expect("write");
+    fs::write(
+        dir.path().join("fast.ron"),
+        tiny_preset_with(
+            "fast",
+            0.01,
+            "expect: Some((metric: eval_loss, compare: below, threshold: 0.05, by_step: 300, \
+             seeds: 3, at_least: 2)),
+    versus: Some((other: \"slow.ron\", metric: eval_loss, compare: below, by_step: 300, \
+             seeds: 3, at_least: 3)),",
+        ),
+    )
+    .expect("write");
+    let (stdout, _) = run_expecting(
+        dir.path(),
+        &["reproduce", "fast.ron", "--csv", "out/claims.csv"],
+        0,
+    );
+    assert!(
+        stdout.contains("eval_loss < 0.05 by step 300, ≥ 2 of 3 seeds"),
+        "{stdout}"
+    );
+    let values = line_after(&stdout, "eval_loss below slow.ron's");
+    assert!(
+        values.contains("3: ") && values.contains("4: ") && values.contains("5: "),
+        "three paired seeds: {values}"
+    );
+    assert!(values.contains(" vs "), "both values: {values}");
+    assert!(stdout.contains("2 of 2 claims hold"), "{stdout}");
+    let csv = fs::read_to_string(dir.path().join("out/claims.csv")).expect("the CSV");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows.len(),
+        1 + 3 + 3,
+        "a header, then a row per claim and seed:\n{csv}"
+    );
+    assert!(rows[0].starts_with("preset,file,clause,seed,value,other_value,holds"));
+    assert!(rows[4..].iter().all(|r| r.ends_with(",3,3,true")), "{csv}");
+
+    // With --seeds 1 the versus clause needs its one paired seed.
+    let (stdout, _) = run_expecting(dir.path(), &["reproduce", "fast.ron", "--seeds", "1"], 0);
+    assert!(stdout.contains("≥ 1 of 1 paired seeds"), "{stdout}");
 }
 
 #[test]
@@ -507,7 +581,7 @@ fn reproduce_passes_the_cheapest_builtin_preset_with_an_expect_clause() {
     let name = cheapest.1.trim_end_matches(".ron");
     let dir = tempfile::tempdir().expect("tempdir");
     let (stdout, _) = run_expecting(dir.path(), &["reproduce", name], 0);
-    assert!(stdout.contains("1 passed, 0 failed"), "{name}:\n{stdout}");
+    assert!(stdout.contains(" claims hold, 0 fail"), "{name}:\n{stdout}");
 }
 
 #[test]
@@ -577,4 +651,51 @@ fn train_with_two_threads_makes_the_same_run_to_rounding() {
     }
     let (_, stderr) = run_expecting(dir.path(), &["train", TRAIN_PRESET, "--threads", "3"], 2);
     assert!(stderr.contains("--threads"), "{stderr}");
+}
+
+/// `train --resume DIR --steps N` carries a finished run on to N steps, as if it had been
+/// trained to N at once; a run folder is never written over.
+#[test]
+fn train_resume_carries_a_run_on_as_if_it_never_stopped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("tiny.ron"), tiny_preset(0.05, 40)).expect("write");
+    let set = ["--set", "steps=40"];
+    let mut args = vec!["train", "tiny.ron", "--out", "short"];
+    args.extend(set);
+    run_expecting(dir.path(), &args, 0);
+    let (_, stderr) = run_expecting(dir.path(), &["train", "tiny.ron", "--out", "short"], 1);
+    assert!(stderr.contains("never written over"), "{stderr}");
+    let (_, stderr) = run_expecting(
+        dir.path(),
+        &["train", "--resume", "short", "--steps", "80"],
+        0,
+    );
+    assert!(
+        stderr.contains("carrying on from step 40 to step 80"),
+        "{stderr}"
+    );
+    run_expecting(
+        dir.path(),
+        &["train", "tiny.ron", "--steps", "80", "--out", "whole"],
+        0,
+    );
+    let rows = |d: &str| -> Vec<String> {
+        fs::read_to_string(dir.path().join(d).join("metrics.csv"))
+            .expect("metrics")
+            .lines()
+            .map(|l| l.rsplit_once(',').map_or(l, |(a, _)| a).to_owned())
+            .collect()
+    };
+    assert_eq!(rows("short"), rows("whole"));
+    assert!(
+        fs::read(dir.path().join("short/weights.npz")).expect("weights")
+            == fs::read(dir.path().join("whole/weights.npz")).expect("weights"),
+        "the weights differ"
+    );
+    let (_, stderr) = run_expecting(
+        dir.path(),
+        &["train", "--resume", "short", "--steps", "50"],
+        2,
+    );
+    assert!(stderr.contains("has done 80 steps"), "{stderr}");
 }

@@ -151,7 +151,15 @@ fn every_preset_trains_20_steps_with_finite_loss() {
             start.elapsed().as_secs_f64(),
             outcome,
         ));
-        let losses: Vec<f64> = report.steps.iter().map(|m| m.loss).collect();
+        let history = &report.history.steps;
+        let loss = history.column("loss").expect("a loss column");
+        // Short runs: one bucket per step, so these are the step losses.
+        let losses: Vec<f64> = history.buckets(loss).map(|(_, a)| a.last).collect();
+        assert_eq!(
+            losses.len() as u64,
+            report.steps_done,
+            "{name}: a loss per step"
+        );
         assert!(
             losses.iter().all(|l| l.is_finite()),
             "{name}: non-finite loss in {losses:?}"
@@ -784,6 +792,27 @@ fn apply_set_rejects_unknown_keys_and_ill_typed_values_and_keeps_the_preset() {
 
 /// `--set` values are RON, so what a preset file accepts for a field, `--set` accepts too:
 /// `copy()` (every setting at its default, as `TaskConfig` documents) and `adding()`.
+#[test]
+fn deeply_nested_set_values_are_an_error_not_a_stack_overflow() {
+    let base = base_preset();
+    for (open, close) in [("[", "]"), ("(", ")"), ("a(", ")"), ("Some(", ")")] {
+        let value = format!("{}1{}", open.repeat(60_000), close.repeat(60_000));
+        let mut p = base.clone();
+        let e = p
+            .apply_set(&format!("model.hidden={value}"))
+            .expect_err("nested 60,000 deep");
+        assert!(e.to_string().contains("nested deeper than"), "{open}: {e}");
+        assert_eq!(p, base);
+    }
+    // Sixty levels are still a value (of the wrong type here).
+    let mut p = base.clone();
+    let value = format!("{}1{}", "[".repeat(60), "]".repeat(60));
+    let e = p
+        .apply_set(&format!("model.hidden={value}"))
+        .expect_err("a list");
+    assert!(!e.to_string().contains("nested deeper"), "{e}");
+}
+
 #[test]
 fn apply_set_accepts_struct_variants_with_all_defaults() {
     let base = base_preset();

@@ -79,9 +79,23 @@ fn split_gradient_equals_one_thread_gradient() {
     for (seed, cell) in (60..).zip(CELLS) {
         let params: Params<f64> = init_params(cell, DIMS, Init::default(), seed).expect("init");
         for batch in batches(&mut rng) {
+            // Every window of BPTT(1, 6) starts at 0: the halves' last windows with terms
+            // (0..4 for the first half of the masked batch, 0..6 for the second) are told
+            // apart by their end.
+            let from_zero = Bptt::Truncated {
+                k1: 1,
+                k2: SEQ_LEN,
+                mode: UpdateMode::Accumulate,
+            };
+            let chunks = Bptt::Chunked {
+                k: 4,
+                mode: UpdateMode::Accumulate,
+            };
             for (bptt, reduction) in [
                 (Bptt::Full, Reduction::Mean),
                 (truncated, Reduction::Mean),
+                (from_zero, Reduction::Mean),
+                (chunks, Reduction::Mean),
                 (Bptt::Full, Reduction::Sum),
             ] {
                 let what = format!("{cell:?} {:?} {bptt:?} {reduction:?}", batch.loss_kind());
@@ -102,6 +116,7 @@ fn split_gradient_equals_one_thread_gradient() {
                         two.loss_and_grad_split(&params, &batch, options, &mut g2);
                     assert_close(&format!("{what} loss"), &[loss], &[out.loss]);
                     assert_eq!(profile.start, out.profile.start, "{what}");
+                    assert_eq!(profile.values.len(), out.profile.values.len(), "{what}");
                     assert_close(
                         &format!("{what} profile"),
                         &profile.values,

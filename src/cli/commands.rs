@@ -2,13 +2,14 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::CliError;
-use crate::headless::{self, RunReport};
-use crate::preset::{self, ExpectMetric, Preset, PresetError};
+use crate::headless::{self, RunReport, Start};
+use crate::preset::{self, Preset, PresetError};
+use crate::reproduce::{self, SeedChoice};
+use crate::store::{FolderStatus, RunFolder};
 use crate::train::{StepMetrics, TrainConfig};
 
 /// Opens the window with a preset or a sweep file, both checked first (exit 2 if broken).
@@ -59,12 +60,15 @@ fn prepare(
     }
     if let Some(n) = steps {
         preset.config.steps = n;
-        if let Some(e) = preset.expect.as_mut() {
-            e.by_step = e.by_step.min(n);
-        }
     }
     for assignment in set {
         preset.apply_set(assignment)?;
+    }
+    // A shorter run (`--steps` or `--set steps=`) judges its claims at its end.
+    let n = preset.config.steps;
+    let moved = preset.cap_claims(n);
+    if moved {
+        eprintln!("note: the preset's claims are checked at step {n}, the end of this shorter run");
     }
     Ok(preset.validate(path)?)
 }
@@ -117,16 +121,43 @@ impl Progress {
     }
 }
 
-pub(super) fn train(
-    name: &str,
-    steps: Option<u64>,
-    seed: Option<u64>,
-    set: &[String],
-    out: Option<PathBuf>,
-    threads: usize,
-) -> Result<(), CliError> {
+/// `train`'s options besides the preset.
+pub(super) struct TrainArgs<'a> {
+    pub steps: Option<u64>,
+    pub seed: Option<u64>,
+    pub set: &'a [String],
+    pub out: Option<PathBuf>,
+    pub threads: usize,
+    pub init_from: Option<PathBuf>,
+}
+
+/// Raised by Ctrl-C (SIGINT) and SIGTERM: the run ends after its step, with its files.
+fn stop_flag() -> &'static AtomicBool {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        if let Err(e) = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed)) {
+            eprintln!("note: Ctrl-C will not end the run cleanly: {e}");
+        }
+    });
+    &STOP
+}
+
+pub(super) fn train(name: &str, args: TrainArgs<'_>) -> Result<(), CliError> {
+    let TrainArgs {
+        steps,
+        seed,
+        set,
+        out,
+        threads,
+        init_from,
+    } = args;
     let (mut preset, path) = resolve_preset(name)?;
     let config = prepare(&mut preset, &path, steps, seed, set)?.with_threads(threads);
+    let start = match &init_from {
+        None => Start::Fresh,
+        Some(weights) => Start::Weights(Box::new(crate::grad::read_params(weights, "")?)),
+    };
     let stem = path
         .file_stem()
         .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
@@ -140,19 +171,106 @@ pub(super) fn train(
         config.task().name(),
         config.task().baseline()
     );
-    let mut progress = Progress::new(config.steps);
-    let report = headless::run(&config, config.steps, &mut |m| progress.update(m))?;
-    progress.finish();
-    headless::write_run_files(&out, &preset, &config, &report).map_err(|source| {
-        CliError::Write {
-            path: out.clone(),
-            source,
+    train_into(&out, &preset, &config, start, config.steps)
+}
+
+/// `train --resume DIR [--steps N]`: carries the run in `dir` on from its checkpoint to `steps`
+/// steps in all (default: its preset's).
+pub(super) fn resume(dir: &Path, steps: Option<u64>, threads: usize) -> Result<(), CliError> {
+    let folder = RunFolder::open(dir)?;
+    if folder.status == FolderStatus::Running {
+        return Err(CliError::Usage(format!(
+            "{}: a process is writing this run now",
+            dir.display()
+        )));
+    }
+    let checkpoint_path = dir.join(crate::store::CHECKPOINT);
+    if !checkpoint_path.is_file() {
+        return Err(CliError::Usage(format!(
+            "{}: no checkpoint.npz to carry on from (the run was killed before its first, {} s \
+             in); train it again instead",
+            dir.display(),
+            crate::headless::CHECKPOINT_EVERY.as_secs()
+        )));
+    }
+    let checkpoint = crate::store::checkpoint::load(&checkpoint_path)?;
+    let mut preset = folder.preset;
+    let target = steps.unwrap_or(preset.config.steps);
+    let done = checkpoint.state.step();
+    if target <= done {
+        return Err(CliError::Usage(format!(
+            "{}: the run has done {done} steps; give --steps more than that to carry it on",
+            dir.display()
+        )));
+    }
+    if let FolderStatus::Diverged(why) = &folder.status
+        && checkpoint.state.step() + 1 >= target
+    {
+        return Err(CliError::Usage(format!(
+            "{}: the run diverged ({why})",
+            dir.display()
+        )));
+    }
+    if target != preset.config.steps {
+        preset.config.steps = target;
+        if let Some(e) = preset.expect.as_mut() {
+            e.by_step = e.by_step.min(target);
         }
-    })?;
-    print_report(&preset, &report, &out);
+        preset
+            .save(&dir.join(crate::store::PRESET))
+            .map_err(|source| CliError::Write {
+                path: dir.join(crate::store::PRESET),
+                source,
+            })?;
+    }
+    let config = preset
+        .validate(&dir.join(crate::store::PRESET))?
+        .with_threads(threads);
+    eprintln!(
+        "{}: carrying on from step {done} to step {target}",
+        preset.name
+    );
+    train_into(
+        dir,
+        &preset,
+        &config,
+        Start::Resume(Box::new(checkpoint)),
+        target,
+    )
+}
+
+/// Trains into the run folder `out` (written live; Ctrl-C ends the run cleanly) and reports.
+fn train_into(
+    out: &Path,
+    preset: &Preset,
+    config: &TrainConfig,
+    start: Start,
+    steps: u64,
+) -> Result<(), CliError> {
+    let mut progress = Progress::new(steps);
+    let options = crate::headless::Options {
+        steps,
+        start,
+        folder: Some((out, preset)),
+        stop: Some(stop_flag()),
+        progress: &mut |m| progress.update(m),
+    };
+    let report = headless::run_with(config, options)?;
+    progress.finish();
+    print_report(preset, &report, out);
+    if report.stopped {
+        println!(
+            "stopped at step {}; carry it on with `bptt-lab train --resume {}`",
+            report.steps_done,
+            out.display()
+        );
+    }
     match report.error {
         None => Ok(()),
-        Some(source) => Err(CliError::DivergedRun { dir: out, source }),
+        Some(source) => Err(CliError::DivergedRun {
+            dir: out.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -177,8 +295,9 @@ fn print_report(preset: &Preset, r: &RunReport, out: &Path) {
 
 pub(super) fn reproduce(
     quick: bool,
-    seed: Option<u64>,
+    seeds: SeedChoice,
     jobs: Option<usize>,
+    csv: &Path,
     names: &[String],
 ) -> Result<(), CliError> {
     let mut chosen: Vec<(Preset, PathBuf)> = Vec::new();
@@ -195,119 +314,120 @@ pub(super) fn reproduce(
             chosen.push(resolve_preset(n)?);
         }
     }
-    chosen.retain(|(p, _)| p.expect.is_some());
+    chosen.retain(|(p, _)| p.expect.is_some() || p.versus.is_some());
     if chosen.is_empty() {
         return Err(CliError::Usage(
-            "none of the chosen presets has an `expect` clause".into(),
+            "none of the chosen presets has an `expect` or `versus` clause".into(),
         ));
     }
-    let mut prepared = Vec::new();
-    for (mut p, path) in chosen {
-        let config = prepare(&mut p, &path, None, seed, &[])?;
-        prepared.push((p, path, config));
-    }
+    let plan = reproduce::plan(chosen, seeds)?;
     let jobs = jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .clamp(1, prepared.len());
-    eprintln!("reproducing {} presets on {jobs} threads", prepared.len());
-    let start = Instant::now();
-    let results: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; prepared.len()]);
-    crate::pool::run(
-        "reproduce",
-        &prepared,
-        jobs,
-        &AtomicBool::new(false),
-        |_, (p, _, config)| reproduce_one(p, config),
-        |i, result| {
-            let row = result.unwrap_or_else(|panic| Row {
-                name: prepared[i].0.name.clone(),
-                expected: prepared[i]
-                    .0
-                    .expect
-                    .map(|e| e.describe())
-                    .unwrap_or_default(),
-                observed: panic.to_string(),
-                pass: false,
-                secs: 0.0,
-            });
-            eprintln!("  {}", row.line());
-            results.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(row);
-        },
-    )
-    .map_err(|source| CliError::Run(crate::train::RunError::Thread(source.into())))?;
-    let rows: Vec<Row> = results
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-        .into_iter()
-        .flatten()
-        .collect();
-    println!(
-        "\npreset\n    {:<40} {:>12}  result",
-        "expected", "observed"
+        .clamp(1, plan.runs.len());
+    eprintln!(
+        "reproducing {} claims of {} presets: {} runs on {jobs} threads",
+        plan.claims.len(),
+        plan.presets.len(),
+        plan.runs.len()
     );
-    for r in &rows {
-        println!("{}", r.line());
+    let start = Instant::now();
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let total = plan.runs.len();
+    let results = reproduce::run(&plan, jobs, &|key, result| {
+        let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let name = &plan.presets[key.preset].preset.name;
+        match result {
+            Ok(o) => eprintln!("  [{n}/{total}] {name}, seed {}: {:.0} s", key.seed, o.secs),
+            Err(e) => eprintln!("  [{n}/{total}] {name}, seed {}: FAILED: {e}", key.seed),
+        }
+    })
+    .map_err(|e| CliError::Run(crate::train::RunError::Thread(e.into())))?;
+    let verdicts = reproduce::judge(&plan, &results);
+    println!();
+    let mut last = None;
+    for v in &verdicts {
+        if last != Some(v.preset) {
+            println!("{}", plan.presets[v.preset].preset.name);
+            last = Some(v.preset);
+        }
+        print_verdict(v);
     }
-    let failed = rows.iter().filter(|r| !r.pass).count();
+    if let Some(dir) = csv.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    crate::fsutil::write_atomic(csv, reproduce::verdicts_csv(&plan, &verdicts).as_bytes())
+        .map_err(|source| CliError::Write {
+            path: csv.to_owned(),
+            source,
+        })?;
+    let failed = verdicts.iter().filter(|v| !v.pass).count();
     println!(
-        "\n{} passed, {} failed ({:.0} s wall time)",
-        rows.len() - failed,
-        failed,
-        start.elapsed().as_secs_f64()
+        "\n{} of {} claims hold, {failed} fail ({:.0} s wall time); per-seed table in {}",
+        verdicts.len() - failed,
+        verdicts.len(),
+        start.elapsed().as_secs_f64(),
+        csv.display()
     );
     if failed == 0 {
         Ok(())
     } else {
         Err(CliError::NotReproduced {
             failed,
-            total: rows.len(),
+            total: verdicts.len(),
         })
     }
 }
 
-#[derive(Clone, Debug)]
-struct Row {
-    name: String,
-    expected: String,
-    observed: String,
-    pass: bool,
-    secs: f64,
-}
-
-impl Row {
-    /// The preset's name on its own line, then claim, observation and verdict aligned.
-    fn line(&self) -> String {
-        format!(
-            "{}\n    {:<40} {:>12}  {} ({:.0} s)",
-            self.name,
-            self.expected,
-            self.observed,
-            if self.pass { "ok" } else { "FAIL" },
-            self.secs
-        )
-    }
-}
-
-fn reproduce_one(p: &Preset, config: &TrainConfig) -> Row {
-    let e = p.expect.expect("filtered on expect");
-    let start = Instant::now();
-    let (observed, pass) = match headless::run(config, e.by_step, &mut |_| {}) {
-        Ok(r) => match &r.error {
-            Some(err) if e.metric != ExpectMetric::Diverged => (format!("diverged: {err}"), false),
-            _ => {
-                let v = headless::observed(&e, &r);
-                (fmt_value(v), e.holds(v))
+/// A claim's lines: its words, the per-seed values (✗ where one does not hold), the verdict
+/// with the distribution.
+fn print_verdict(v: &reproduce::Verdict) {
+    println!("    {}", v.clause);
+    let values: Vec<String> = v
+        .per_seed
+        .iter()
+        .map(|(seed, r)| match r {
+            Ok((x, Some(y), h)) => format!(
+                "{seed}: {} vs {}{}",
+                fmt_value(*x),
+                fmt_value(*y),
+                if *h { "" } else { " ✗" }
+            ),
+            Ok((x, None, h)) => {
+                format!("{seed}: {}{}", fmt_value(*x), if *h { "" } else { " ✗" })
             }
-        },
-        Err(err) => (format!("error: {err}"), false),
-    };
-    Row {
-        name: p.name.clone(),
-        expected: e.describe(),
-        observed,
-        pass,
-        secs: start.elapsed().as_secs_f64(),
+            Err(e) => format!("{seed}: error ({e})"),
+        })
+        .collect();
+    println!("    seeds {}", values.join(" · "));
+    let observed: Vec<f64> = v
+        .per_seed
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().map(|(x, _, _)| *x))
+        .collect();
+    println!(
+        "    held on {}/{} (≥ {} needed) → {}   [min {} · median {} · max {}]",
+        v.held,
+        v.per_seed.len(),
+        v.required,
+        if v.pass { "ok" } else { "FAIL" },
+        stat(&observed, 0.0),
+        stat(&observed, 0.5),
+        stat(&observed, 1.0)
+    );
+}
+
+/// The `q` quantile (0 = min, 0.5 = median, 1 = max) of the finite values, formatted.
+fn stat(values: &[f64], q: f64) -> String {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return "–".into();
     }
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() - 1) as f64 * q).round() as usize;
+    fmt_value(v[i])
 }
 
 /// Five significant digits, in scientific notation for very small or large values.

@@ -42,8 +42,9 @@ pub enum Command {
     /// weights.npz (PyTorch names) and summary.json into the output directory.
     Train {
         /// A preset file, or the name of a built-in preset (see `bptt-lab presets list`).
-        preset: String,
-        /// Number of steps (default: the preset's).
+        #[arg(required_unless_present = "resume")]
+        preset: Option<String>,
+        /// Number of steps (default: the preset's); with --resume, the steps to reach in all.
         #[arg(long)]
         steps: Option<u64>,
         /// Random seed (default: the preset's).
@@ -60,6 +61,14 @@ pub enum Command {
         /// accumulated truncation, H ≥ 32); the numbers agree with 1 thread to rounding.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=2))]
         threads: u64,
+        /// Carry on the run in this folder from its checkpoint (a run stopped by Ctrl-C, killed,
+        /// or finished and given more --steps), bit-identical to a run never interrupted.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["preset", "seed", "set", "out", "init_from"])]
+        resume: Option<PathBuf>,
+        /// Start from these weights (an NPZ with PyTorch's names, as `weights.npz` and
+        /// `model.state_dict()` hold them) instead of the preset's initialization.
+        #[arg(long, value_name = "WEIGHTS.npz")]
+        init_from: Option<PathBuf>,
     },
     /// Run the presets that have an `expect` clause and print expected against observed.
     /// Exits non-zero if one fails.
@@ -67,12 +76,19 @@ pub enum Command {
         /// Only the quick presets (minutes in all), not the paper-scale ones in presets/paper/.
         #[arg(long)]
         quick: bool,
-        /// Override every preset's seed.
+        /// The first seed of every claim instead of the preset's own (seed, seed+1, …).
         #[arg(long)]
         seed: Option<u64>,
-        /// Presets to run at the same time (default: the number of cores).
+        /// Judge every claim on this many seeds instead of its own; the number that must hold
+        /// scales with it (to measure a claim's distribution, e.g. --seeds 20).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        seeds: Option<u32>,
+        /// Runs at the same time (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Where the per-seed table goes (CSV).
+        #[arg(long, value_name = "FILE", default_value = "runs/reproduce.csv")]
+        csv: PathBuf,
         /// Preset files or built-in names (default: all built-in presets).
         presets: Vec<String>,
     },
@@ -282,6 +298,15 @@ pub enum CliError {
     /// A run that could not start or diverged.
     #[error(transparent)]
     Run(#[from] crate::train::RunError),
+    /// A run folder that could not be written, or cannot be carried on.
+    #[error(transparent)]
+    Headless(#[from] crate::headless::HeadlessError),
+    #[error(transparent)]
+    Restart(#[from] crate::headless::RestartError),
+    #[error(transparent)]
+    Folder(#[from] crate::store::FolderError),
+    #[error(transparent)]
+    Checkpoint(#[from] crate::store::checkpoint::CheckpointError),
     /// A run that diverged after its files were written.
     #[error("{source}; the files in {} hold the run up to there", .dir.display())]
     DivergedRun {
@@ -321,11 +346,17 @@ impl CliError {
     /// The process exit code: [`EXIT_BAD_INPUT`] for what the user gave, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Preset(_) | Self::GradInput(_) | Self::Usage(_) => EXIT_BAD_INPUT,
+            Self::Preset(_)
+            | Self::GradInput(_)
+            | Self::Usage(_)
+            | Self::Restart(_)
+            | Self::Folder(_)
+            | Self::Checkpoint(_) => EXIT_BAD_INPUT,
             Self::Sweep(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Self::Sweep(_)
             | Self::Task(_)
             | Self::Run(_)
+            | Self::Headless(_)
             | Self::DivergedRun { .. }
             | Self::Write { .. }
             | Self::NotReproduced { .. }
@@ -338,6 +369,10 @@ impl CliError {
 }
 
 /// Runs one parsed command.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per subcommand, each handing its flags on"
+)]
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let Some(command) = cli.command else {
         return Ok(crate::gui::run_gui(None, None, 0)?);
@@ -356,13 +391,42 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             set,
             out,
             threads,
-        } => commands::train(&preset, steps, seed, &set, out, threads as usize),
+            resume,
+            init_from,
+        } => match (preset, resume) {
+            (_, Some(dir)) => commands::resume(&dir, steps, threads as usize),
+            (Some(preset), None) => commands::train(
+                &preset,
+                commands::TrainArgs {
+                    steps,
+                    seed,
+                    set: &set,
+                    out,
+                    threads: threads as usize,
+                    init_from,
+                },
+            ),
+            (None, None) => Err(CliError::Usage(
+                "train: give a preset, or --resume DIR".into(),
+            )),
+        },
         Command::Reproduce {
             quick,
             seed,
+            seeds,
             jobs,
+            csv,
             presets,
-        } => commands::reproduce(quick, seed, jobs, &presets),
+        } => commands::reproduce(
+            quick,
+            crate::reproduce::SeedChoice {
+                base: seed,
+                count: seeds,
+            },
+            jobs,
+            &csv,
+            &presets,
+        ),
         Command::Sweep {
             sweep: file,
             jobs,

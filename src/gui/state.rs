@@ -112,6 +112,7 @@ impl SavedState {
             description: self.description.clone(),
             config: self.setup.clone(),
             expect: None,
+            versus: None,
         }
     }
 }

@@ -109,6 +109,23 @@ impl<F: Scalar> Params<F> {
 
     /// The sizes these parameters imply, and the gate count. Panics if the shapes disagree.
     #[track_caller]
+    /// Whether every tensor has the shape `cell` and `dims` need; if not, which does not.
+    pub fn shapes_fit(&self, cell: CellKind, dims: Dims) -> Result<(), String> {
+        let expected = Self::zeros(cell, dims);
+        for ((name, got), want) in PARAM_NAMES.iter().zip(self.shapes()).zip(expected.shapes()) {
+            if got != want {
+                return Err(format!(
+                    "{name} has shape {got:?}; a {} with I = {}, H = {}, O = {} needs {want:?}",
+                    cell.short_name(),
+                    dims.input,
+                    dims.hidden,
+                    dims.output
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn check_shapes(&self, cell: CellKind, dims: Dims) {
         let expected = Self::zeros(cell, dims);
         for ((name, got), want) in PARAM_NAMES.iter().zip(self.shapes()).zip(expected.shapes()) {

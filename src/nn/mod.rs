@@ -25,7 +25,7 @@ pub use cell::{Activation, CellKind, Dims, Model, PARAM_NAMES, Params};
 pub use clip::{Clip, ClipReport};
 pub use init::{BiasInit, Init, WeightInit};
 pub use loss::{Batch, LossKind, Reduction, Target};
-pub use optim::{Optimizer, OptimizerConfig};
+pub use optim::{Optimizer, OptimizerConfig, OptimizerState};
 
 use std::fmt::{Debug, Display};
 use std::iter::Sum;

@@ -117,6 +117,19 @@ impl OptimizerConfig {
     }
 }
 
+/// What an optimizer carries from one update to the next.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptimizerState<F> {
+    /// Updates applied so far.
+    pub step: u64,
+    /// The learning rate in use (it may have been changed during the run).
+    pub lr: f64,
+    /// Momentum (SGD), square average (RMSProp) or m (Adam), per tensor.
+    pub buf1: Vec<Vec<F>>,
+    /// v (Adam) per tensor; empty otherwise.
+    pub buf2: Vec<Vec<F>>,
+}
+
 /// An optimizer with its state (moment buffers), sized for one model.
 #[derive(Clone, Debug)]
 pub struct Optimizer<F> {
@@ -165,6 +178,46 @@ impl<F: Scalar> Optimizer<F> {
     /// Updates applied so far.
     pub fn steps(&self) -> u64 {
         self.step
+    }
+
+    /// The state to carry a run on later: updates applied, learning rate, moment buffers.
+    pub fn state(&self) -> OptimizerState<F> {
+        OptimizerState {
+            step: self.step,
+            lr: self.config.lr(),
+            buf1: self.buf1.clone(),
+            buf2: self.buf2.clone(),
+        }
+    }
+
+    /// An optimizer of `config` that goes on from `state` (saved by [`Optimizer::state`] for
+    /// parameters shaped like `params`), or why the state does not fit.
+    pub fn restore(
+        config: OptimizerConfig,
+        params: &Params<F>,
+        state: OptimizerState<F>,
+    ) -> Result<Self, String> {
+        let fresh = Self::new(config, params);
+        let shapes = |b: &[Vec<F>]| b.iter().map(Vec::len).collect::<Vec<_>>();
+        if shapes(&state.buf1) != shapes(&fresh.buf1) || shapes(&state.buf2) != shapes(&fresh.buf2)
+        {
+            return Err(format!(
+                "the {} state has buffers of {:?} and {:?} values, the model needs {:?} and {:?}",
+                config.name(),
+                shapes(&state.buf1),
+                shapes(&state.buf2),
+                shapes(&fresh.buf1),
+                shapes(&fresh.buf2)
+            ));
+        }
+        let mut config = config;
+        config.set_lr(state.lr);
+        Ok(Self {
+            config,
+            step: state.step,
+            buf1: state.buf1,
+            buf2: state.buf2,
+        })
     }
 
     /// Applies one update `params ← params − Δ(grads)`.

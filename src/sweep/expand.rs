@@ -214,6 +214,7 @@ impl SweepFile {
                     description: self.description.clone(),
                     config: setup,
                     expect,
+                    versus: None,
                 },
                 config,
             });
@@ -252,6 +253,7 @@ impl SweepFile {
                     description: self.description.clone(),
                     config: setup.clone(),
                     expect: None,
+                    versus: None,
                 },
                 "base_config".to_owned(),
             )),

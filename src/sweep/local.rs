@@ -221,13 +221,9 @@ pub(crate) fn setup_json(run: &SweepRun) -> serde_json::Value {
 #[derive(Debug, thiserror::Error)]
 pub enum RunFailure {
     #[error(transparent)]
-    Run(#[from] crate::train::RunError),
-    #[error("cannot write the run's files: {source} (in {})", .dir.display())]
-    Write {
-        dir: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    Train(#[from] headless::HeadlessError),
+    #[error(transparent)]
+    Restart(#[from] headless::RestartError),
     #[error(transparent)]
     Read(#[from] SweepError),
     #[error("no summary.json after the run (in {})", .0.display())]
@@ -236,15 +232,18 @@ pub enum RunFailure {
     Panicked(#[from] Panicked),
 }
 
-/// Trains one run into `dir` and reads its row back from the files.
+/// Trains one run into `dir` (carrying on a run an earlier sweep left unfinished there, from
+/// its checkpoint) and reads its row back from the files.
 fn train(run: &SweepRun, dir: &Path, point: &results::Point) -> Result<Row, RunFailure> {
-    let report = headless::run(&run.config, run.config.steps, &mut |_| {})?;
-    headless::write_run_files(dir, &run.preset, &run.config, &report).map_err(|source| {
-        RunFailure::Write {
-            dir: dir.to_owned(),
-            source,
-        }
-    })?;
+    let start = headless::restart(dir)?;
+    let options = headless::Options {
+        steps: run.config.steps,
+        start,
+        folder: Some((dir, &run.preset)),
+        stop: None,
+        progress: &mut |_| {},
+    };
+    headless::run_with(&run.config, options)?;
     results::read_run(dir, point, &setup_json(run), run.preset.expect.as_ref())?
         .ok_or_else(|| RunFailure::NoSummary(dir.to_owned()))
 }

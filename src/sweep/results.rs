@@ -207,7 +207,11 @@ pub fn read_run(
     };
     let summary: Value = serde_json::from_str(&text)
         .map_err(|e| bad(summary_path.clone(), format!("not valid JSON: {e}")))?;
-    let Some(outcome) = summary.get("outcome") else {
+    // No outcome yet, or not an end (`running`, `stopped`): not a result.
+    let Some(outcome) = summary
+        .get("outcome")
+        .filter(|o| !matches!(o.as_str(), Some("running" | "stopped")))
+    else {
         return Ok(None);
     };
     if summary.get("config") != Some(config) {

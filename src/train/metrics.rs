@@ -53,6 +53,22 @@ pub const STEP_COLUMNS: [&str; 15] = [
 ];
 
 impl StepMetrics {
+    /// The metrics from their values in [`STEP_COLUMNS`] order (as `metrics.csv` holds them).
+    pub fn from_values(v: &[f64; 15]) -> Self {
+        Self {
+            step: v[0] as u64,
+            loss: v[1],
+            metric: v[2],
+            grad_norm_pre_clip: v[3],
+            grad_norm_post_clip: v[4],
+            clip_fraction: v[5],
+            updates: v[6] as u32,
+            tensor_grad_norms: [v[7], v[8], v[9], v[10], v[11], v[12]],
+            lr: v[13],
+            elapsed_secs: v[14],
+        }
+    }
+
     /// The values in [`STEP_COLUMNS`] order.
     pub fn values(&self) -> [f64; 15] {
         let n = self.tensor_grad_norms;

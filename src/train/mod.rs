@@ -11,5 +11,5 @@ pub mod worker;
 pub use config::{ConfigError, EvalConfig, ModelConfig, Precision, Setup, TrainConfig};
 pub use history::History;
 pub use metrics::{Diagnostics, DiagnosticsClock, STEP_COLUMNS, Spectral, StepMetrics};
-pub use trainer::{AnyTrainer, RunError, Trainer};
+pub use trainer::{AnyTrainState, AnyTrainer, RunError, TrainState, Trainer};
 pub use worker::{Command, Event, RunOutcome, Trainable, Worker};

@@ -11,8 +11,8 @@ use super::config::{Precision, TrainConfig};
 use super::metrics::{Diagnostics, Spectral, StepMetrics};
 use crate::nn::init::{InitError, init_params};
 use crate::nn::{
-    Batch, Engine, InitialState, Model, Optimizer, Params, Profile, Reduction, Scalar, StepConfig,
-    StepError,
+    Batch, Engine, InitialState, Model, Optimizer, OptimizerState, Params, Profile, Reduction,
+    Scalar, StepConfig, StepError,
 };
 use crate::tasks::{Task, evaluation_set, train_rng};
 
@@ -28,6 +28,9 @@ pub enum RunError {
     /// The run's thread (or a pool's) could not be started.
     #[error("cannot start a thread: {0}")]
     Thread(#[source] std::sync::Arc<std::io::Error>),
+    /// Saved state (a checkpoint, given weights) that does not fit the run.
+    #[error("cannot carry on from the saved state: {0}")]
+    State(String),
 }
 
 impl PartialEq for RunError {
@@ -41,7 +44,7 @@ impl PartialEq for RunError {
                     source: source_b,
                 },
             ) => step == step_b && source == source_b,
-            (Self::Panicked(a), Self::Panicked(b)) => a == b,
+            (Self::Panicked(a), Self::Panicked(b)) | (Self::State(a), Self::State(b)) => a == b,
             // I/O errors have no equality: the same kind and message count as the same.
             (Self::Thread(a), Self::Thread(b)) => {
                 a.kind() == b.kind() && a.to_string() == b.to_string()
@@ -57,6 +60,21 @@ impl RunError {
     pub fn is_divergence(&self) -> bool {
         matches!(self, Self::Diverged { .. })
     }
+}
+
+/// Everything that decides a run's next steps: carried on from it, a run continues as if it
+/// had never stopped (the same metrics, the same weights, bit for bit). The held-out set is
+/// drawn again from the seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainState<F> {
+    /// Steps done.
+    pub step: u64,
+    pub params: Params<F>,
+    pub optimizer: OptimizerState<F>,
+    /// Where the training batches' stream is (`ChaCha8Rng::get_word_pos`).
+    pub rng_word_pos: u128,
+    /// Training wall time so far.
+    pub elapsed_secs: f64,
 }
 
 /// A training run in float type `F`.
@@ -110,6 +128,46 @@ impl<F: Scalar> Trainer<F> {
             last_profile: Profile::default(),
             spectral: None,
         })
+    }
+
+    /// A run of `config` that carries on from `state` (saved by [`Trainer::state`] of a run of
+    /// the same setup), or why the state does not fit.
+    pub fn resume(config: &TrainConfig, state: TrainState<F>) -> Result<Self, RunError> {
+        let mut t = Self::new(config)?;
+        let (cell, dims) = (config.model.cell, config.dims());
+        state
+            .params
+            .shapes_fit(cell, dims)
+            .map_err(RunError::State)?;
+        t.optimizer = Optimizer::restore(config.optimizer, &state.params, state.optimizer)
+            .map_err(RunError::State)?;
+        t.model = Model::new(cell, dims, state.params);
+        t.rng.set_word_pos(state.rng_word_pos);
+        t.step = state.step;
+        t.train_time = Duration::from_secs_f64(state.elapsed_secs.max(0.0));
+        Ok(t)
+    }
+
+    /// A fresh run of `config` whose initial weights are `params` (e.g. trained elsewhere),
+    /// or why they do not fit.
+    pub fn with_weights(config: &TrainConfig, params: Params<F>) -> Result<Self, RunError> {
+        let mut t = Self::new(config)?;
+        let (cell, dims) = (config.model.cell, config.dims());
+        params.shapes_fit(cell, dims).map_err(RunError::State)?;
+        t.optimizer = Optimizer::new(config.optimizer, &params);
+        t.model = Model::new(cell, dims, params);
+        Ok(t)
+    }
+
+    /// The state to carry the run on from later ([`Trainer::resume`]).
+    pub fn state(&self) -> TrainState<F> {
+        TrainState {
+            step: self.step,
+            params: self.model.params.clone(),
+            optimizer: self.optimizer.state(),
+            rng_word_pos: self.rng.get_word_pos(),
+            elapsed_secs: self.train_time.as_secs_f64(),
+        }
     }
 
     /// Trains on one new batch. A non-finite loss or gradient ends the run: the error names the
@@ -287,6 +345,11 @@ impl AnyTrainer {
         dispatch!(self, t => t.steps_done())
     }
 
+    /// Training wall time so far (pauses and diagnostics excluded), in seconds.
+    pub fn elapsed_secs(&self) -> f64 {
+        dispatch!(self, t => t.train_time.as_secs_f64())
+    }
+
     pub fn is_done(&self) -> bool {
         dispatch!(self, t => t.is_done())
     }
@@ -307,5 +370,68 @@ impl AnyTrainer {
     /// The current weights in f64 (PyTorch names via `nn::PARAM_NAMES`).
     pub fn params_f64(&self) -> Params<f64> {
         dispatch!(self, t => t.model().params.cast())
+    }
+
+    /// The state to carry the run on from ([`AnyTrainer::resume`]).
+    pub fn state(&self) -> AnyTrainState {
+        match self {
+            Self::F32(t) => AnyTrainState::F32(Box::new(t.state())),
+            Self::F64(t) => AnyTrainState::F64(Box::new(t.state())),
+        }
+    }
+
+    /// A run of `config` carried on from `state`, which must be in `config.precision`.
+    pub fn resume(config: &TrainConfig, state: AnyTrainState) -> Result<Self, RunError> {
+        Ok(match (config.precision, state) {
+            (Precision::F32, AnyTrainState::F32(s)) => {
+                Self::F32(Box::new(Trainer::resume(config, *s)?))
+            }
+            (Precision::F64, AnyTrainState::F64(s)) => {
+                Self::F64(Box::new(Trainer::resume(config, *s)?))
+            }
+            (p, s) => {
+                return Err(RunError::State(format!(
+                    "the saved state is in {}, the run in {}",
+                    s.precision_name(),
+                    match p {
+                        Precision::F32 => "f32",
+                        Precision::F64 => "f64",
+                    }
+                )));
+            }
+        })
+    }
+
+    /// A fresh run of `config` starting from the weights `params` (cast to its precision).
+    pub fn with_weights(config: &TrainConfig, params: &Params<f64>) -> Result<Self, RunError> {
+        Ok(match config.precision {
+            Precision::F32 => Self::F32(Box::new(Trainer::with_weights(config, params.cast())?)),
+            Precision::F64 => Self::F64(Box::new(Trainer::with_weights(config, params.clone())?)),
+        })
+    }
+}
+
+/// A [`TrainState`] in the precision of its run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnyTrainState {
+    F32(Box<TrainState<f32>>),
+    F64(Box<TrainState<f64>>),
+}
+
+impl AnyTrainState {
+    /// `f32` or `f64`.
+    pub fn precision_name(&self) -> &'static str {
+        match self {
+            Self::F32(_) => "f32",
+            Self::F64(_) => "f64",
+        }
+    }
+
+    /// Steps done.
+    pub fn step(&self) -> u64 {
+        match self {
+            Self::F32(s) => s.step,
+            Self::F64(s) => s.step,
+        }
     }
 }

@@ -345,11 +345,13 @@ impl SweepEditor {
 
     /// The "solved" clause, checked over the whole run.
     pub fn expect(&self, base: &Setup) -> Option<Expect> {
-        self.solved_on.then(|| Expect {
-            metric: self.solved_metric,
-            compare: self.solved_compare,
-            threshold: self.solved_threshold,
-            by_step: self.steps_for(base),
+        self.solved_on.then(|| {
+            Expect::single(
+                self.solved_metric,
+                self.solved_compare,
+                self.solved_threshold,
+                self.steps_for(base),
+            )
         })
     }
 

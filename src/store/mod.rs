@@ -1,0 +1,39 @@
+//! The run folder: one format for every run, written while it trains and read back by the app
+//! and the command line alike. `bptt-lab train --out`, every sweep run, every Slurm array
+//! task and every run started in the app write exactly this:
+//!
+//! | file | what | written |
+//! |---|---|---|
+//! | `preset.ron` | the run's full setup | at the start |
+//! | `metrics.csv` | a row per step ([`crate::train::STEP_COLUMNS`]) | appended, whole lines, about once a second |
+//! | `diagnostics.csv` | a row per diagnostics: held-out loss and metric, saturation, ρ and `σ_max` per gate | appended |
+//! | `profile.csv` | `step,t,g`: the gradient profile of each diagnostics row | appended |
+//! | `summary.json` | setup, outcome (`running`, `finished`, `stopped`, `diverged`), final figures | replaced |
+//! | `weights.npz` | the final weights, PyTorch's names | replaced, at the end |
+//! | `checkpoint.npz` | what the run carries on from ([`checkpoint`]) | replaced, every so often and at the end |
+//! | `meta.json` | the name and tags given in the app | replaced |
+//!
+//! Long runs thin their CSV files ([`writer`]), so a folder's size grows with the logarithm
+//! of the run's length. [`folder`] reads a folder back (a damaged one gets a message naming
+//! the file), [`workspace`] is the app's folder of run folders.
+
+pub mod checkpoint;
+pub mod folder;
+pub mod recorder;
+pub mod workspace;
+pub mod writer;
+
+pub use checkpoint::Checkpoint;
+pub use folder::{FolderError, FolderStatus, Meta, RunFolder};
+pub use recorder::{CHECKPOINT_EVERY, End, Recorder};
+pub use workspace::Workspace;
+pub use writer::RunWriter;
+
+pub const PRESET: &str = "preset.ron";
+pub const METRICS: &str = "metrics.csv";
+pub const DIAGNOSTICS: &str = "diagnostics.csv";
+pub const PROFILE: &str = "profile.csv";
+pub const SUMMARY: &str = "summary.json";
+pub const WEIGHTS: &str = "weights.npz";
+pub const CHECKPOINT: &str = "checkpoint.npz";
+pub const META: &str = "meta.json";

@@ -1,0 +1,287 @@
+//! Writing a run folder while the run trains. The CSV files grow by whole lines only: rows
+//! wait in memory and go to the file in one write each about once a second
+//! ([`FLUSH_PERIOD`]), so a `kill -9` loses at most that second and never leaves a torn
+//! line; the files that are replaced (`summary.json`, `weights.npz`, `checkpoint.npz`) are
+//! written to a temporary file and renamed.
+//!
+//! ## Disk bound
+//!
+//! `metrics.csv` has a row for every step up to [`FULL_STEPS`], then for every 4th step for
+//! the next `4 · FULL_STEPS` steps, every 16th for the `16 · FULL_STEPS` after, and so on:
+//! [`FULL_STEPS`] rows per level, so the file grows with the logarithm of the run's length.
+//! `diagnostics.csv` and `profile.csv` are thinned the same way by diagnostics count with
+//! [`FULL_DIAGNOSTICS`]. The last step is always written.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{CHECKPOINT, DIAGNOSTICS, METRICS, PRESET, PROFILE, SUMMARY, WEIGHTS, checkpoint};
+use crate::export;
+use crate::nn::Params;
+use crate::preset::Preset;
+use crate::train::{AnyTrainState, Diagnostics, Precision, StepMetrics};
+
+/// How often pending rows go to the files.
+pub const FLUSH_PERIOD: Duration = Duration::from_secs(1);
+/// Steps with a row each before `metrics.csv` is thinned.
+pub const FULL_STEPS: u64 = 65_536;
+/// Diagnostics with a row each before `diagnostics.csv` and `profile.csv` are thinned.
+pub const FULL_DIAGNOSTICS: u64 = 4_096;
+
+/// Whether the `n`-th item (from 1) is kept when the first `full` are kept, then every 4th of
+/// the next `4·full`, every 16th of the `16·full` after, …
+pub fn kept(n: u64, full: u64) -> bool {
+    let (mut start, mut every) = (0u64, 1u64);
+    loop {
+        let span = full.saturating_mul(every);
+        if n <= start.saturating_add(span) {
+            return (n - start).is_multiple_of(every);
+        }
+        start = start.saturating_add(span);
+        every = every.saturating_mul(4);
+    }
+}
+
+/// A CSV file that grows by whole lines.
+struct Lines {
+    path: PathBuf,
+    file: File,
+    pending: String,
+}
+
+impl Lines {
+    fn create(path: PathBuf, header: &str) -> io::Result<Self> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        file.write_all(format!("{header}\n").as_bytes())?;
+        Ok(Self {
+            path,
+            file,
+            pending: String::new(),
+        })
+    }
+
+    /// Opens `path` to append after the rows whose first field (the step) is at most `step`;
+    /// the rows after it (written after the checkpoint) and a torn last line are cut off.
+    fn reopen(path: PathBuf, step: u64) -> io::Result<Self> {
+        let keep = {
+            let mut reader = BufReader::new(File::open(&path)?);
+            let mut line = String::new();
+            let mut keep: u64 = 0;
+            let mut first = true;
+            loop {
+                line.clear();
+                let n = reader.read_line(&mut line)?;
+                if n == 0 || !line.ends_with('\n') {
+                    break;
+                }
+                let row_step = line
+                    .split(',')
+                    .next()
+                    .and_then(|f| f.trim().parse::<u64>().ok());
+                if !first && row_step.is_none_or(|s| s > step) {
+                    break;
+                }
+                first = false;
+                keep += n as u64;
+            }
+            keep
+        };
+        let mut file = OpenOptions::new().write(true).open(&path)?;
+        file.set_len(keep)?;
+        file.seek(io::SeekFrom::End(0))?;
+        Ok(Self {
+            path,
+            file,
+            pending: String::new(),
+        })
+    }
+
+    fn push(&mut self, line: &str) {
+        self.pending.push_str(line);
+        self.pending.push('\n');
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            self.file
+                .write_all(self.pending.as_bytes())
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+}
+
+/// A run folder being written.
+pub struct RunWriter {
+    dir: PathBuf,
+    metrics: Lines,
+    diagnostics: Lines,
+    profile: Lines,
+    gates: usize,
+    /// Diagnostics seen so far (for thinning).
+    diagnostics_seen: u64,
+    /// The latest step's row if thinning left it out (written at the end).
+    unwritten_step: Option<String>,
+    last_flush: Instant,
+}
+
+impl RunWriter {
+    /// Starts the run folder `dir` for `preset`: `dir` must not hold files yet (a run folder is
+    /// never written over). Writes `preset.ron` and the CSV headers for a cell with
+    /// `gate_names`.
+    pub fn create(dir: &Path, preset: &Preset, gate_names: &[&str]) -> io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        if std::fs::read_dir(dir)?.next().is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} already holds files: a run folder is never written over (choose \
+                     another folder, or carry that run on with --resume)",
+                    dir.display()
+                ),
+            ));
+        }
+        preset.save(&dir.join(PRESET))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            metrics: Lines::create(dir.join(METRICS), &export::metrics_header())?,
+            diagnostics: Lines::create(
+                dir.join(DIAGNOSTICS),
+                &export::diagnostics_header(gate_names),
+            )?,
+            profile: Lines::create(dir.join(PROFILE), export::PROFILE_HEADER)?,
+            gates: gate_names.len(),
+            diagnostics_seen: 0,
+            unwritten_step: None,
+            last_flush: Instant::now(),
+        })
+    }
+
+    /// Opens the run folder `dir` to carry its run on after `step` (its checkpoint's), with
+    /// `diagnostics_seen` diagnostics taken by then: rows written after the checkpoint are cut
+    /// off, so the files stay the record of one uninterrupted run.
+    pub fn resume(
+        dir: &Path,
+        step: u64,
+        diagnostics_seen: u64,
+        gate_names: &[&str],
+    ) -> io::Result<Self> {
+        Ok(Self {
+            dir: dir.to_owned(),
+            metrics: Lines::reopen(dir.join(METRICS), step)?,
+            diagnostics: Lines::reopen(dir.join(DIAGNOSTICS), step)?,
+            profile: Lines::reopen(dir.join(PROFILE), step)?,
+            gates: gate_names.len(),
+            diagnostics_seen,
+            unwritten_step: None,
+            last_flush: Instant::now(),
+        })
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Diagnostics seen so far.
+    pub fn diagnostics_seen(&self) -> u64 {
+        self.diagnostics_seen
+    }
+
+    /// Records a step (thinned, see the module docs).
+    pub fn step(&mut self, m: &StepMetrics) {
+        let line = export::metrics_line(m);
+        if kept(m.step, FULL_STEPS) {
+            self.metrics.push(&line);
+            self.unwritten_step = None;
+        } else {
+            self.unwritten_step = Some(line);
+        }
+    }
+
+    /// Records a diagnostics row and its gradient profile (thinned).
+    pub fn diagnostics(&mut self, d: &Diagnostics) {
+        self.diagnostics_seen += 1;
+        if kept(self.diagnostics_seen, FULL_DIAGNOSTICS) {
+            self.diagnostics
+                .push(&export::diagnostics_line(d, self.gates));
+            for line in export::profile_lines(d) {
+                self.profile.push(&line);
+            }
+        }
+    }
+
+    /// Writes the pending rows if the last write is [`FLUSH_PERIOD`] old.
+    pub fn flush_if_due(&mut self) -> io::Result<()> {
+        if self.last_flush.elapsed() >= FLUSH_PERIOD {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending rows (metrics last, so that a diagnostics row is never ahead of the
+    /// steps it follows).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.last_flush = Instant::now();
+        self.diagnostics.flush()?;
+        self.profile.flush()?;
+        self.metrics.flush()
+    }
+
+    /// Writes the pending rows, then `checkpoint.npz` (atomically).
+    pub fn checkpoint(&mut self, state: &AnyTrainState) -> io::Result<()> {
+        self.flush()?;
+        checkpoint::save(&self.dir.join(CHECKPOINT), state, self.diagnostics_seen)
+    }
+
+    /// Writes `summary.json` (atomically).
+    pub fn summary(&self, summary: &serde_json::Value) -> io::Result<()> {
+        export::write_json(&self.dir.join(SUMMARY), summary)
+    }
+
+    /// Ends the record: the last step's row if thinning left it out, the pending rows, the
+    /// final weights (`weights.npz`, in `precision`) and the checkpoint (if there is a state),
+    /// then `summary.json`.
+    pub fn finish(
+        &mut self,
+        params: &Params<f64>,
+        precision: Precision,
+        state: Option<&AnyTrainState>,
+        summary: &serde_json::Value,
+    ) -> io::Result<()> {
+        if let Some(line) = self.unwritten_step.take() {
+            self.metrics.push(&line);
+        }
+        match state {
+            Some(s) => self.checkpoint(s)?,
+            None => self.flush()?,
+        }
+        export::write_weights_npz(&self.dir.join(WEIGHTS), params, precision)?;
+        self.summary(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kept;
+
+    #[test]
+    fn every_row_then_every_fourth_then_every_sixteenth() {
+        let full = 8;
+        let rows: Vec<u64> = (1..=200).filter(|&n| kept(n, full)).collect();
+        // 1..=8 all, then 12, 16, … 40 (8 rows), then 56, 72, … 168 (8 rows), then by 64.
+        assert_eq!(&rows[..8], &[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(&rows[8..16], &[12, 16, 20, 24, 28, 32, 36, 40]);
+        assert_eq!(&rows[16..24], &[56, 72, 88, 104, 120, 136, 152, 168]);
+        assert_eq!(rows.len(), 24);
+        // The rows grow with the logarithm of the length: 8 per level.
+        let n = (1..=1_000_000).filter(|&n| kept(n, full)).count();
+        assert!(n < 8 * 12, "{n} rows for a million");
+    }
+}
