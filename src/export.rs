@@ -167,3 +167,50 @@ pub fn write_png(path: &Path, width: usize, height: usize, rgb: &[u8]) -> std::i
     .map_err(std::io::Error::other)?;
     crate::fsutil::write_atomic(path, &bytes)
 }
+
+/// The curves of several runs as one long CSV that `pandas.read_csv` takes at once: a row per
+/// run, step and quantity, with the run's main settings as columns: `run,cell,hidden,task,
+/// seq_len,bptt,clip,optimizer,lr,seed,step,metric,value`. Step quantities are the bucket
+/// means of the history (every step while it is exact), held-out ones its diagnostics.
+pub fn long_csv(runs: &[(String, &crate::train::TrainConfig, &crate::train::History)]) -> String {
+    use std::fmt::Write as _;
+    let quote = |t: &str| {
+        if t.contains([',', '"', '\n']) {
+            format!("\"{}\"", t.replace('"', "\"\""))
+        } else {
+            t.to_owned()
+        }
+    };
+    let mut out = String::from(
+        "run,cell,hidden,task,seq_len,bptt,clip,optimizer,lr,seed,step,metric,value\n",
+    );
+    for (name, config, history) in runs {
+        let settings = [
+            quote(name),
+            config.model.cell.short_name().to_owned(),
+            config.model.hidden.to_string(),
+            config.task().name().to_owned(),
+            config.task().max_seq_len().to_string(),
+            quote(&ron::to_string(&config.bptt).unwrap_or_default()),
+            quote(&ron::to_string(&config.clip).unwrap_or_default()),
+            config.optimizer.name().to_owned(),
+            config.optimizer.lr().to_string(),
+            config.seed.to_string(),
+        ]
+        .join(",");
+        for (series, agg) in [(&history.steps, true), (&history.diagnostics, false)] {
+            for (c, metric) in series.names().iter().enumerate() {
+                if metric == "step" {
+                    continue;
+                }
+                for (step, a) in series.buckets(c) {
+                    let v = if agg { a.mean } else { a.last };
+                    if v.is_finite() {
+                        let _ = writeln!(out, "{settings},{step},{metric},{v}");
+                    }
+                }
+            }
+        }
+    }
+    out
+}

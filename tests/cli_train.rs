@@ -699,3 +699,47 @@ fn train_resume_carries_a_run_on_as_if_it_never_stopped() {
     );
     assert!(stderr.contains("has done 80 steps"), "{stderr}");
 }
+
+#[test]
+fn runs_list_show_and_rm_work_on_the_workspace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("tiny.ron"), tiny_preset(0.05, 20)).expect("write");
+    let ws = dir.path().join("ws");
+    let out = ws.join("runs/0001-tiny");
+    let out_s = out.to_string_lossy().into_owned();
+    run_expecting(
+        dir.path(),
+        &["train", "tiny.ron", "--steps", "20", "--out", &out_s],
+        0,
+    );
+    let ws_s = ws.to_string_lossy().into_owned();
+    let (stdout, _) = run_expecting(dir.path(), &["runs", "list", "--workspace", &ws_s], 0);
+    assert!(
+        stdout.contains("0001-tiny") && stdout.contains("finished"),
+        "{stdout}"
+    );
+    let (stdout, _) = run_expecting(
+        dir.path(),
+        &["runs", "show", "0001-tiny", "--workspace", &ws_s],
+        0,
+    );
+    assert!(stdout.contains("20 of 20"), "{stdout}");
+    run_expecting(
+        dir.path(),
+        &["train", "tiny.ron", "--steps", "5", "--out", "outside"],
+        0,
+    );
+    let (_, stderr) = run_expecting(
+        dir.path(),
+        &["runs", "rm", "outside", "--workspace", &ws_s],
+        2,
+    );
+    assert!(stderr.contains("not a run of the workspace"), "{stderr}");
+    assert!(dir.path().join("outside/summary.json").is_file(), "left alone");
+    run_expecting(
+        dir.path(),
+        &["runs", "rm", "0001-tiny", "--workspace", &ws_s],
+        0,
+    );
+    assert!(!out.exists() && ws.join("trash/0001-tiny/summary.json").is_file());
+}

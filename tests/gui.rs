@@ -86,7 +86,7 @@ fn scripted_with(
     delay: Duration,
     final_loss: fn(&bptt_lab::train::TrainConfig) -> f64,
 ) -> RunFactory {
-    Arc::new(move |config: &bptt_lab::train::TrainConfig| {
+    Arc::new(move |config: &bptt_lab::train::TrainConfig, _| {
         Ok(Box::new(Scripted {
             total,
             step: 0,
@@ -594,4 +594,179 @@ fn right_click_on_a_setting_opens_the_sweep_tab_with_it() {
         has_text(&h, "3 values × 2 seeds = 6 runs"),
         "the preview is shown"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The notebook: runs recorded in a workspace, listed again, carried on, opened from anywhere.
+
+fn harness_in(factory: RunFactory, workspace: &std::path::Path) -> Harness<'static, BpttApp> {
+    let root = workspace.to_owned();
+    Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .build_eframe(move |cc| {
+            let mut app = BpttApp::new(cc, SavedState::default(), factory.clone(), 0);
+            app.open_workspace(&root);
+            app
+        })
+}
+
+/// A small, fast setup for real training in these tests.
+fn small(h: &mut Harness<'static, BpttApp>) {
+    let setup = &mut h.state_mut().state.setup;
+    setup.model.hidden = 8;
+    setup.task = bptt_lab::tasks::TaskConfig::Adding { seq_len: 10 };
+    setup.steps = 40;
+}
+
+#[test]
+fn runs_of_a_previous_session_are_listed_with_their_curves_and_carry_on() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    {
+        let mut h = harness_in(trainer_factory(), ws.path());
+        small(&mut h);
+        h.state_mut().state.step_n = 12;
+        h.step();
+        h.get_by_label("Step N").click();
+        step_until(&mut h, "12 steps", |a| {
+            status_is(a, &RunStatus::Paused) && step_of(a) == 12
+        });
+        // The window closes with the run paused: its worker stops and records its end.
+    }
+    let mut h = harness_in(trainer_factory(), ws.path());
+    h.step();
+    let app = h.state();
+    assert_eq!(
+        app.runs.len(),
+        1,
+        "the run of the previous session is listed"
+    );
+    let r = app.runs.iter().next().expect("a run");
+    assert!(
+        matches!(r.status, RunStatus::Finished { stopped: true }),
+        "{:?}",
+        r.status
+    );
+    assert_eq!(r.steps_done(), 12);
+    let id = r.id;
+    h.state_mut().deferred.push(UiCommand::Select(id));
+    h.step();
+    h.step();
+    let r = h.state().runs.get(id).expect("the run");
+    assert!(
+        r.loaded && r.history.steps.len() == 12,
+        "its curves are read when it is shown"
+    );
+    assert!(has_text(&h, "Continue"));
+    h.get_by_label("Continue").click();
+    step_until(&mut h, "the run to reach its 40 steps", |a| {
+        a.runs
+            .get(id)
+            .is_some_and(|r| r.status.ended() && r.steps_done() == 40)
+    });
+    let r = h.state().runs.get(id).expect("the run");
+    assert_eq!(r.history.steps.len(), 40, "one curve, carried on");
+    let folder = r.folder.clone().expect("a folder");
+    let rows = std::fs::read_to_string(folder.join("metrics.csv")).expect("metrics");
+    assert_eq!(rows.lines().count(), 41, "a header and a row per step");
+}
+
+#[test]
+fn a_run_started_in_the_window_is_recorded_and_a_delete_can_be_undone() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let mut h = harness_in(scripted(30, Duration::ZERO), ws.path());
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the run to finish", |a| {
+        a.runs.selected().is_some_and(|r| r.status.ended())
+    });
+    let r = h.state().runs.selected().expect("a run");
+    let (id, folder) = (r.id, r.folder.clone().expect("recorded in the workspace"));
+    assert!(folder.starts_with(ws.path().join("runs")));
+    let summary = std::fs::read_to_string(folder.join("summary.json")).expect("summary");
+    assert!(summary.contains("\"finished\""), "{summary}");
+    h.state_mut().deferred.push(UiCommand::Delete(id));
+    h.step();
+    assert!(h.state().runs.is_empty());
+    assert!(!folder.exists(), "the folder went to the trash");
+    assert!(has_text(&h, "Undo delete"));
+    h.get_by_label("Undo delete").click();
+    h.step();
+    h.step();
+    assert!(folder.exists(), "the folder is back");
+    assert_eq!(h.state().runs.len(), 1);
+}
+
+#[test]
+fn damaged_folders_in_the_workspace_get_a_message_and_the_others_load() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    // One good run from the command line's code, one with a garbage preset.
+    let preset_text = bptt_lab::preset::find_builtin("orthogonal_gain_1_0")
+        .expect("built in")
+        .1;
+    let preset = bptt_lab::preset::Preset::from_ron(preset_text, std::path::Path::new("p.ron"))
+        .expect("parses");
+    let config = preset
+        .validate(std::path::Path::new("p.ron"))
+        .expect("valid");
+    let good = ws.path().join("runs/0001-good");
+    bptt_lab::headless::run_with(
+        &config,
+        bptt_lab::headless::Options {
+            steps: 3,
+            start: bptt_lab::headless::Start::Fresh,
+            folder: Some((&good, &preset)),
+            stop: None,
+            progress: &mut |_| {},
+        },
+    )
+    .expect("trains");
+    let bad = ws.path().join("runs/0002-bad");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(bad.join("preset.ron"), "(version: 1, name: ").expect("write");
+    let mut h = harness_in(scripted(10, Duration::ZERO), ws.path());
+    h.step();
+    assert_eq!(h.state().runs.len(), 1, "the good run loads");
+    let msg = h.state().ui.message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("0002-bad") && msg.contains("preset.ron"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_opened_sweep_folder_is_one_group_of_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sweep_text = r#"(
+    version: 1,
+    name: "tiny",
+    description: "Two learning rates.",
+    base: "orthogonal_gain_1_0",
+    axes: [(key: "optimizer.lr", values: list([0.001, 0.01]))],
+    seeds: 2,
+    steps: Some(3),
+)"#;
+    let file = dir.path().join("tiny.ron");
+    std::fs::write(&file, sweep_text).expect("write");
+    let sweep = bptt_lab::sweep::Sweep::load(&file).expect("a sweep");
+    let out = dir.path().join("tiny-out");
+    bptt_lab::sweep::local::run(&sweep, &out, 2, &|_| {}).expect("runs");
+    let mut h = harness(scripted(10, Duration::ZERO));
+    h.step();
+    h.state_mut()
+        .deferred
+        .push(UiCommand::OpenRuns(out.clone()));
+    h.step();
+    h.step();
+    let app = h.state();
+    assert_eq!(app.runs.len(), 4, "the sweep's four runs");
+    assert!(
+        app.runs
+            .iter()
+            .all(|r| r.name.starts_with("tiny-out · ") && r.visible),
+        "one group, shown"
+    );
+    // Opening it again adds nothing.
+    h.state_mut().deferred.push(UiCommand::OpenRuns(out));
+    h.step();
+    assert_eq!(h.state().runs.len(), 4);
 }

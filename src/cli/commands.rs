@@ -17,6 +17,7 @@ pub(super) fn gui(
     preset: Option<&str>,
     sweep: Option<PathBuf>,
     autostart: u64,
+    workspace: Option<PathBuf>,
 ) -> Result<(), CliError> {
     let preset = match preset {
         Some(name) => Some(resolve_preset(name)?.0),
@@ -25,7 +26,12 @@ pub(super) fn gui(
     if let Some(path) = &sweep {
         crate::gui::check_sweep_file(path)?;
     }
-    Ok(crate::gui::run_gui(preset, sweep, autostart)?)
+    Ok(crate::gui::run_gui(crate::gui::GuiOptions {
+        preset,
+        sweep,
+        autostart,
+        workspace,
+    })?)
 }
 
 /// A preset from a path, or a built-in one by name (with or without `.ron`).

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::grad::{self, GradSettings};
 
 mod commands;
+mod runs;
 mod sweep;
 use crate::nn::{Activation, CellKind, LossKind, Reduction};
 
@@ -37,6 +38,11 @@ pub enum Command {
         /// --autostart, run it.
         #[arg(long, value_name = "SWEEP.ron", conflicts_with = "preset")]
         sweep: Option<std::path::PathBuf>,
+        /// The workspace: the folder every run started in the window is recorded in, and
+        /// whose runs it lists (default: `BPTT_LAB_WORKSPACE` if set, else the platform's data
+        /// directory, ~/.local/share/bptt-lab/workspace on Linux).
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
     },
     /// Train a preset without a window; writes metrics.csv, profile.csv, diagnostics.csv,
     /// weights.npz (PyTorch names) and summary.json into the output directory.
@@ -147,6 +153,15 @@ pub enum Command {
     /// The tasks: input and output sizes, loss, metric and the trivial baseline behind the
     /// dashed line in the loss plot.
     Tasks,
+    /// The workspace's run folders (where the window records its runs): list them, show one,
+    /// or move some to the workspace's trash.
+    Runs {
+        #[command(subcommand)]
+        action: RunsAction,
+        /// The workspace (default: as for `gui`).
+        #[arg(long, value_name = "DIR", global = true)]
+        workspace: Option<PathBuf>,
+    },
     /// List or check presets.
     Presets {
         #[command(subcommand)]
@@ -176,6 +191,23 @@ pub enum Command {
         input: PathBuf,
         /// Output NPZ (written atomically).
         output: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsAction {
+    /// A line per run: folder, status, steps, held-out loss, name and tags.
+    List,
+    /// One run: its folder, status, figures, and whether it can be carried on.
+    Show {
+        /// A folder name in the workspace, or a path.
+        run: String,
+    },
+    /// Move runs to the workspace's trash.
+    Rm {
+        /// Folder names in the workspace, or paths.
+        #[arg(required = true)]
+        runs: Vec<String>,
     },
 }
 
@@ -375,7 +407,7 @@ impl CliError {
 )]
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let Some(command) = cli.command else {
-        return Ok(crate::gui::run_gui(None, None, 0)?);
+        return Ok(crate::gui::run_gui(crate::gui::GuiOptions::default())?);
     };
     match command {
         Command::Gui {
@@ -383,7 +415,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             autostart,
             runs,
             sweep,
-        } => commands::gui(preset.as_deref(), sweep, if autostart { runs } else { 0 }),
+            workspace,
+        } => commands::gui(
+            preset.as_deref(),
+            sweep,
+            if autostart { runs } else { 0 },
+            workspace,
+        ),
         Command::Train {
             preset,
             steps,
@@ -459,6 +497,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             print!("{}", crate::tasks::table::format_task_table(&rows));
             Ok(())
         }
+        Command::Runs { action, workspace } => match action {
+            RunsAction::List => runs::list(workspace),
+            RunsAction::Show { run } => runs::show(workspace, &run),
+            RunsAction::Rm { runs: list } => runs::remove(workspace, &list),
+        },
         Command::Presets { action } => match action {
             PresetsAction::List => {
                 commands::presets_list();

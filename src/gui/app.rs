@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::dialogs::Dialogs;
@@ -15,6 +16,7 @@ use super::runs::{RunFactory, Runs, Wake, trainer_factory};
 use super::state::{SAVED_STATE_KEY, SavedState, UiCommand, UiState};
 use super::sweep::{Preview, SweepEditor, Sweeps};
 use crate::preset::Preset;
+use crate::store::Workspace;
 use crate::sweep::SweepError;
 use crate::train::{ConfigError, Setup, TrainConfig};
 
@@ -98,12 +100,13 @@ impl BpttApp {
 
     /// The app as eframe creates it: the state saved last time, with `preset`'s setup if
     /// given; with `sweep`, that sweep file in the Sweep tab, run at once if `autostart` > 0.
-    pub fn from_creation_context(
-        cc: &eframe::CreationContext<'_>,
-        preset: Option<Preset>,
-        sweep: Option<PathBuf>,
-        autostart: u64,
-    ) -> Self {
+    pub fn from_creation_context(cc: &eframe::CreationContext<'_>, options: GuiOptions) -> Self {
+        let GuiOptions {
+            preset,
+            sweep,
+            autostart,
+            workspace,
+        } = options;
         let mut state: SavedState = cc
             .storage
             .and_then(|s| eframe::get_value(s, SAVED_STATE_KEY))
@@ -111,7 +114,7 @@ impl BpttApp {
         if let Some(p) = preset {
             state.take_preset(p);
         }
-        match sweep {
+        let mut app = match sweep {
             None => Self::new(cc, state, trainer_factory(), autostart),
             Some(path) => {
                 let mut app = Self::new(cc, state, trainer_factory(), 0);
@@ -121,6 +124,44 @@ impl BpttApp {
                 }
                 app
             }
+        };
+        app.open_workspace(&workspace.unwrap_or_else(Workspace::default_root));
+        app
+    }
+
+    /// Opens the workspace at `root`: runs started from now on are recorded in it, and the
+    /// runs it holds are listed (their small files only; curves are read when a run is shown).
+    /// Damaged folders are named in the message line; the others load.
+    pub fn open_workspace(&mut self, root: &Path) {
+        let ws = match Workspace::open(root) {
+            Ok(ws) => ws,
+            Err(e) => {
+                self.ui.message = Some(format!(
+                    "Cannot open the workspace {}: {e}; runs are not recorded",
+                    root.display()
+                ));
+                return;
+            }
+        };
+        let listed = ws.list().unwrap_or_default();
+        self.runs.workspace = Some(ws);
+        let mut errors = Vec::new();
+        for folder in listed {
+            match folder.map_err(|e| e.to_string()).and_then(|f| {
+                self.runs
+                    .add_folder(&f, "")
+                    .map_err(|e| format!("{}: {e}", f.dir.display()))
+            }) {
+                Ok(_) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            self.ui.message = Some(format!(
+                "{} run folder(s) of the workspace could not be read: {}",
+                errors.len(),
+                errors.join("; ")
+            ));
         }
     }
 
@@ -161,6 +202,22 @@ impl eframe::App for BpttApp {
         if self.autostart > 0 {
             self.autostart();
         }
+        if TERMINATE.load(Ordering::Relaxed) {
+            // SIGTERM or Ctrl-C: close as the window's button does (runs stop and finish
+            // their records, the state is saved).
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_owned())
+                .collect()
+        });
+        for path in dropped {
+            self.deferred.push(UiCommand::OpenRuns(path));
+        }
+        self.load_shown_runs();
         for id in self.runs.drain_events(DRAIN_BUDGET) {
             self.use_pending_weights(id);
         }
@@ -211,6 +268,7 @@ impl eframe::App for BpttApp {
             sweep_preview: preview,
             sweep: self.sweeps.active.as_ref().map(|s| (s, states.as_slice())),
             plot_titles: self.ui.plot_rects.iter().map(|(t, _)| t.clone()).collect(),
+            can_undo: !self.ui.trashed.is_empty(),
             frame_ms: self.ui.frame_ms,
         };
         let drawn = panels::draw(frame, ui);
@@ -231,20 +289,52 @@ impl eframe::App for BpttApp {
     }
 }
 
+/// Raised by SIGTERM or Ctrl-C while the window is open.
+static TERMINATE: AtomicBool = AtomicBool::new(false);
+
+impl BpttApp {
+    /// Reads the curves of the runs that are shown (or selected) and not loaded yet.
+    fn load_shown_runs(&mut self) {
+        let wanted: Vec<u64> = self
+            .runs
+            .iter()
+            .filter(|r| !r.loaded && (r.visible || Some(r.id) == self.runs.selected))
+            .map(|r| r.id)
+            .collect();
+        for id in wanted {
+            if let Err(e) = self.runs.ensure_loaded(id) {
+                self.ui.message = Some(format!("Cannot read the run's curves: {e}"));
+            }
+        }
+    }
+}
+
+/// What the window opens with.
+#[derive(Clone, Debug, Default)]
+pub struct GuiOptions {
+    /// A preset for the panel (default: the setup of last time).
+    pub preset: Option<Preset>,
+    /// A sweep file for the Sweep tab.
+    pub sweep: Option<PathBuf>,
+    /// Runs of the panel's setup (or the sweep) to start at once.
+    pub autostart: u64,
+    /// The workspace folder (default: [`Workspace::default_root`]).
+    pub workspace: Option<PathBuf>,
+}
+
 /// Checks a sweep file as the Sweep tab would load it (before any window opens).
 pub fn check_sweep_file(path: &Path) -> Result<(), SweepError> {
     SweepEditor::load(path).map(|_| ())
 }
 
-/// Opens the window: with `preset`, or the setup of last time; starts `autostart` runs of it
-/// at once (seeds seed, seed+1, …). With `sweep`, opens that sweep file in the Sweep tab (and
-/// runs it if `autostart` > 0).
-pub fn run_gui(
-    preset: Option<Preset>,
-    sweep: Option<PathBuf>,
-    autostart: u64,
-) -> Result<(), GuiError> {
-    let options = eframe::NativeOptions {
+/// Opens the window: with `options.preset`, or the setup of last time; starts `autostart`
+/// runs of it at once (seeds seed, seed+1, …). With a sweep, opens that sweep file in the
+/// Sweep tab (and runs it if `autostart` > 0). SIGTERM and Ctrl-C close it cleanly.
+pub fn run_gui(options: GuiOptions) -> Result<(), GuiError> {
+    if let Err(e) = ctrlc::set_handler(|| TERMINATE.store(true, Ordering::Relaxed)) {
+        eprintln!("note: SIGTERM will not close the window cleanly: {e}");
+    }
+    let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("bptt-lab")
             .with_app_id("bptt-lab")
@@ -254,12 +344,8 @@ pub fn run_gui(
     };
     eframe::run_native(
         "bptt-lab",
-        options,
-        Box::new(move |cc| {
-            Ok(Box::new(BpttApp::from_creation_context(
-                cc, preset, sweep, autostart,
-            )))
-        }),
+        native,
+        Box::new(move |cc| Ok(Box::new(BpttApp::from_creation_context(cc, options)))),
     )
     .map_err(GuiError)
 }

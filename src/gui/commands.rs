@@ -43,6 +43,12 @@ impl BpttApp {
             | C::SaveSweep(_)
             | C::LoadSweep(_)
             | C::ExportSweepResults(_) => self.apply_view(command),
+            C::OpenRuns(_)
+            | C::Continue(_)
+            | C::TrainMore(..)
+            | C::UndoDelete
+            | C::SetTags(..)
+            | C::ExportRuns(_) => self.apply_notebook(command),
         }
     }
 
@@ -113,7 +119,7 @@ impl BpttApp {
                 }
             }
             UiCommand::Select(id) => self.runs.selected = Some(id),
-            UiCommand::Delete(id) => self.runs.remove(id),
+            UiCommand::Delete(id) => self.delete(id),
             UiCommand::SetVisible(id, v) => {
                 if let Some(r) = self.runs.get_mut(id) {
                     r.visible = v;
@@ -121,8 +127,9 @@ impl BpttApp {
             }
             UiCommand::Rename(id, name) => {
                 if let Some(r) = self.runs.get_mut(id) {
-                    r.name = name;
+                    r.name.clone_from(&name);
                 }
+                self.save_meta(id);
             }
             UiCommand::DuplicateWithChange(id, assignment) => {
                 self.duplicate_with_change(id, &assignment);
@@ -239,6 +246,165 @@ impl BpttApp {
                 self.ui.message = Some(wrote(&path, result));
             }
             _ => unreachable!("not a view command: {command:?}"),
+        }
+    }
+
+    /// The notebook: run folders opened, runs carried on, deleted runs brought back, tags,
+    /// the long CSV.
+    fn apply_notebook(&mut self, command: UiCommand) {
+        match command {
+            UiCommand::OpenRuns(path) => self.open_runs(&path),
+            UiCommand::Continue(id) => {
+                let steps = self.runs.get(id).map_or(0, |r| r.config.steps);
+                self.carry_on(id, steps);
+            }
+            UiCommand::TrainMore(id, n) => {
+                let done = self
+                    .runs
+                    .get(id)
+                    .map_or(0, super::runs::RunView::steps_done);
+                self.carry_on(id, done + n.max(1));
+            }
+            UiCommand::UndoDelete => self.undo_delete(),
+            UiCommand::SetTags(id, tags) => {
+                if let Some(r) = self.runs.get_mut(id) {
+                    r.tags = tags
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                }
+                self.save_meta(id);
+            }
+            UiCommand::ExportRuns(path) => {
+                let shown: Vec<(String, &crate::train::TrainConfig, &crate::train::History)> = self
+                    .runs
+                    .iter()
+                    .filter(|r| r.visible)
+                    .map(|r| (r.name.clone(), &r.config, &r.history))
+                    .collect();
+                let text = crate::export::long_csv(&shown);
+                let result = crate::fsutil::write_atomic(&path, text.as_bytes());
+                self.ui.message = Some(wrote(&path, result));
+            }
+            _ => unreachable!("not a notebook command: {command:?}"),
+        }
+    }
+
+    /// Adds the run folders at `path`; a sweep's output is one group named after it.
+    pub fn open_runs(&mut self, path: &Path) {
+        let group = if path.join("points.csv").is_file() {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let (mut added, mut errors) = (0, Vec::new());
+        for folder in super::notebook::folders_at(path) {
+            match folder.map_err(|e| e.to_string()).and_then(|f| {
+                self.runs
+                    .add_folder(&f, &group)
+                    .map_err(|e| format!("{}: {e}", f.dir.display()))
+            }) {
+                Ok(Some(id)) => {
+                    added += 1;
+                    if let Some(r) = self.runs.get_mut(id) {
+                        r.visible = true;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        self.ui.message = Some(if errors.is_empty() {
+            format!("Opened {added} run(s) from {}", path.display())
+        } else {
+            format!(
+                "Opened {added} run(s) from {}; {} could not be read: {}",
+                path.display(),
+                errors.len(),
+                errors.join("; ")
+            )
+        });
+        self.ui.view = View::Training;
+    }
+
+    fn carry_on(&mut self, id: u64, steps: u64) {
+        match self.runs.carry_on(id, steps) {
+            Ok(()) => {
+                self.ui.message = None;
+                if let Some(r) = self.runs.get_mut(id) {
+                    r.visible = true;
+                    r.start();
+                }
+            }
+            Err(e) => self.ui.message = Some(format!("Cannot carry the run on: {e}")),
+        }
+    }
+
+    /// Removes run `id`; its folder, if it is in the workspace, goes to the trash (Undo
+    /// brings it back). A folder from elsewhere is only removed from the list.
+    fn delete(&mut self, id: u64) {
+        let Some(r) = self.runs.get(id) else { return };
+        let (name, folder) = (r.name.clone(), r.folder.clone());
+        self.runs.remove(id); // a live run stops and finishes its record first
+        let in_workspace = self
+            .runs
+            .workspace
+            .as_ref()
+            .zip(folder.as_ref())
+            .filter(|(ws, f)| f.starts_with(ws.runs_dir()));
+        self.ui.message = Some(match in_workspace {
+            Some((ws, dir)) => match ws.trash(dir) {
+                Ok(to) => {
+                    self.ui.trashed.push((to, dir.clone()));
+                    format!("Deleted {name}: its folder is in the workspace's trash until Undo")
+                }
+                Err(e) => format!("Deleted {name} from the list; its folder stays ({e})"),
+            },
+            None => format!("Removed {name} from the list (its folder is not touched)"),
+        });
+    }
+
+    fn undo_delete(&mut self) {
+        let Some((trashed, original)) = self.ui.trashed.pop() else {
+            return;
+        };
+        let result = self
+            .runs
+            .workspace
+            .as_ref()
+            .ok_or_else(|| "no workspace".to_owned())
+            .and_then(|ws| ws.restore(&trashed, &original).map_err(|e| e.to_string()))
+            .and_then(|()| crate::store::RunFolder::open(&original).map_err(|e| e.to_string()))
+            .and_then(|f| self.runs.add_folder(&f, ""));
+        self.ui.message = Some(match result {
+            Ok(Some(id)) => {
+                if let Some(r) = self.runs.get_mut(id) {
+                    r.visible = true;
+                }
+                self.runs.selected = Some(id);
+                format!("Brought back {}", original.display())
+            }
+            Ok(None) => format!("{} is listed already", original.display()),
+            Err(e) => format!("Cannot bring the run back: {e}"),
+        });
+    }
+
+    /// Writes run `id`'s name and tags to its folder's `meta.json`.
+    fn save_meta(&mut self, id: u64) {
+        let Some(r) = self.runs.get(id) else { return };
+        let Some(dir) = &r.folder else { return };
+        let meta = crate::store::Meta {
+            name: r.name.clone(),
+            tags: r.tags.clone(),
+        };
+        let text = serde_json::to_string_pretty(&meta).unwrap_or_default();
+        if let Err(e) = crate::fsutil::write_atomic(&dir.join(crate::store::META), text.as_bytes())
+        {
+            self.ui.message = Some(format!("Cannot write {}: {e}", dir.display()));
         }
     }
 

@@ -24,6 +24,8 @@ impl Default for Dialogs {
 /// open).
 fn spec(kind: &DialogKind) -> (&'static str, &'static str, Option<&'static str>) {
     match kind {
+        DialogKind::OpenRuns => ("run folder", "", None),
+        DialogKind::ExportRuns => ("CSV", "csv", Some("runs.csv")),
         DialogKind::OpenPreset => ("RON preset", "ron", None),
         DialogKind::SavePreset => ("RON preset", "ron", Some("preset.ron")),
         DialogKind::ExportMetrics => ("CSV", "csv", Some("metrics.csv")),
@@ -46,6 +48,8 @@ fn command(kind: DialogKind, path: PathBuf) -> UiCommand {
         DialogKind::SaveSweep => UiCommand::SaveSweep(path),
         DialogKind::OpenSweep => UiCommand::LoadSweep(path),
         DialogKind::ExportSweepResults => UiCommand::ExportSweepResults(path),
+        DialogKind::OpenRuns => UiCommand::OpenRuns(path),
+        DialogKind::ExportRuns => UiCommand::ExportRuns(path),
     }
 }
 
@@ -58,10 +62,14 @@ impl Dialogs {
             .name("file-dialog".into())
             .spawn(move || {
                 let (filter, ext, save_as) = spec(&kind);
-                let d = rfd::FileDialog::new().add_filter(filter, &[ext]);
-                let picked = match save_as {
-                    None => d.pick_file(),
-                    Some(name) => d.set_file_name(name).save_file(),
+                let picked = if kind == DialogKind::OpenRuns {
+                    rfd::FileDialog::new().pick_folder()
+                } else {
+                    let d = rfd::FileDialog::new().add_filter(filter, &[ext]);
+                    match save_as {
+                        None => d.pick_file(),
+                        Some(name) => d.set_file_name(name).save_file(),
+                    }
                 };
                 let _ = tx.send((kind, picked));
                 wake();

@@ -18,6 +18,7 @@ pub mod app;
 pub mod commands;
 pub mod dialogs;
 pub mod heatmap;
+pub mod notebook;
 pub mod panels;
 pub mod plot_export;
 pub mod runs;
@@ -25,6 +26,6 @@ pub mod state;
 pub mod style;
 pub mod sweep;
 
-pub use app::{BpttApp, GuiError, check_sweep_file, run_gui};
+pub use app::{BpttApp, GuiError, GuiOptions, check_sweep_file, run_gui};
 pub use runs::{RunFactory, RunStatus, RunView, Runs, trainer_factory};
 pub use state::{SavedState, UiCommand, View};

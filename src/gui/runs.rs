@@ -1,16 +1,21 @@
 //! The runs of this session by id: each run's view (setup, status, colour, history, latest
-//! weights) and its worker, created from a validated config, and the events their workers
-//! send drained into them a few milliseconds per frame at most.
+//! weights, its folder) and its worker, created from a validated config, and the events their
+//! workers send drained into them a few milliseconds per frame at most. A run started here is
+//! recorded into a folder of the workspace while it trains ([`crate::store`]); runs read back
+//! from folders are in [`super::notebook`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::style;
+use crate::headless::Start;
 use crate::nn::{Bptt, Clip, Params};
+use crate::preset::Preset;
+use crate::store::{Recorder, Workspace};
 use crate::train::{
-    AnyTrainer, Command, Event, History, RunError, RunOutcome, StepMetrics, TrainConfig, Trainable,
-    Worker,
+    AnyTrainer, Command, Event, History, MakeRecord, Record, RunError, RunOutcome, StepMetrics,
+    TrainConfig, Trainable, Worker,
 };
 
 /// Where a run is in its life.
@@ -24,6 +29,11 @@ pub enum RunStatus {
     Finished {
         stopped: bool,
     },
+    /// Read back from a folder whose run diverged (why).
+    DivergedOnRecord(String),
+    /// Read back from a folder whose run has no end (killed, or the machine stopped); it can
+    /// be carried on if the folder has a checkpoint.
+    Interrupted,
     /// It diverged (a result: [`RunError::Diverged`]), could not start, or its thread
     /// panicked.
     Failed(RunError),
@@ -32,7 +42,10 @@ pub enum RunStatus {
 impl RunStatus {
     /// Whether the run can take no more commands.
     pub fn ended(&self) -> bool {
-        matches!(self, Self::Finished { .. } | Self::Failed(_))
+        matches!(
+            self,
+            Self::Finished { .. } | Self::Failed(_) | Self::Interrupted | Self::DivergedOnRecord(_)
+        )
     }
 
     /// Whether it is training now.
@@ -43,6 +56,7 @@ impl RunStatus {
     /// Whether it diverged.
     pub fn diverged(&self) -> bool {
         matches!(self, Self::Failed(e) if e.is_divergence())
+            || matches!(self, Self::DivergedOnRecord(_))
     }
 
     /// Short text for the status bar and the runs list.
@@ -53,6 +67,8 @@ impl RunStatus {
             Self::Paused => "paused".into(),
             Self::Finished { stopped: false } => "finished".into(),
             Self::Finished { stopped: true } => "stopped".into(),
+            Self::Interrupted => "interrupted".into(),
+            Self::DivergedOnRecord(why) => format!("diverged ({why})"),
             Self::Failed(e) if e.is_divergence() => e.to_string(),
             Self::Failed(e) => format!("failed: {e}"),
         }
@@ -85,7 +101,17 @@ pub struct RunView {
     pub weights: Option<(u64, Params<f64>)>,
     /// What to do when requested weights arrive.
     pub pending_weights: Vec<WeightsUse>,
-    worker: Option<Worker>,
+    /// The folder it is recorded in (or was read from).
+    pub folder: Option<PathBuf>,
+    /// Why its folder could not be written, if it could not.
+    pub record_error: Option<String>,
+    /// Whether `history` holds its curves (a run read from a folder loads them when shown).
+    pub loaded: bool,
+    /// Steps done as its folder's summary says (before its curves are loaded).
+    pub saved_steps: u64,
+    /// The tags given in the app.
+    pub tags: Vec<String>,
+    pub(super) worker: Option<Worker>,
 }
 
 impl RunView {
@@ -96,7 +122,12 @@ impl RunView {
 
     /// Steps done so far.
     pub fn steps_done(&self) -> u64 {
-        self.last_step.as_ref().map_or(0, |m| m.step)
+        self.last_step.as_ref().map_or(self.saved_steps, |m| m.step)
+    }
+
+    /// Whether a worker drives it (it is not only a record).
+    pub fn is_live(&self) -> bool {
+        self.worker.is_some()
     }
 
     /// Sends a command to the run's worker (nothing once it has ended).
@@ -174,6 +205,10 @@ impl RunView {
                 self.weights = Some((step, *params));
                 (true, false)
             }
+            Event::RecordFailed(message) => {
+                self.record_error = Some(message);
+                (false, false)
+            }
             Event::Finished(result) => (self.finish(result), true),
         }
     }
@@ -221,11 +256,47 @@ pub fn summary(c: &TrainConfig) -> String {
 
 /// Makes the run a worker drives: the real trainer, or a scripted one in UI tests.
 pub type RunFactory =
-    Arc<dyn Fn(&TrainConfig) -> Result<Box<dyn Trainable>, RunError> + Send + Sync>;
+    Arc<dyn Fn(&TrainConfig, Start) -> Result<Box<dyn Trainable>, RunError> + Send + Sync>;
 
-/// The real trainer as a [`RunFactory`].
+/// The real trainer as a [`RunFactory`]: fresh, from given weights, or carried on from a
+/// checkpoint.
 pub fn trainer_factory() -> RunFactory {
-    Arc::new(|config: &TrainConfig| Ok(Box::new(AnyTrainer::new(config)?) as Box<dyn Trainable>))
+    Arc::new(|config: &TrainConfig, start: Start| {
+        let trainer = match start {
+            Start::Fresh => AnyTrainer::new(config)?,
+            Start::Weights(params) => AnyTrainer::with_weights(config, &params)?,
+            Start::Resume(checkpoint) => AnyTrainer::resume(config, checkpoint.state)?,
+        };
+        Ok(Box::new(trainer) as Box<dyn Trainable>)
+    })
+}
+
+/// Where a new run is recorded: a folder and the preset to record, and for a run carried on,
+/// the checkpoint's step and diagnostics count.
+pub struct RecordTo {
+    pub dir: PathBuf,
+    pub preset: Preset,
+    pub resume: Option<(u64, u64)>,
+}
+
+impl RecordTo {
+    fn make(self, config: &TrainConfig) -> MakeRecord {
+        let config = config.clone();
+        Box::new(move || {
+            let RecordTo {
+                dir,
+                preset,
+                resume,
+            } = self;
+            let recorder = match resume {
+                None => Recorder::create(&dir, &preset, &config),
+                Some((step, seen)) => Recorder::resume(&dir, &preset, &config, step, seen),
+            };
+            recorder
+                .map(|r| Box::new(r) as Box<dyn Record>)
+                .map_err(|e| format!("cannot write the run folder {}: {e}", dir.display()))
+        })
+    }
 }
 
 /// Wakes the window from a worker thread.
@@ -233,12 +304,14 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
 /// Every run of this session, in the order they were created, and which one is selected.
 pub struct Runs {
-    list: Vec<RunView>,
+    pub(super) list: Vec<RunView>,
     next_id: u64,
     /// The run the controls act on (the latest started from the panel, or clicked).
     pub selected: Option<u64>,
     factory: RunFactory,
     wake: Wake,
+    /// Where runs started here are recorded (none in tests that do not ask for one).
+    pub workspace: Option<Workspace>,
 }
 
 impl Runs {
@@ -250,6 +323,7 @@ impl Runs {
             selected: None,
             factory,
             wake,
+            workspace: None,
         }
     }
 
@@ -294,25 +368,30 @@ impl Runs {
         self.list.iter().any(|r| r.status.is_running())
     }
 
-    /// Creates a run (not started) from a validated config; it becomes the selected run.
+    /// Creates a run (not started) from a validated config; it becomes the selected run. With
+    /// a workspace, it is recorded into a new folder of it.
     pub fn create(&mut self, config: TrainConfig, name: String, description: String) -> u64 {
+        let record = self.workspace.as_ref().and_then(|ws| {
+            let dir = ws.new_run_dir(&name).ok()?;
+            let preset = Preset {
+                version: crate::preset::PRESET_VERSION,
+                name: name.clone(),
+                description: description.clone(),
+                config: config.setup().clone(),
+                expect: None,
+                versus: None,
+            };
+            Some(RecordTo {
+                dir,
+                preset,
+                resume: None,
+            })
+        });
         let id = self.next_id;
         self.next_id += 1;
         let color = style::RUN_COLORS[(id as usize - 1) % style::RUN_COLORS.len()];
         let history = History::new(config.model.cell.gate_names());
-        let factory = Arc::clone(&self.factory);
-        let cfg = config.clone();
-        let wake = Arc::clone(&self.wake);
-        let worker = Worker::spawn(
-            &format!("run-{id}"),
-            move || factory(&cfg),
-            config.eval.every,
-            Box::new(move || wake()),
-        );
-        let (worker, status) = match worker {
-            Ok(w) => (Some(w), RunStatus::Ready),
-            Err(e) => (None, RunStatus::Failed(RunError::Thread(Arc::new(e)))),
-        };
+        let folder = record.as_ref().map(|r| r.dir.clone());
         self.list.push(RunView {
             id,
             name,
@@ -320,17 +399,61 @@ impl Runs {
             visible: true,
             config,
             description,
-            status,
+            status: RunStatus::Ready,
             history,
             last_step: None,
             steps_per_sec: 0.0,
             final_eval: None,
             weights: None,
             pending_weights: Vec::new(),
-            worker,
+            folder,
+            record_error: None,
+            loaded: true,
+            saved_steps: 0,
+            tags: Vec::new(),
+            worker: None,
         });
+        self.spawn(id, Start::Fresh, record);
         self.selected = Some(id);
         id
+    }
+
+    /// Starts the worker of run `id` from `start`, recording as `record` says.
+    pub(super) fn spawn(&mut self, id: u64, start: Start, record: Option<RecordTo>) {
+        let factory = Arc::clone(&self.factory);
+        let wake = Arc::clone(&self.wake);
+        let Some(r) = self.get_mut(id) else { return };
+        let cfg = r.config.clone();
+        let make_record = record.map(|rec| rec.make(&r.config));
+        let worker = Worker::spawn_recorded(
+            &format!("run-{id}"),
+            move || factory(&cfg, start),
+            make_record,
+            r.config.eval.every,
+            Box::new(move || wake()),
+        );
+        match worker {
+            Ok(w) => {
+                r.worker = Some(w);
+                r.status = RunStatus::Ready;
+            }
+            Err(e) => r.status = RunStatus::Failed(RunError::Thread(Arc::new(e))),
+        }
+    }
+
+    /// Adds a run view (read from a folder) with the next id; returns the id.
+    pub(super) fn push_view(&mut self, mut view: RunView) -> u64 {
+        view.id = self.next_id;
+        view.color = style::RUN_COLORS[(view.id as usize - 1) % style::RUN_COLORS.len()];
+        self.next_id += 1;
+        let id = view.id;
+        self.list.push(view);
+        id
+    }
+
+    /// The run recorded in `dir`, if one is listed.
+    pub fn by_folder(&self, dir: &Path) -> Option<&RunView> {
+        self.list.iter().find(|r| r.folder.as_deref() == Some(dir))
     }
 
     /// Removes a run (its worker stops); the selection moves to the newest run left.

@@ -173,6 +173,18 @@ pub enum UiCommand {
     LoadSweep(PathBuf),
     /// Write the sweep's result rows as `results.csv` does.
     ExportSweepResults(PathBuf),
+    /// Add the run folders at a path (a run folder, a sweep's output, a folder of runs).
+    OpenRuns(PathBuf),
+    /// Carry a stopped or interrupted run on from its checkpoint, to its steps.
+    Continue(u64),
+    /// Carry a run on from its checkpoint for N more steps.
+    TrainMore(u64, u64),
+    /// Bring back the run deleted last (from the workspace's trash).
+    UndoDelete,
+    /// Set a run's tags (comma separated).
+    SetTags(u64, String),
+    /// Write the visible runs' curves as one long CSV (run, settings, step, metric, value).
+    ExportRuns(PathBuf),
 }
 
 /// What the central area shows.
@@ -195,6 +207,9 @@ pub enum DialogKind {
     SaveSweep,
     OpenSweep,
     ExportSweepResults,
+    /// A folder of runs to open.
+    OpenRuns,
+    ExportRuns,
 }
 
 /// The text sampler's settings and its latest output.
@@ -234,6 +249,9 @@ pub struct UiState {
     pub plot_rects: Vec<(String, egui::Rect)>,
     /// Where last frame's sweep result plot drew each run's marker, with the run's id.
     pub sweep_markers: Vec<(egui::Pos2, u64)>,
+    /// Runs deleted this session: (where the folder went in the trash, where it was), the
+    /// last one first to come back with Undo.
+    pub trashed: Vec<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 impl Default for UiState {
@@ -246,6 +264,7 @@ impl Default for UiState {
             frame_ms: 0.0,
             plot_rects: Vec::new(),
             sweep_markers: Vec::new(),
+            trashed: Vec::new(),
         }
     }
 }

@@ -219,3 +219,49 @@ fn final_summary(preset: &Preset, config: &TrainConfig, end: &End<'_>) -> Value 
 fn finite_or_null(v: f64) -> Value {
     if v.is_finite() { json!(v) } else { Value::Null }
 }
+
+impl crate::train::Record for Recorder {
+    fn step(&mut self, m: &StepMetrics) {
+        Recorder::step(self, m);
+    }
+
+    fn diagnostics(&mut self, d: &Diagnostics) {
+        Recorder::diagnostics(self, d);
+    }
+
+    fn tick(
+        &mut self,
+        steps: u64,
+        state: &mut dyn FnMut() -> Option<AnyTrainState>,
+    ) -> Result<(), String> {
+        Recorder::tick(self, steps, state).map_err(|e| self.message(&e))
+    }
+
+    fn pause(&mut self, steps: u64, state: Option<AnyTrainState>) -> Result<(), String> {
+        match state {
+            Some(s) => self.checkpoint(steps, &s),
+            None => self.writer.flush(),
+        }
+        .map_err(|e| self.message(&e))
+    }
+
+    fn finish(&mut self, end: &crate::train::RecordEnd<'_>) -> Result<(), String> {
+        let e = End {
+            steps: end.steps,
+            last_step: end.last_step,
+            last_diagnostics: end.last_diagnostics,
+            eval_loss: end.eval_loss,
+            eval_metric: end.eval_metric,
+            stopped: end.stopped,
+            diverged: end.diverged.clone(),
+            steps_per_sec: end.steps_per_sec,
+        };
+        Recorder::finish(self, &e, end.params, end.state.as_ref()).map_err(|err| self.message(&err))
+    }
+}
+
+impl Recorder {
+    fn message(&self, e: &std::io::Error) -> String {
+        format!("cannot write the run folder {}: {e}", self.dir().display())
+    }
+}

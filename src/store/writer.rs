@@ -117,6 +117,15 @@ impl Lines {
     }
 }
 
+/// Cuts the CSV files of the run folder `dir` after `step` (and a torn last line), as carrying
+/// the run on from a checkpoint at `step` does.
+pub fn cut_after(dir: &Path, step: u64) -> io::Result<()> {
+    for file in [METRICS, DIAGNOSTICS, PROFILE] {
+        Lines::reopen(dir.join(file), step)?;
+    }
+    Ok(())
+}
+
 /// A run folder being written.
 pub struct RunWriter {
     dir: PathBuf,

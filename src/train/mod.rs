@@ -12,4 +12,4 @@ pub use config::{ConfigError, EvalConfig, ModelConfig, Precision, Setup, TrainCo
 pub use history::History;
 pub use metrics::{Diagnostics, DiagnosticsClock, STEP_COLUMNS, Spectral, StepMetrics};
 pub use trainer::{AnyTrainState, AnyTrainer, RunError, TrainState, Trainer};
-pub use worker::{Command, Event, RunOutcome, Trainable, Worker};
+pub use worker::{Command, Event, MakeRecord, Record, RecordEnd, RunOutcome, Trainable, Worker};

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 
 use super::metrics::{Diagnostics, DiagnosticsClock, StepMetrics};
-use super::trainer::{AnyTrainer, RunError};
+use super::trainer::{AnyTrainState, AnyTrainer, RunError};
 use crate::nn::Params;
 
 /// What the owner of a run can ask of it.
@@ -49,6 +49,8 @@ pub enum Event {
     Paused(u64),
     /// The current weights in f64, after [`Command::SendWeights`], with the steps done.
     Weights(u64, Box<Params<f64>>),
+    /// The run's record could not be written (the message says why); it trains on without.
+    RecordFailed(String),
     /// The run ended: finished its steps, was stopped, or failed. Always the last event.
     Finished(Result<Box<RunOutcome>, RunError>),
 }
@@ -78,6 +80,14 @@ pub trait Trainable: Send {
     fn weights(&self) -> Params<f64>;
     /// Steps done and the held-out evaluation and weights at the end.
     fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome;
+    /// Steps done so far (a run carried on from a checkpoint starts at its step).
+    fn steps_done(&self) -> u64 {
+        0
+    }
+    /// The state to carry the run on from, for its checkpoint; `None` where it has none.
+    fn state(&self) -> Option<AnyTrainState> {
+        None
+    }
 }
 
 impl Trainable for AnyTrainer {
@@ -95,6 +105,12 @@ impl Trainable for AnyTrainer {
     }
     fn weights(&self) -> Params<f64> {
         self.params_f64()
+    }
+    fn steps_done(&self) -> u64 {
+        AnyTrainer::steps_done(self)
+    }
+    fn state(&self) -> Option<AnyTrainState> {
+        Some(AnyTrainer::state(self))
     }
     fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome {
         let (eval_loss, eval_metric) = self.evaluate();
@@ -144,6 +160,19 @@ impl Worker {
         profile_every: u64,
         wake: Box<dyn Fn() + Send>,
     ) -> std::io::Result<Self> {
+        Self::spawn_recorded(name, make, None, profile_every, wake)
+    }
+
+    /// [`Worker::spawn`] with a record that `make_record` makes on the worker thread: the run
+    /// is recorded as it trains, and its record finished however it ends (also when the
+    /// handle is dropped, as a stop).
+    pub fn spawn_recorded(
+        name: &str,
+        make: impl FnOnce() -> Result<Box<dyn Trainable>, RunError> + Send + 'static,
+        make_record: Option<MakeRecord>,
+        profile_every: u64,
+        wake: Box<dyn Fn() + Send>,
+    ) -> std::io::Result<Self> {
         let (cmd_tx, cmd_rx) = bounded(COMMAND_CAPACITY);
         let (ev_tx, ev_rx) = bounded(EVENT_CAPACITY);
         let thread = std::thread::Builder::new()
@@ -157,7 +186,7 @@ impl Worker {
                     last_flush: Instant::now(),
                 };
                 let result = catch_unwind(AssertUnwindSafe(|| {
-                    run_loop(make, profile_every, &cmd_rx, &mut out)
+                    run_loop(make, make_record, profile_every, &cmd_rx, &mut out)
                 }));
                 let finished = match result {
                     Ok(Some(r)) => r,
@@ -290,9 +319,61 @@ impl Outbox {
     }
 }
 
-/// Runs until finished, stopped or failed; `None` when the receiver went away.
+/// Where a run's record goes while it trains (the run folder, in the app): told every step
+/// and diagnostics, asked to save now and then and at a pause, and told the end. Errors are
+/// messages: the worker reports the first ([`Event::RecordFailed`]) and trains on without a
+/// record.
+pub trait Record: Send {
+    fn step(&mut self, m: &StepMetrics);
+    fn diagnostics(&mut self, d: &Diagnostics);
+    /// Called after every step: writes about once a second, checkpoints now and then.
+    fn tick(
+        &mut self,
+        steps: u64,
+        state: &mut dyn FnMut() -> Option<AnyTrainState>,
+    ) -> Result<(), String>;
+    /// Saves a checkpoint now (the run paused).
+    fn pause(&mut self, steps: u64, state: Option<AnyTrainState>) -> Result<(), String>;
+    /// Ends the record.
+    fn finish(&mut self, end: &RecordEnd<'_>) -> Result<(), String>;
+}
+
+/// How a recorded run ended.
+pub struct RecordEnd<'a> {
+    pub steps: u64,
+    pub last_step: Option<&'a StepMetrics>,
+    pub last_diagnostics: Option<&'a Diagnostics>,
+    pub eval_loss: f64,
+    pub eval_metric: f64,
+    pub stopped: bool,
+    pub diverged: Option<String>,
+    pub steps_per_sec: f64,
+    pub params: &'a Params<f64>,
+    pub state: Option<AnyTrainState>,
+}
+
+/// Makes a run's record, on the worker thread.
+pub type MakeRecord = Box<dyn FnOnce() -> Result<Box<dyn Record>, String> + Send>;
+
+/// The record of a worker, dropped at its first error (which is reported).
+struct Recording(Option<Box<dyn Record>>);
+
+impl Recording {
+    fn fail(&mut self, out: &Outbox, e: &str) {
+        self.0 = None;
+        out.send_blocking(Event::RecordFailed(e.to_owned()));
+    }
+}
+
+/// Runs until finished, stopped or failed; `None` when the receiver went away (the run is
+/// still ended and its record finished, as a stop).
+#[expect(
+    clippy::too_many_lines,
+    reason = "the worker's loop of commands, steps and its record, read top to bottom"
+)]
 fn run_loop(
     make: impl FnOnce() -> Result<Box<dyn Trainable>, RunError>,
+    make_record: Option<MakeRecord>,
     profile_every: u64,
     commands: &Receiver<Command>,
     out: &mut Outbox,
@@ -301,26 +382,46 @@ fn run_loop(
         Ok(r) => r,
         Err(e) => return Some(Err(e)),
     };
+    let mut record = Recording(None);
+    if let Some(make_record) = make_record {
+        match make_record() {
+            Ok(r) => record.0 = Some(r),
+            Err(e) => record.fail(out, &e),
+        }
+    }
     let mut clock = DiagnosticsClock::new(profile_every);
     // `None` = paused; `Some(n)` = n more steps (u64::MAX = until done).
     let mut budget: Option<u64> = None;
     let mut stopped = false;
+    let mut gone = false;
+    let mut error = None;
     let mut train_time = Duration::ZERO;
-    let mut done: u64 = 0;
-    let mut profiled: u64 = 0;
-    loop {
+    let first = run.steps_done();
+    let mut done: u64 = first;
+    let mut profiled: u64 = first;
+    let mut last_step: Option<StepMetrics> = None;
+    let mut last_diagnostics: Option<Diagnostics> = None;
+    'run: loop {
         // Commands: wait for one while paused, otherwise take what is there.
         let next = if budget.is_none() {
-            out.flush_blocking().ok()?;
-            match commands.recv() {
-                Ok(c) => Some(c),
-                Err(_) => return None, // the handle is gone
+            if out.flush_blocking().is_err() {
+                gone = true;
+                break;
+            }
+            if let Ok(c) = commands.recv() {
+                Some(c)
+            } else {
+                gone = true; // the handle is gone
+                break;
             }
         } else {
             match commands.try_recv() {
                 Ok(c) => Some(c),
                 Err(TryRecvError::Empty) => None,
-                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Disconnected) => {
+                    gone = true;
+                    break;
+                }
             }
         };
         if let Some(cmd) = next {
@@ -329,7 +430,15 @@ fn run_loop(
                 Command::Pause => {
                     if budget.is_some() {
                         budget = None;
-                        out.flush_blocking().ok()?;
+                        if let Some(r) = record.0.as_mut()
+                            && let Err(e) = r.pause(done, run.state())
+                        {
+                            record.fail(out, &e);
+                        }
+                        if out.flush_blocking().is_err() {
+                            gone = true;
+                            break;
+                        }
                         out.send_blocking(Event::Paused(done));
                     }
                 }
@@ -340,9 +449,11 @@ fn run_loop(
                 }
                 Command::SetLearningRate(lr) => run.set_lr(lr),
                 Command::SendWeights => {
-                    out.flush_blocking().ok()?;
-                    if !out.send_blocking(Event::Weights(done, Box::new(run.weights()))) {
-                        return None;
+                    if out.flush_blocking().is_err()
+                        || !out.send_blocking(Event::Weights(done, Box::new(run.weights())))
+                    {
+                        gone = true;
+                        break;
                     }
                 }
             }
@@ -355,19 +466,34 @@ fn run_loop(
         let metrics = match run.step() {
             Ok(m) => m,
             Err(e) => {
-                out.flush_blocking().ok()?;
-                return Some(Err(e));
+                error = Some(e);
+                break 'run;
             }
         };
         done = metrics.step;
+        if let Some(r) = record.0.as_mut() {
+            r.step(&metrics);
+        }
+        last_step = Some(metrics.clone());
         out.steps.push(metrics);
         if clock.due(done) || run.is_done() {
-            out.profiles.push(run.diagnostics());
+            let d = run.diagnostics();
+            if let Some(r) = record.0.as_mut() {
+                r.diagnostics(&d);
+            }
+            last_diagnostics = Some(d.clone());
+            out.profiles.push(d);
             profiled = done;
         }
         train_time += t0.elapsed();
+        if let Some(r) = record.0.as_mut()
+            && let Err(e) = r.tick(done, &mut || run.state())
+        {
+            record.fail(out, &e);
+        }
         if out.last_flush.elapsed() >= FLUSH_PERIOD && out.flush().is_err() {
-            return None;
+            gone = true;
+            break;
         }
         if let Some(n) = budget.as_mut()
             && *n != u64::MAX
@@ -375,14 +501,63 @@ fn run_loop(
             *n -= 1;
             if *n == 0 {
                 budget = None;
-                out.flush_blocking().ok()?;
+                if let Some(r) = record.0.as_mut()
+                    && let Err(e) = r.pause(done, run.state())
+                {
+                    record.fail(out, &e);
+                }
+                if out.flush_blocking().is_err() {
+                    gone = true;
+                    break;
+                }
                 out.send_blocking(Event::Paused(done));
             }
         }
     }
-    if done > profiled {
-        out.profiles.push(run.diagnostics());
+    if error.is_none() && done > profiled {
+        let d = run.diagnostics();
+        if let Some(r) = record.0.as_mut() {
+            r.diagnostics(&d);
+        }
+        last_diagnostics = Some(d.clone());
+        out.profiles.push(d);
     }
-    let outcome = run.outcome(stopped && !run.is_done(), train_time.as_secs_f64());
-    Some(Ok(Box::new(outcome)))
+    let ended_early = (stopped || gone) && !run.is_done();
+    let secs = train_time.as_secs_f64();
+    let outcome = match &error {
+        None => Some(run.outcome(ended_early, secs)),
+        Some(_) => None,
+    };
+    if let Some(r) = record.0.as_mut() {
+        let weights = run.weights();
+        let end = RecordEnd {
+            steps: done,
+            last_step: last_step.as_ref(),
+            last_diagnostics: last_diagnostics.as_ref(),
+            eval_loss: outcome.as_ref().map_or(f64::NAN, |o| o.eval_loss),
+            eval_metric: outcome.as_ref().map_or(f64::NAN, |o| o.eval_metric),
+            stopped: ended_early && error.is_none(),
+            diverged: error.as_ref().map(ToString::to_string),
+            steps_per_sec: if secs > 0.0 {
+                (done - first) as f64 / secs
+            } else {
+                0.0
+            },
+            params: outcome.as_ref().map_or(&weights, |o| &o.params),
+            state: run.state(),
+        };
+        if let Err(e) = r.finish(&end) {
+            record.fail(out, &e);
+        }
+    }
+    if gone {
+        return None;
+    }
+    if out.flush_blocking().is_err() {
+        return None;
+    }
+    Some(match error {
+        Some(e) => Err(e),
+        None => Ok(Box::new(outcome.expect("no error"))),
+    })
 }

@@ -42,6 +42,8 @@ pub struct Frame<'a> {
     pub sweep: Option<(&'a ActiveSweep, &'a [RunState])>,
     /// The titles of the plots drawn last frame (the export menu offers them).
     pub plot_titles: Vec<String>,
+    /// Whether a deleted run can be brought back.
+    pub can_undo: bool,
     pub frame_ms: f64,
 }
 
@@ -69,6 +71,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         sweep_preview,
         sweep,
         plot_titles,
+        can_undo,
         frame_ms,
     } = frame;
     let mut out = Drawn::default();
@@ -96,7 +99,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         .default_size(310.0)
         .size_range(310.0..=560.0)
         .show(ui, |ui| {
-            runs::runs_ui(ui, runs, duplicate_edit, commands);
+            runs::runs_ui(ui, runs, duplicate_edit, state.step_n, commands);
             runs::text_sampler_ui(ui, runs, sampler, commands);
         })
         .response
@@ -112,6 +115,9 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             if let Some(msg) = message {
                 ui.horizontal_wrapped(|ui| {
                     ui.colored_label(ui.visuals().warn_fg_color, msg);
+                    if can_undo && ui.small_button("Undo delete").clicked() {
+                        out.commands.push(UiCommand::UndoDelete);
+                    }
                     if ui.small_button("Dismiss").clicked() {
                         out.commands.push(UiCommand::DismissMessage);
                     }

@@ -1,10 +1,10 @@
-//! The runs panel: every run since the app opened, to show, hide, rename, delete, select,
-//! and duplicate with one setting changed.
+//! The runs panel: the runs of the workspace and of this session, to show, hide, rename, tag,
+//! select, carry on, delete (to the trash), and duplicate with one setting changed.
 
 use egui::Ui;
 
 use crate::gui::runs::{RunStatus, Runs};
-use crate::gui::state::{TextSampler, UiCommand};
+use crate::gui::state::{DialogKind, TextSampler, UiCommand};
 use crate::gui::style;
 
 /// Keys offered for "duplicate with change" (any RON path of the setup works).
@@ -19,9 +19,29 @@ const COMMON_KEYS: [&str; 8] = [
     "bptt=truncated(k1: 10, k2: 20, mode: per_segment)",
 ];
 
-/// The runs list; `duplicate_edit` is the text of "Duplicate with change".
-pub fn runs_ui(ui: &mut Ui, runs: &Runs, duplicate_edit: &mut String, out: &mut Vec<UiCommand>) {
-    ui.heading("Runs");
+/// The runs list; `duplicate_edit` is the text of "Duplicate with change", `step_n` the N of
+/// "Train N more".
+pub fn runs_ui(
+    ui: &mut Ui,
+    runs: &Runs,
+    duplicate_edit: &mut String,
+    step_n: u64,
+    out: &mut Vec<UiCommand>,
+) {
+    ui.horizontal(|ui| {
+        ui.heading("Runs");
+        if ui
+            .button("Open runs…")
+            .on_hover_text("Add run folders from anywhere: a `bptt-lab train --out` folder, a sweep's output (one group), a collected Slurm array. Dropping a folder on the window does the same.")
+            .clicked()
+        {
+            out.push(UiCommand::OpenDialog(DialogKind::OpenRuns));
+        }
+    });
+    if let Some(ws) = &runs.workspace {
+        ui.weak(format!("Recorded in {}", ws.root().display()))
+            .on_hover_text("The workspace: every run started here writes its folder there while it trains; the window lists them at start. --workspace DIR or BPTT_LAB_WORKSPACE choose another.");
+    }
     if let Some(id) = runs.selected {
         ui.horizontal(|ui| {
             ui.label("Change");
@@ -105,20 +125,51 @@ pub fn runs_ui(ui: &mut Ui, runs: &Runs, duplicate_edit: &mut String, out: &mut 
                         style::num(metric)
                     ));
                 }
+                let mut tags = r.tags.join(", ");
+                if ui
+                    .add(
+                        egui::TextEdit::singleline(&mut tags)
+                            .hint_text("tags")
+                            .desired_width(200.0),
+                    )
+                    .on_hover_text("Tags, comma separated (kept in the run's folder)")
+                    .changed()
+                {
+                    out.push(UiCommand::SetTags(r.id, tags));
+                }
+                if let Some(e) = &r.record_error {
+                    ui.colored_label(ui.visuals().warn_fg_color, e);
+                }
                 ui.horizontal(|ui| {
-                    if selected != Some(r.id)
-                        && ui
-                            .small_button("Select")
-                            .on_hover_text(
-                                "Run controls, heatmap and exports act on the selected run",
-                            )
-                            .clicked()
+                    // The same buttons in the same places whatever the run's state: a second
+                    // click never lands on another button.
+                    if ui
+                        .add_enabled(selected != Some(r.id), egui::Button::new("Select").small())
+                        .on_hover_text("Run controls, heatmap and exports act on the selected run")
+                        .clicked()
                     {
                         out.push(UiCommand::Select(r.id));
                     }
+                    let resumable = !r.is_live() && r.folder.is_some() && !r.status.diverged();
+                    let unfinished = r.steps_done() < r.config.steps;
+                    if ui
+                        .add_enabled(resumable && unfinished, egui::Button::new("Continue").small())
+                        .on_hover_text("Carry the run on from its checkpoint to its steps, as if it had never stopped")
+                        .clicked()
+                    {
+                        out.push(UiCommand::Continue(r.id));
+                    }
+                    if ui
+                        .add_enabled(resumable, egui::Button::new(format!("+{step_n}")).small())
+                        .on_hover_text(format!("Train {step_n} more steps (the N of Step N), from its checkpoint"))
+                        .clicked()
+                    {
+                        out.push(UiCommand::TrainMore(r.id, step_n));
+                    }
+                    ui.add_space(12.0);
                     if ui
                         .small_button("Delete")
-                        .on_hover_text("Stop and remove this run")
+                        .on_hover_text("Stop and remove this run; its folder goes to the workspace's trash (Undo brings it back)")
                         .clicked()
                     {
                         out.push(UiCommand::Delete(r.id));

@@ -72,6 +72,14 @@ fn export_menu_ui(ui: &mut Ui, has_run: bool, plot_titles: &[String], out: &mut 
             out.push(UiCommand::OpenDialog(DialogKind::ExportWeights));
             ui.close();
         }
+        if ui
+            .button("Shown runs as one long CSV…")
+            .on_hover_text("A row per run, step and quantity, with the runs' settings as columns: pandas.read_csv reads it at once")
+            .clicked()
+        {
+            out.push(UiCommand::OpenDialog(DialogKind::ExportRuns));
+            ui.close();
+        }
         ui.separator();
         ui.label("Plot as PNG:");
         for title in plot_titles {

@@ -131,9 +131,10 @@ fn row_of(view: &RunView, point: Point, expect: Option<&Expect>) -> RunState {
     let (eval, diverged) = match &view.status {
         RunStatus::Ready | RunStatus::Running | RunStatus::Paused => return RunState::Running,
         RunStatus::Finished { stopped: true } => return RunState::Lost("stopped".into()),
+        RunStatus::Interrupted => return RunState::Lost("interrupted".into()),
         RunStatus::Failed(e) if !e.is_divergence() => return RunState::Lost(e.to_string()),
         RunStatus::Finished { stopped: false } => (view.final_eval, false),
-        RunStatus::Failed(_) => (None, true),
+        RunStatus::Failed(_) | RunStatus::DivergedOnRecord(_) => (None, true),
     };
     let steps_to_expect =
         expect.and_then(|e| first_step_holding(&view.history, e, steps, diverged));
