@@ -735,7 +735,10 @@ fn runs_list_show_and_rm_work_on_the_workspace() {
         2,
     );
     assert!(stderr.contains("not a run of the workspace"), "{stderr}");
-    assert!(dir.path().join("outside/summary.json").is_file(), "left alone");
+    assert!(
+        dir.path().join("outside/summary.json").is_file(),
+        "left alone"
+    );
     run_expecting(
         dir.path(),
         &["runs", "rm", "0001-tiny", "--workspace", &ws_s],

@@ -562,7 +562,7 @@ fn a_shipped_sweep_file_opens_in_the_tab_with_its_base_in_the_panel() {
     assert_eq!(app.state.sweep.axes[1].list, "rnn(tanh), lstm");
     assert!(has_text(
         &h,
-        "5 values × 2 values × 2 seeds = 20 runs of 3000 steps"
+        "5 values × 2 values × 4 seeds = 40 runs of 3000 steps"
     ));
 }
 
