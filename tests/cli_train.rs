@@ -746,3 +746,73 @@ fn runs_list_show_and_rm_work_on_the_workspace() {
     );
     assert!(!out.exists() && ws.join("trash/0001-tiny/summary.json").is_file());
 }
+
+/// `train --init-from` starts from given weights (PyTorch names): a run from another run's
+/// final weights starts where that one ended; weights of another shape are refused.
+#[test]
+fn train_init_from_starts_from_given_weights() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("tiny.ron"), tiny_preset(0.05, 60)).expect("write");
+    run_expecting(
+        dir.path(),
+        &["train", "tiny.ron", "--steps", "60", "--out", "a"],
+        0,
+    );
+    run_expecting(
+        dir.path(),
+        &["train", "tiny.ron", "--steps", "1", "--out", "fresh"],
+        0,
+    );
+    run_expecting(
+        dir.path(),
+        &[
+            "train",
+            "tiny.ron",
+            "--steps",
+            "1",
+            "--out",
+            "b",
+            "--init-from",
+            "a/weights.npz",
+        ],
+        0,
+    );
+    let first_loss = |d: &str| -> f64 {
+        let text = fs::read_to_string(dir.path().join(d).join("metrics.csv")).expect("metrics");
+        text.lines()
+            .nth(1)
+            .expect("a row")
+            .split(',')
+            .nth(1)
+            .expect("loss")
+            .parse()
+            .expect("a number")
+    };
+    // The trained weights predict the sum: the first loss is far below a fresh run's.
+    assert!(
+        first_loss("b") < 0.5 * first_loss("fresh"),
+        "{} vs {}",
+        first_loss("b"),
+        first_loss("fresh")
+    );
+    let (_, stderr) = run_expecting(
+        dir.path(),
+        &[
+            "train",
+            "tiny.ron",
+            "--steps",
+            "1",
+            "--out",
+            "c",
+            "--set",
+            "model.hidden=5",
+            "--init-from",
+            "a/weights.npz",
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains("weight_ih_l0") && stderr.contains("shape"),
+        "{stderr}"
+    );
+}

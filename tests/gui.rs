@@ -671,6 +671,53 @@ fn runs_of_a_previous_session_are_listed_with_their_curves_and_carry_on() {
 }
 
 #[test]
+fn a_run_training_when_the_window_closes_is_there_next_time_with_its_curves() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    {
+        let mut h = harness_in(trainer_factory(), ws.path());
+        small(&mut h);
+        h.state_mut().state.setup.steps = 1_000_000;
+        h.step();
+        h.get_by_label("Start").click();
+        step_until(&mut h, "some steps", |a| step_of(a) > 10);
+        // The window closes while the run trains.
+    }
+    let mut h = harness_in(trainer_factory(), ws.path());
+    h.step();
+    let r = h.state().runs.iter().next().expect("the run is listed");
+    assert!(
+        matches!(r.status, RunStatus::Finished { stopped: true }),
+        "{:?}",
+        r.status
+    );
+    let (id, done) = (r.id, r.steps_done());
+    assert!(done > 10, "{done} steps recorded");
+    h.state_mut().deferred.push(UiCommand::Select(id));
+    h.step();
+    h.step();
+    let r = h.state().runs.get(id).expect("the run");
+    assert_eq!(
+        r.history.steps.len() as u64,
+        done,
+        "its curves up to the close"
+    );
+    h.get_by_label("Continue").click();
+    step_until(&mut h, "more steps", |a| {
+        a.runs.get(id).is_some_and(|r| r.steps_done() > done + 20)
+    });
+    h.get_by_label("Stop").click();
+    step_until(&mut h, "stopped", |a| {
+        a.runs.get(id).is_some_and(|r| r.status.ended())
+    });
+    let r = h.state().runs.get(id).expect("the run");
+    assert_eq!(
+        r.history.steps.len() as u64,
+        r.steps_done(),
+        "one curve, carried on"
+    );
+}
+
+#[test]
 fn a_run_started_in_the_window_is_recorded_and_a_delete_can_be_undone() {
     let ws = tempfile::tempdir().expect("tempdir");
     let mut h = harness_in(scripted(30, Duration::ZERO), ws.path());

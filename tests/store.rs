@@ -265,3 +265,32 @@ fn a_killed_train_leaves_a_prefix_of_the_uninterrupted_run() {
             .is_ok_and(|h| h.steps.len() as u64 == n)
     );
 }
+
+#[test]
+fn the_long_csv_has_a_row_per_run_step_and_quantity_with_the_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = preset("full", 14);
+    let config = p.validate(Path::new("store-test.ron")).expect("valid");
+    let run = dir.path().join("run");
+    train(&run, &p, &config, Start::Fresh, None);
+    let h = RunFolder::open(&run)
+        .expect("opens")
+        .history(config.model.cell.gate_names())
+        .expect("curves");
+    let text = bptt_lab::export::long_csv(&[("a, b".to_owned(), &config, &h)]);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("run,cell,hidden,task,seq_len,bptt,clip,optimizer,lr,seed,step,metric,value")
+    );
+    let rows: Vec<&str> = lines.collect();
+    let loss_rows = rows.iter().filter(|r| r.contains(",loss,")).count();
+    assert_eq!(loss_rows, 14, "a loss row per step");
+    let eval_rows = rows.iter().filter(|r| r.contains(",eval_loss,")).count();
+    assert_eq!(eval_rows, 2, "diagnostics at steps 7 and 14");
+    assert!(
+        rows[0].starts_with("\"a, b\",lstm,40,adding,12,full,"),
+        "{}",
+        rows[0]
+    );
+}

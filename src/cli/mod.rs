@@ -378,12 +378,18 @@ impl CliError {
     /// The process exit code: [`EXIT_BAD_INPUT`] for what the user gave, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
+            // What the user gave: files, flags, and given weights or a checkpoint that do not
+            // fit the setup.
             Self::Preset(_)
             | Self::GradInput(_)
             | Self::Usage(_)
             | Self::Restart(_)
             | Self::Folder(_)
-            | Self::Checkpoint(_) => EXIT_BAD_INPUT,
+            | Self::Checkpoint(_)
+            | Self::Run(crate::train::RunError::State(_))
+            | Self::Headless(crate::headless::HeadlessError::Run(crate::train::RunError::State(
+                _,
+            ))) => EXIT_BAD_INPUT,
             Self::Sweep(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Self::Sweep(_)
             | Self::Task(_)
