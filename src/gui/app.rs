@@ -24,6 +24,8 @@ use crate::train::{ConfigError, Setup, TrainConfig};
 /// software GL (2 cores): at 30 a second the renderer took ~0.75 of a core and an LSTM run
 /// trained at 0.88 of its headless speed; at 20, 0.98.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(50);
+/// The workspace's runs shown when the window opens: the newest ones.
+const SHOWN_AT_START: usize = 4;
 /// Longest time `logic` spends draining events per frame.
 const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 
@@ -154,6 +156,19 @@ impl BpttApp {
             }) {
                 Ok(_) => {}
                 Err(e) => errors.push(e),
+            }
+        }
+        // The newest few are shown; the others are a click away (their curves are read then).
+        let ids: Vec<u64> = self
+            .runs
+            .iter()
+            .rev()
+            .take(SHOWN_AT_START)
+            .map(|r| r.id)
+            .collect();
+        for id in ids {
+            if let Some(r) = self.runs.get_mut(id) {
+                r.visible = true;
             }
         }
         if !errors.is_empty() {

@@ -118,7 +118,13 @@ impl BpttApp {
                     self.runs.create(config, name, description);
                 }
             }
-            UiCommand::Select(id) => self.runs.selected = Some(id),
+            UiCommand::Select(id) => {
+                // A selected run is shown: the controls and plots act on what is seen.
+                if let Some(r) = self.runs.get_mut(id) {
+                    r.visible = true;
+                }
+                self.runs.selected = Some(id);
+            }
             UiCommand::Delete(id) => self.delete(id),
             UiCommand::SetVisible(id, v) => {
                 if let Some(r) = self.runs.get_mut(id) {
