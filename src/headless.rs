@@ -286,10 +286,11 @@ pub fn run_with(config: &TrainConfig, options: Options<'_>) -> Result<RunReport,
             stopped: report.stopped,
             diverged: report.error.as_ref().map(ToString::to_string),
             steps_per_sec: report.steps_per_sec,
+            params: &report.params,
+            state: Some(trainer.state()),
         };
         let dir = r.dir().to_owned();
-        r.finish(&end, &report.params, Some(&trainer.state()))
-            .map_err(folder_err(&dir))?;
+        r.finish(&end).map_err(folder_err(&dir))?;
     }
     Ok(report)
 }

@@ -10,28 +10,12 @@ use serde_json::{Value, json};
 
 use super::RunWriter;
 use crate::expect::{ExpectMetric, profile_ratio};
-use crate::nn::Params;
 use crate::preset::Preset;
+pub use crate::train::RecordEnd as End;
 use crate::train::{AnyTrainState, Diagnostics, StepMetrics, TrainConfig};
 
 /// How often a recorded run writes its checkpoint (and its summary so far).
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(30);
-
-/// How a run ended, for its summary.
-#[derive(Clone, Debug, Default)]
-pub struct End<'a> {
-    pub steps: u64,
-    pub last_step: Option<&'a StepMetrics>,
-    pub last_diagnostics: Option<&'a Diagnostics>,
-    pub eval_loss: f64,
-    pub eval_metric: f64,
-    /// Ended before its steps by a stop (Ctrl-C, Stop): it can be carried on.
-    pub stopped: bool,
-    /// Why it diverged, if it did.
-    pub diverged: Option<String>,
-    /// Training steps per second of this session.
-    pub steps_per_sec: f64,
-}
 
 /// A run being recorded into its folder.
 pub struct Recorder {
@@ -119,17 +103,16 @@ impl Recorder {
         self.writer.summary(&self.running_summary(steps))
     }
 
-    /// Ends the record: the last rows, the final weights, the checkpoint (if `state`) and the
-    /// summary.
-    pub fn finish(
-        &mut self,
-        end: &End<'_>,
-        params: &Params<f64>,
-        state: Option<&AnyTrainState>,
-    ) -> std::io::Result<()> {
+    /// Ends the record: the last rows, the final weights, the checkpoint (if the end has a
+    /// state) and the summary.
+    pub fn finish(&mut self, end: &End<'_>) -> std::io::Result<()> {
         let summary = final_summary(&self.preset, &self.config, end);
-        self.writer
-            .finish(params, self.config.precision, state, &summary)
+        self.writer.finish(
+            end.params,
+            self.config.precision,
+            end.state.as_ref(),
+            &summary,
+        )
     }
 
     fn running_summary(&self, steps: u64) -> Value {
@@ -245,18 +228,8 @@ impl crate::train::Record for Recorder {
         .map_err(|e| self.message(&e))
     }
 
-    fn finish(&mut self, end: &crate::train::RecordEnd<'_>) -> Result<(), String> {
-        let e = End {
-            steps: end.steps,
-            last_step: end.last_step,
-            last_diagnostics: end.last_diagnostics,
-            eval_loss: end.eval_loss,
-            eval_metric: end.eval_metric,
-            stopped: end.stopped,
-            diverged: end.diverged.clone(),
-            steps_per_sec: end.steps_per_sec,
-        };
-        Recorder::finish(self, &e, end.params, end.state.as_ref()).map_err(|err| self.message(&err))
+    fn finish(&mut self, end: &End<'_>) -> Result<(), String> {
+        Recorder::finish(self, end).map_err(|err| self.message(&err))
     }
 }
 

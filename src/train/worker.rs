@@ -363,6 +363,21 @@ impl Recording {
         self.0 = None;
         out.send_blocking(Event::RecordFailed(e.to_owned()));
     }
+
+    /// The run paused after `done` steps: checkpoints it, sends what is pending and
+    /// [`Event::Paused`]; `false` when the receiver is gone.
+    fn pause(&mut self, out: &mut Outbox, done: u64, run: &dyn Trainable) -> bool {
+        if let Some(r) = self.0.as_mut()
+            && let Err(e) = r.pause(done, run.state())
+        {
+            self.fail(out, &e);
+        }
+        if out.flush_blocking().is_err() {
+            return false;
+        }
+        out.send_blocking(Event::Paused(done));
+        true
+    }
 }
 
 /// Runs until finished, stopped or failed; `None` when the receiver went away (the run is
@@ -430,16 +445,10 @@ fn run_loop(
                 Command::Pause => {
                     if budget.is_some() {
                         budget = None;
-                        if let Some(r) = record.0.as_mut()
-                            && let Err(e) = r.pause(done, run.state())
-                        {
-                            record.fail(out, &e);
-                        }
-                        if out.flush_blocking().is_err() {
+                        if !record.pause(out, done, run.as_ref()) {
                             gone = true;
                             break;
                         }
-                        out.send_blocking(Event::Paused(done));
                     }
                 }
                 Command::Step(n) => budget = Some(n),
@@ -501,16 +510,10 @@ fn run_loop(
             *n -= 1;
             if *n == 0 {
                 budget = None;
-                if let Some(r) = record.0.as_mut()
-                    && let Err(e) = r.pause(done, run.state())
-                {
-                    record.fail(out, &e);
-                }
-                if out.flush_blocking().is_err() {
+                if !record.pause(out, done, run.as_ref()) {
                     gone = true;
                     break;
                 }
-                out.send_blocking(Event::Paused(done));
             }
         }
     }
