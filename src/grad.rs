@@ -94,6 +94,13 @@ impl<'p> Reader<'p> {
         let file = File::open(path)
             .map_err(|e| open_err(ReadNpzError::from(ndarray_npy::ReadNpyError::Io(e))))?;
         let mut npz = NpzReader::new(file).map_err(open_err)?;
+        // Every member's declared size is checked before any array is read.
+        crate::npycheck::check_npz(path).map_err(|e| GradInputError::Bad {
+            path: path.to_owned(),
+            key: e.member.trim_end_matches(".npy").to_owned(),
+            expected: "an array whose shape fits its data".to_owned(),
+            found: e.message,
+        })?;
         let names = npz
             .names()
             .map_err(open_err)?
@@ -146,7 +153,15 @@ impl<'p> Reader<'p> {
                 Err(_) => return Err(self.bad(key, want, format!("could not read it: {e64}"))),
             },
         };
-        Ok(arr)
+        if let Some(v) = arr.iter().find(|v| !v.is_finite()) {
+            return Err(self.bad(
+                key,
+                want,
+                format!("it holds {v}: every value must be finite"),
+            ));
+        }
+        // Fortran-ordered arrays (numpy's order='F') are laid out in standard order.
+        Ok(arr.as_standard_layout().into_owned())
     }
 
     /// Reads integer class indices (int64 or int32).
@@ -171,6 +186,7 @@ impl<'p> Reader<'p> {
                 Err(_) => return Err(self.bad(key, &want, format!("could not read it: {e64}"))),
             },
         };
+        let arr = arr.as_standard_layout().into_owned();
         self.check_shape(key, arr.shape(), expected, &want)?;
         Ok(arr)
     }
@@ -216,6 +232,13 @@ pub fn read_inputs(path: &Path, settings: GradSettings) -> Result<GradInputs, Gr
     let mut r = Reader::open(path)?;
     let x = into3(r.float("x", &[None, None, None], "shape [T, B, I]")?);
     let (t, b, i) = x.dim();
+    if t == 0 || b == 0 || i == 0 {
+        return Err(r.bad(
+            "x",
+            "shape [T, B, I] with T, B, I ≥ 1",
+            format!("found shape {}", shape_str(x.shape())),
+        ));
+    }
     let g = settings.cell.gates();
     let gname = match g {
         1 => "H",
@@ -228,6 +251,9 @@ pub fn read_inputs(path: &Path, settings: GradSettings) -> Result<GradInputs, Gr
         &format!("shape [{gname}, H]"),
     )?;
     let h = w_hh.shape()[1];
+    if h == 0 {
+        return Err(r.bad("weight_hh_l0", "H ≥ 1", "found H = 0".to_owned()));
+    }
     if w_hh.shape()[0] != g * h {
         return Err(r.bad(
             "weight_hh_l0",
@@ -253,6 +279,9 @@ pub fn read_inputs(path: &Path, settings: GradSettings) -> Result<GradInputs, Gr
         &format!("shape [O, H] = [O, {h}]"),
     )?;
     let o = w_o.shape()[0];
+    if o == 0 {
+        return Err(r.bad("readout.weight", "O ≥ 1", "found O = 0".to_owned()));
+    }
     let b_o = r.float("readout.bias", &[Some(o)], &format!("shape [O] = [{o}]"))?;
     let target = match settings.loss {
         LossKind::MseLast => Target::Last(into2(r.float(

@@ -31,6 +31,7 @@ pub mod grad;
 pub mod gui;
 pub mod headless;
 pub mod nn;
+pub mod npycheck;
 pub mod pool;
 pub mod preset;
 pub mod reproduce;

@@ -204,15 +204,9 @@ pub fn plan(chosen: Vec<(Preset, PathBuf)>, seeds: SeedChoice) -> Result<Plan, P
     })
 }
 
-/// A rough cost of training `steps` steps of `config`: T·B·G·H·(H + I) per step.
+/// A rough cost of training `steps` steps of `config`.
 fn cost(config: &TrainConfig, steps: u64) -> u64 {
-    let d = config.dims();
-    let per_step = config.task().max_seq_len()
-        * config.batch_size
-        * config.model.cell.gates()
-        * d.hidden
-        * (d.hidden + d.input + 1);
-    steps.saturating_mul(per_step as u64)
+    steps.saturating_mul(config.step_cost())
 }
 
 /// Trains run `key` of `plan`.

@@ -459,6 +459,15 @@ fn malformed_cases() -> Vec<(String, Vec<&'static str>)> {
         ),
         (TINY.replace("seeds: 2", "seeds: 0"), vec!["`seeds`"]),
         (
+            TINY.replace("seeds: 2", "seeds: 18446744073709551615"),
+            vec!["`seeds`", "more than a sweep may have runs"],
+        ),
+        (
+            TINY.replace("size: 16", "size: 100000")
+                .replace("hidden: 4", "hidden: 128"),
+            vec!["eval.size", "held-out set"],
+        ),
+        (
             TINY.replace("seeds: 2", "seeds: [3, 3]"),
             vec!["`seeds`", "twice"],
         ),
@@ -505,4 +514,24 @@ fn malformed_sweep_files_give_errors_naming_the_field_axis_value_and_file() {
         stderr.contains("axis `model.cell` = grue") && stderr.contains("bad.ron"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_sweep_of_more_than_200_runs_says_its_size_and_waits_for_yes() {
+    let dir = tiny_dir();
+    // 2 × 2 points × 60 seeds = 240 runs of 20 steps.
+    fs::write(
+        dir.path().join("big.ron"),
+        TINY.replace("seeds: 2", "seeds: 60"),
+    )
+    .expect("write");
+    let (_, stderr) = run_expecting(dir.path(), &["sweep", "big.ron"], 2);
+    assert!(
+        stderr.contains("240 runs") && stderr.contains("--yes"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("runs").exists(), "nothing ran");
+    let (_, stderr) = run_expecting(dir.path(), &["sweep", "big.ron", "--yes"], 0);
+    let (_, rows) = read_csv(&dir.path().join("runs/sweep-big/results.csv"));
+    assert_eq!(rows.len(), 240, "{stderr}");
 }

@@ -566,3 +566,29 @@ pub(super) fn gemm_peak() {
     });
     println!("{line}");
 }
+
+/// A time in words: `40 s`, `12 min`, `3.5 h`, `6 days`.
+pub(super) fn duration_words(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{secs:.0} s")
+    } else if secs < 5400.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else if secs < 172_800.0 {
+        format!("{:.1} h", secs / 3600.0)
+    } else {
+        format!("{:.0} days", secs / 86400.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_words;
+
+    #[test]
+    fn durations_are_said_in_the_unit_that_fits() {
+        assert_eq!(duration_words(40.0), "40 s");
+        assert_eq!(duration_words(720.0), "12 min");
+        assert_eq!(duration_words(12_600.0), "3.5 h");
+        assert_eq!(duration_words(6.0 * 86_400.0), "6 days");
+    }
+}

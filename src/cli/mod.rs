@@ -118,6 +118,10 @@ pub enum Command {
         /// Gather DIR/results.csv from the runs of an emitted (or local) sweep directory.
         #[arg(long, value_name = "DIR", conflicts_with_all = ["sweep", "jobs", "out"])]
         collect: Option<PathBuf>,
+        /// Run a sweep of more than 200 runs (without it, such a sweep says how many runs and
+        /// about how long, and stops).
+        #[arg(long)]
+        yes: bool,
     },
     /// Training throughput on workload W (adding, batch 32, f32, full BPTT, clip 1, Adam),
     /// one JSON line per point with the keys of the peer scripts in shared/peers/.
@@ -353,6 +357,16 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// A `grad` whose loss or gradient overflowed (the results were still written).
+    #[error(
+        "the loss is {loss} and the gradient norm {grad_norm}: the weights overflow f64 \
+         (results written to {})", .path.display()
+    )]
+    NotFinite {
+        loss: f64,
+        grad_norm: f64,
+        path: PathBuf,
+    },
     /// Presets whose claims did not hold.
     #[error("{failed} of {total} preset(s) did not reproduce")]
     NotReproduced { failed: usize, total: usize },
@@ -397,6 +411,7 @@ impl CliError {
             | Self::Headless(_)
             | Self::DivergedRun { .. }
             | Self::Write { .. }
+            | Self::NotFinite { .. }
             | Self::NotReproduced { .. }
             | Self::RunsFailed { .. }
             | Self::Incomplete { .. }
@@ -477,12 +492,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             out,
             emit,
             collect,
+            yes,
         } => sweep::command(
             file.as_deref(),
             jobs,
             out,
             emit.as_deref(),
             collect.as_deref(),
+            yes,
         ),
         Command::Bench {
             cell,
@@ -535,6 +552,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 path: output.clone(),
                 source,
             })?;
+            if !(results.loss.is_finite() && results.grad_norm.is_finite()) {
+                return Err(CliError::NotFinite {
+                    loss: results.loss,
+                    grad_norm: results.grad_norm,
+                    path: output,
+                });
+            }
             println!(
                 "loss {:.12e}  grad_norm {:.12e}  -> {}",
                 results.loss,

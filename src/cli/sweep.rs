@@ -64,6 +64,7 @@ pub(super) fn command(
     out: Option<PathBuf>,
     emit: Option<&Path>,
     collect: Option<&Path>,
+    yes: bool,
 ) -> Result<(), CliError> {
     match (file, emit, collect) {
         (_, _, Some(dir)) => self::collect(dir),
@@ -72,6 +73,7 @@ pub(super) fn command(
             file,
             jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX)),
             out,
+            yes,
         ),
         (None, _, None) => Err(CliError::Usage(
             "sweep: give a sweep file, or --collect DIR".into(),
@@ -79,9 +81,28 @@ pub(super) fn command(
     }
 }
 
-/// Runs `path` on `jobs` threads into `out` (default `runs/sweep-<stem>`).
-pub(super) fn run(path: &Path, jobs: Option<usize>, out: Option<PathBuf>) -> Result<(), CliError> {
+/// Sweeps of more runs than this ask for `--yes`.
+pub const CONFIRM_RUNS: usize = 200;
+
+/// Runs `path` on `jobs` threads into `out` (default `runs/sweep-<stem>`); a sweep of more
+/// than [`CONFIRM_RUNS`] runs needs `yes`.
+pub(super) fn run(
+    path: &Path,
+    jobs: Option<usize>,
+    out: Option<PathBuf>,
+    yes: bool,
+) -> Result<(), CliError> {
     let sweep = load(path)?;
+    if sweep.runs.len() > CONFIRM_RUNS && !yes {
+        let secs: f64 = sweep.runs.iter().map(|r| r.config.estimated_secs()).sum();
+        return Err(CliError::Usage(format!(
+            "{} has {} runs; at a rough estimate from their sizes, about {} of one core's \
+             time. Run it with --yes, or emit it for a cluster with --emit DIR",
+            path.display(),
+            sweep.runs.len(),
+            super::commands::duration_words(secs)
+        )));
+    }
     let stem = path
         .file_stem()
         .map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());

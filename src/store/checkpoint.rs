@@ -195,6 +195,7 @@ pub fn load(path: &Path) -> Result<Checkpoint, CheckpointError> {
         message,
     };
     let file = File::open(path).map_err(|e| err(e.to_string()))?;
+    crate::npycheck::check_npz(path).map_err(|e| err(e.to_string()))?;
     let mut npz = NpzReader::new(file).map_err(|e| err(format!("not an NPZ file: {e}")))?;
     let names = npz.names().map_err(|e| err(e.to_string()))?;
     let mut r = Reader { path, npz, names };

@@ -131,6 +131,9 @@ impl SweepFile {
         };
         match &self.seeds {
             Seeds::Count(0) => Err(field("must be at least 1".to_owned())),
+            Seeds::Count(n) if *n > MAX_RUNS as u64 => Err(field(format!(
+                "{n} seeds per point is more than a sweep may have runs ({MAX_RUNS})"
+            ))),
             Seeds::Count(n) => Ok((0..*n).map(|i| base_seed.wrapping_add(i)).collect()),
             Seeds::List(list) => {
                 if list.is_empty() {

@@ -182,6 +182,26 @@ impl TrainConfig {
         std::sync::Arc::clone(&self.task)
     }
 
+    /// Multiply-adds of one training step, roughly: T·B·G·H·(H + I + 1) (the recurrent and
+    /// input products), for ordering and estimating work.
+    pub fn step_cost(&self) -> u64 {
+        let d = self.dims();
+        let per = self.task.max_seq_len()
+            * self.setup.batch_size
+            * self.setup.model.cell.gates()
+            * d.hidden
+            * (d.hidden + d.input + 1);
+        per as u64
+    }
+
+    /// A rough estimate of a run's training time on one core, in seconds: six floating-point
+    /// operations per multiply-add of [`TrainConfig::step_cost`] (forward and backward) at
+    /// 10 GFLOP/s. By this count, `bench --threads 1` measured 12–15 GFLOP/s per CPU second
+    /// for RNN and LSTM at H = 32 and 40 for LSTM at H = 128, so large models finish sooner.
+    pub fn estimated_secs(&self) -> f64 {
+        self.step_cost() as f64 * 6.0 * self.setup.steps as f64 / 1e10
+    }
+
     /// The model sizes implied by task and setup.
     pub fn dims(&self) -> crate::nn::Dims {
         crate::nn::Dims {
@@ -232,6 +252,24 @@ impl Setup {
                 format!(
                     "T·B·G·H = {seq_len}·{batch_size}·{}·{} = {floats} stored activations is \
                      more than {}; use a smaller batch, hidden size or sequence",
+                    model.cell.gates(),
+                    model.hidden,
+                    limits::ACTIVATIONS
+                ),
+            ));
+        }
+        // The held-out set is one batch through the evaluation engine: its activations too.
+        let eval_floats = seq_len
+            .saturating_mul(eval.size)
+            .saturating_mul(model.cell.gates() * model.hidden);
+        if eval_floats > limits::ACTIVATIONS {
+            return Err(err(
+                "eval.size",
+                eval.size,
+                format!(
+                    "T·N·G·H = {seq_len}·{}·{}·{} = {eval_floats} stored activations for the \
+                     held-out set is more than {}; use a smaller held-out set",
+                    eval.size,
                     model.cell.gates(),
                     model.hidden,
                     limits::ACTIVATIONS
