@@ -143,10 +143,12 @@ impl Preset {
 
     /// Reads and parses a preset file (not yet validated).
     pub fn load(path: &Path) -> Result<Self, PresetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = crate::fsutil::read_text_capped(path, crate::fsutil::TEXT_FILE_CAP).map_err(
+            |source| PresetError::Io {
+                path: path.to_owned(),
+                source,
+            },
+        )?;
         Self::from_ron(&text, path)
     }
 

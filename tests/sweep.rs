@@ -239,7 +239,7 @@ fn a_2x2_sweep_with_2_seeds_writes_8_rows_and_resumes_without_rerunning_finished
         "the rerun run gives the same numbers (same seed)"
     );
 
-    // A changed sweep file does not silently mix with the old runs.
+    // A changed sweep file does not silently mix with the old runs: refused before writing.
     fs::write(
         dir.path().join("tiny.ron"),
         TINY.replace("log(0.001, 0.1, 2)", "log(0.001, 0.1, 3)"),
@@ -247,7 +247,7 @@ fn a_2x2_sweep_with_2_seeds_writes_8_rows_and_resumes_without_rerunning_finished
     .expect("write");
     let (_, stderr) = run_expecting(dir.path(), &["sweep", "tiny.ron", "--out", "out"], 2);
     assert!(
-        stderr.contains("trained another setup") && stderr.contains("runs/0002/summary.json"),
+        stderr.contains("holds another sweep") && stderr.contains("out/points.csv"),
         "{stderr}"
     );
 }
@@ -363,6 +363,29 @@ fn collect_rebuilds_the_table_of_the_local_sweep() {
     let before = fs::read_to_string(&local_csv).expect("read");
     run_expecting(dir.path(), &["sweep", "--collect", "local"], 0);
     assert_eq!(fs::read_to_string(&local_csv).expect("read"), before);
+
+    // Damaged runs are named, each with why, and the others are collected.
+    let run = |i: usize| cluster.join("runs").join(format!("{i:04}"));
+    fs::remove_file(run(1).join("diagnostics.csv")).expect("remove");
+    let diagnostics = fs::read_to_string(run(2).join("diagnostics.csv")).expect("read");
+    let header_only = &diagnostics[..=diagnostics.find('\n').expect("a header line")];
+    fs::write(run(2).join("diagnostics.csv"), header_only).expect("truncate");
+    fs::write(run(3).join("summary.json"), "").expect("empty");
+    let (_, stderr) = run_expecting(dir.path(), &["sweep", "--collect", "cluster"], 1);
+    for needle in [
+        "0001: ",
+        "cannot read: No such file",
+        "runs/0001/diagnostics.csv",
+        "0002: ",
+        "cut short: its last row is at step (none) but the run has 20 steps",
+        "0003: ",
+        "not valid JSON",
+        "3 of 8 runs could not be read (0001, 0002, 0003)",
+    ] {
+        assert!(stderr.contains(needle), "{needle:?} in {stderr}");
+    }
+    let (_, rows) = read_csv(&cluster.join("results.csv"));
+    assert_eq!(rows.len(), 5, "the five sound runs are collected");
 
     // Not a sweep directory.
     let (_, stderr) = run_expecting(dir.path(), &["sweep", "--collect", "."], 2);
@@ -534,4 +557,38 @@ fn a_sweep_of_more_than_200_runs_says_its_size_and_waits_for_yes() {
     let (_, stderr) = run_expecting(dir.path(), &["sweep", "big.ron", "--yes"], 0);
     let (_, rows) = read_csv(&dir.path().join("runs/sweep-big/results.csv"));
     assert_eq!(rows.len(), 240, "{stderr}");
+}
+
+#[test]
+fn another_sweep_into_a_sweeps_folder_is_refused_before_anything_is_written() {
+    let dir = tiny_dir();
+    run_expecting(dir.path(), &["sweep", "tiny.ron", "--out", "a"], 0);
+    let a = dir.path().join("a");
+    let points_before = fs::read_to_string(a.join("points.csv")).expect("points");
+    let preset_before = fs::read_to_string(a.join("presets/0000.ron")).expect("preset");
+    // Same axes, another base learning rate: other presets, same points.
+    fs::write(
+        dir.path().join("b.ron"),
+        TINY.replace("adam(lr: 0.01)", "adam(lr: 0.02)")
+            .replace("list([rnn(tanh), gru])", "list([rnn(tanh), lstm])"),
+    )
+    .expect("write");
+    for flag in ["--out", "--emit"] {
+        let (_, stderr) = run_expecting(dir.path(), &["sweep", "b.ron", flag, "a"], 2);
+        assert!(
+            stderr.contains("holds another sweep") && stderr.contains("points.csv"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(a.join("points.csv")).expect("points"),
+        points_before
+    );
+    assert_eq!(
+        fs::read_to_string(a.join("presets/0000.ron")).expect("preset"),
+        preset_before
+    );
+    assert!(!a.join("array.sh").exists(), "nothing emitted into it");
+    // The same sweep again resumes: nothing to refuse.
+    run_expecting(dir.path(), &["sweep", "tiny.ron", "--out", "a"], 0);
 }

@@ -820,6 +820,59 @@ fn bad_settings_name_the_field_the_value_and_what_is_allowed() {
 }
 
 #[test]
+fn corpus_files_with_crlf_huge_vocabularies_huge_sizes_or_fifos() {
+    let message = |config: TaskConfig| match config.build() {
+        Ok(task) => panic!("{config:?} built {}", task.name()),
+        Err(e) => e.to_string(),
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    // Windows line ends: one character, as elsewhere.
+    let crlf = dir.join("crlf.txt");
+    std::fs::write(&crlf, "ab\r\ncd\r\n".repeat(40)).expect("write");
+    let task = TaskConfig::Text {
+        seq_len: 10,
+        path: Some(crlf),
+    }
+    .build()
+    .expect("CRLF file");
+    assert_eq!(task.input_size(), 5, "a, b, c, d and a newline: no \\r");
+    // More distinct characters than a one-hot model takes: named before any model is built.
+    let wide = dir.join("wide.txt");
+    let many: String = (0x4e00..0x4e00 + 9000).filter_map(char::from_u32).collect();
+    std::fs::write(&wide, many.repeat(2)).expect("write");
+    let m = message(TaskConfig::Text {
+        seq_len: 10,
+        path: Some(wide),
+    });
+    assert!(
+        m.contains("9000 distinct characters") && m.contains("8192"),
+        "{m}"
+    );
+    // A file larger than the cap (sparse: no disk used) is refused before it is read.
+    let huge = dir.join("huge.txt");
+    let f = std::fs::File::create(&huge).expect("create");
+    f.set_len(1 << 30).expect("a sparse 1 GiB file");
+    let m = message(TaskConfig::Text {
+        seq_len: 10,
+        path: Some(huge),
+    });
+    assert!(
+        m.contains("1073741824 bytes") && m.contains("33554432"),
+        "{m}"
+    );
+    // A FIFO would block forever: refused as not a regular file.
+    let fifo = dir.join("pipe.txt");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let m = message(TaskConfig::Text {
+        seq_len: 10,
+        path: Some(fifo),
+    });
+    assert!(m.contains("not a regular file"), "{m}");
+}
+
+#[test]
 fn the_task_table_lists_every_task_with_its_baseline() {
     let rows = task_table().expect("default tasks build");
     let names: Vec<&str> = rows.iter().map(|r| r.name).collect();

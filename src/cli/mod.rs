@@ -380,6 +380,13 @@ pub enum CliError {
         total: usize,
         list: String,
     },
+    /// A collected sweep with runs whose files could not be read (each named above).
+    #[error("{count} of {total} runs could not be read ({list}); the others are in results.csv")]
+    Unreadable {
+        count: usize,
+        total: usize,
+        list: String,
+    },
     /// This program's own path (for the Slurm script) is unknown.
     #[error("cannot find this executable: {0}")]
     CurrentExe(#[source] std::io::Error),
@@ -415,6 +422,7 @@ impl CliError {
             | Self::NotReproduced { .. }
             | Self::RunsFailed { .. }
             | Self::Incomplete { .. }
+            | Self::Unreadable { .. }
             | Self::CurrentExe(_)
             | Self::Gui(_) => 1,
         }

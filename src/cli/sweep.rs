@@ -266,24 +266,36 @@ pub(super) fn collect(dir: &Path) -> Result<(), CliError> {
         "\n{}",
         results::point_table(&c.keys, &c.rows, c.expect.as_ref())
     );
-    let total = c.rows.len() + c.missing.len();
+    let total = c.rows.len() + c.missing.len() + c.unreadable.len();
     println!(
         "{} of {total} runs finished; wrote {}",
         c.rows.len(),
         dir.join("results.csv").display()
     );
+    for (i, e) in &c.unreadable {
+        eprintln!("{}: {}", run_name(*i), crate::cli::error_chain(e));
+    }
+    let names = |runs: &mut dyn Iterator<Item = usize>, n: usize| {
+        let shown: Vec<String> = runs.take(20).map(run_name).collect();
+        format!("{}{}", shown.join(", "), if n > 20 { ", …" } else { "" })
+    };
+    if !c.unreadable.is_empty() {
+        return Err(CliError::Unreadable {
+            count: c.unreadable.len(),
+            total,
+            list: names(
+                &mut c.unreadable.iter().map(|(i, _)| *i),
+                c.unreadable.len(),
+            ),
+        });
+    }
     if c.missing.is_empty() {
         Ok(())
     } else {
-        let shown: Vec<String> = c.missing.iter().take(20).map(|&i| run_name(i)).collect();
         Err(CliError::Incomplete {
             missing: c.missing.len(),
             total,
-            list: format!(
-                "{}{}",
-                shown.join(", "),
-                if c.missing.len() > 20 { ", …" } else { "" }
-            ),
+            list: names(&mut c.missing.iter().copied(), c.missing.len()),
         })
     }
 }

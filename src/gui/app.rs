@@ -15,10 +15,11 @@ use super::plot_export::PlotExport;
 use super::runs::{RunFactory, Runs, Wake, trainer_factory};
 use super::state::{SAVED_STATE_KEY, SavedState, UiCommand, UiState};
 use super::sweep::{Preview, SweepEditor, Sweeps};
+use super::validated::{self, Validated};
 use crate::preset::Preset;
 use crate::store::Workspace;
 use crate::sweep::SweepError;
-use crate::train::{ConfigError, Setup, TrainConfig};
+use crate::train::{ConfigError, TrainConfig};
 
 /// Time between frames while runs train: 20 frames a second. Measured under Xvfb with
 /// software GL (2 cores): at 30 a second the renderer took ~0.75 of a core and an LSTM run
@@ -33,19 +34,6 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 #[derive(Debug, thiserror::Error)]
 #[error("the window could not open: {0}")]
 pub struct GuiError(#[source] eframe::Error);
-
-/// The panel's setup and its validation, redone only when the setup changes.
-#[derive(Default)]
-struct Validated(Option<(Setup, Result<TrainConfig, ConfigError>)>);
-
-impl Validated {
-    fn of(&mut self, setup: &Setup) -> &Result<TrainConfig, ConfigError> {
-        if self.0.as_ref().is_none_or(|(s, _)| s != setup) {
-            self.0 = Some((setup.clone(), setup.validate()));
-        }
-        &self.0.as_ref().expect("just set").1
-    }
-}
 
 /// The app.
 pub struct BpttApp {
@@ -109,10 +97,8 @@ impl BpttApp {
             autostart,
             workspace,
         } = options;
-        let mut state: SavedState = cc
-            .storage
-            .and_then(|s| eframe::get_value(s, SAVED_STATE_KEY))
-            .unwrap_or_default();
+        let stored = cc.storage.and_then(|s| s.get_string(SAVED_STATE_KEY));
+        let (mut state, restore_note) = SavedState::restore(stored.as_deref());
         if let Some(p) = preset {
             state.take_preset(p);
         }
@@ -128,6 +114,12 @@ impl BpttApp {
             }
         };
         app.open_workspace(&workspace.unwrap_or_else(Workspace::default_root));
+        if let Some(note) = restore_note {
+            app.ui.message = Some(match app.ui.message.take() {
+                Some(m) => format!("{note}. {m}"),
+                None => note,
+            });
+        }
         app
     }
 
@@ -180,9 +172,11 @@ impl BpttApp {
         }
     }
 
-    /// The panel's setup validated (cached until it changes).
+    /// The panel's setup validated (cached until it changes), waiting for the check: what a
+    /// run starts from. Checks are bounded (a corpus is read up to its size cap), so this ends.
     pub fn validation(&mut self) -> &Result<TrainConfig, ConfigError> {
-        self.validated.of(&self.state.setup)
+        self.validated
+            .of(&self.state.setup, Duration::from_mins(10))
     }
 
     /// Hands over a window screenshot, as the viewport's callback does (tests use this: the
@@ -191,9 +185,10 @@ impl BpttApp {
         self.plot_export.deliver(image);
     }
 
-    /// Whether the window should keep repainting: a run trains or a sweep has runs to start.
+    /// Whether the window should keep repainting: a run trains, a sweep has runs to start or
+    /// the setup is being checked.
     pub fn any_running(&self) -> bool {
-        self.runs.any_running() || self.sweeps.pending()
+        self.runs.any_running() || self.sweeps.pending() || self.validated.pending()
     }
 
     /// Starts the first frame's runs: `autostart` runs of the panel's setup, seeds seed,
@@ -258,7 +253,7 @@ impl eframe::App for BpttApp {
             self.ui.message = Some(msg);
         }
         heatmap::update(&mut self.heatmap, self.runs.selected(), ui.ctx());
-        let validation = self.validated.of(&self.state.setup);
+        let validation = self.validated.of(&self.state.setup, validated::FRAME_WAIT);
         let preview = self.sweep_preview.of(
             &self.state.sweep,
             &self.state.preset_name,

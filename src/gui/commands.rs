@@ -153,12 +153,14 @@ impl BpttApp {
                     self.load_preset_text(text, &path);
                 }
             }
-            UiCommand::LoadFile(path) => match std::fs::read_to_string(&path) {
-                Ok(text) => self.load_preset_text(&text, &path),
-                Err(e) => {
-                    self.ui.message = Some(format!("Cannot open {}: {e}", path.display()));
+            UiCommand::LoadFile(path) => {
+                match crate::fsutil::read_text_capped(&path, crate::fsutil::TEXT_FILE_CAP) {
+                    Ok(text) => self.load_preset_text(&text, &path),
+                    Err(e) => {
+                        self.ui.message = Some(format!("Cannot open {}: {e}", path.display()));
+                    }
                 }
-            },
+            }
             UiCommand::SaveFile(path) => {
                 self.ui.message = Some(match self.state.as_preset().save(&path) {
                     Ok(()) => format!("Saved {}", path.display()),

@@ -25,6 +25,7 @@ pub mod runs;
 pub mod state;
 pub mod style;
 pub mod sweep;
+pub mod validated;
 
 pub use app::{BpttApp, GuiError, GuiOptions, check_sweep_file, run_gui};
 pub use runs::{RunFactory, RunStatus, RunView, Runs, trainer_factory};

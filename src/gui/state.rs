@@ -82,6 +82,23 @@ impl Default for SavedState {
 }
 
 impl SavedState {
+    /// The state from the text eframe stored under [`SAVED_STATE_KEY`] (`None`: never saved).
+    /// Text that cannot be read (corrupt, cut short, or from a version with other settings)
+    /// gives the defaults and a message saying so, for the message line.
+    pub fn restore(stored: Option<&str>) -> (Self, Option<String>) {
+        match stored.map(ron::from_str::<Self>) {
+            None => (Self::default(), None),
+            Some(Ok(state)) => (state, None),
+            Some(Err(e)) => (
+                Self::default(),
+                Some(format!(
+                    "The saved settings could not be read ({e}); the app opened with the \
+                     defaults"
+                )),
+            ),
+        }
+    }
+
     /// The defaults with the setup, name and description of `preset`.
     pub fn from_preset(preset: Preset) -> Self {
         Self {
@@ -266,5 +283,41 @@ impl Default for UiState {
             sweep_markers: Vec::new(),
             trashed: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SavedState;
+
+    #[test]
+    fn saved_settings_that_cannot_be_read_give_the_defaults_and_a_message() {
+        let mut changed = SavedState {
+            step_n: 77,
+            ..SavedState::default()
+        };
+        changed.setup.model.hidden = 5;
+        // As eframe writes them.
+        let text = ron::ser::to_string(&changed).expect("serialize");
+        assert_eq!(SavedState::restore(Some(&text)), (changed, None));
+        assert_eq!(SavedState::restore(None), (SavedState::default(), None));
+        let cut = &text[..text.len() / 2];
+        let other_version = text.replace("cell:lstm", "cell:transformer");
+        assert_ne!(other_version, text, "the saved setup names its cell");
+        for bad in [
+            cut,
+            "(((((",
+            "\u{0}\u{1}garbage",
+            other_version.as_str(),
+            "",
+        ] {
+            let (state, message) = SavedState::restore(Some(bad));
+            assert_eq!(state, SavedState::default(), "{bad:?}");
+            let message = message.expect("a message");
+            assert!(message.contains("could not be read"), "{message}");
+        }
+        // Deeply nested text is an error, not a stack overflow.
+        let deep = "(".repeat(100_000);
+        assert!(SavedState::restore(Some(&deep)).1.is_some());
     }
 }

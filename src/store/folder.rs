@@ -84,16 +84,17 @@ impl RunFolder {
         let preset =
             Preset::load(&preset_path).map_err(|e| folder_error(&preset_path, e.to_string()))?;
         let summary_path = dir.join(SUMMARY);
-        let summary = match std::fs::read_to_string(&summary_path) {
-            Ok(text) => Some(serde_json::from_str::<Value>(&text).map_err(|e| {
-                folder_error(
-                    &summary_path,
-                    format!("not valid JSON ({e}); delete it to treat the run as interrupted"),
-                )
-            })?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(folder_error(&summary_path, format!("cannot read: {e}"))),
-        };
+        let summary =
+            match crate::fsutil::read_text_capped(&summary_path, crate::fsutil::TEXT_FILE_CAP) {
+                Ok(text) => Some(serde_json::from_str::<Value>(&text).map_err(|e| {
+                    folder_error(
+                        &summary_path,
+                        format!("not valid JSON ({e}); delete it to treat the run as interrupted"),
+                    )
+                })?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(folder_error(&summary_path, format!("cannot read: {e}"))),
+            };
         let status = match summary.as_ref().and_then(|s| s.get("outcome")) {
             Some(Value::String(s)) if s == "finished" => FolderStatus::Finished,
             Some(Value::String(s)) if s == "stopped" => FolderStatus::Stopped,
@@ -117,7 +118,7 @@ impl RunFolder {
             _ => FolderStatus::Interrupted,
         };
         let meta_path = dir.join(META);
-        let meta = match std::fs::read_to_string(&meta_path) {
+        let meta = match crate::fsutil::read_text_capped(&meta_path, crate::fsutil::TEXT_FILE_CAP) {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| folder_error(&meta_path, format!("not valid JSON: {e}")))?,
             Err(_) => Meta::default(),
@@ -171,7 +172,7 @@ type Row = (usize, Vec<String>);
 /// The complete lines of a CSV file after its header (a torn last line left out), each with
 /// its 1-based line number.
 fn rows(path: &Path) -> Result<(Vec<String>, Vec<Row>), FolderError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::fsutil::read_text_capped(path, crate::fsutil::CSV_FILE_CAP)
         .map_err(|e| folder_error(path, format!("cannot read: {e}")))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let complete = match text.rfind('\n') {

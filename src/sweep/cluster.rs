@@ -75,7 +75,7 @@ exec "$BPTT_LAB" train "$SWEEP_DIR/presets/$i.ron" --out "$SWEEP_DIR/runs/$i"
 }
 
 /// What [`collect`] found.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Collected {
     /// The axis keys.
     pub keys: Vec<String>,
@@ -83,6 +83,8 @@ pub struct Collected {
     pub rows: Vec<Row>,
     /// Runs without a result yet (no `summary.json`).
     pub missing: Vec<usize>,
+    /// Runs whose files cannot be read or are cut short, with why (the others are collected).
+    pub unreadable: Vec<(usize, SweepError)>,
     /// The `expect` clause of the first run (every run of a sweep has the same).
     pub expect: Option<crate::preset::Expect>,
 }
@@ -102,6 +104,7 @@ pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
     let (keys, points) = results::read_points_csv(&points_path)?;
     let mut rows = Vec::new();
     let mut missing = Vec::new();
+    let mut unreadable = Vec::new();
     let mut expect = None;
     for point in &points {
         let name = run_name(point.index);
@@ -116,9 +119,10 @@ pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
             point,
             &config,
             preset.expect.as_ref(),
-        )? {
-            Some(row) => rows.push(row),
-            None => missing.push(point.index),
+        ) {
+            Ok(Some(row)) => rows.push(row),
+            Ok(None) => missing.push(point.index),
+            Err(e) => unreadable.push((point.index, e)),
         }
     }
     results::write_results_csv(&dir.join("results.csv"), &keys, &rows)?;
@@ -126,6 +130,7 @@ pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
         keys,
         rows,
         missing,
+        unreadable,
         expect,
     })
 }

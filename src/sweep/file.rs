@@ -142,12 +142,14 @@ impl SweepFile {
 
     /// Reads and parses a sweep file (not yet validated).
     pub fn load(path: &Path) -> Result<Self, SweepError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            SweepError::Read(PresetError::Io {
-                path: path.to_owned(),
-                source,
-            })
-        })?;
+        let text = crate::fsutil::read_text_capped(path, crate::fsutil::TEXT_FILE_CAP).map_err(
+            |source| {
+                SweepError::Read(PresetError::Io {
+                    path: path.to_owned(),
+                    source,
+                })
+            },
+        )?;
         Self::from_ron(&text, path)
     }
 }

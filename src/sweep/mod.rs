@@ -188,18 +188,44 @@ impl Sweep {
     }
 
     /// Writes what describes the runs into `dir`: `points.csv` and `presets/NNNN.ron`, and
-    /// creates `runs/`. Files are written atomically; runs already in `runs/` are kept.
+    /// creates `runs/`. Files are written atomically; runs already in `runs/` are kept. A
+    /// directory that holds another sweep (its `points.csv` or a preset differs) is refused
+    /// before anything is written.
     pub fn write_layout(&self, dir: &Path) -> Result<(), SweepError> {
         let presets = dir.join("presets");
+        let points = dir.join("points.csv");
+        let text = results::points_csv(&self.keys(), &self.points());
+        let preset_texts: Vec<(PathBuf, String)> = self
+            .runs
+            .iter()
+            .map(|run| {
+                let path = presets.join(format!("{}.ron", run_name(run.index)));
+                (path, run.preset.to_ron())
+            })
+            .collect();
+        let differs = |path: &Path, want: &str| {
+            crate::fsutil::read_text_capped(path, crate::fsutil::CSV_FILE_CAP)
+                .is_ok_and(|have| have != want)
+        };
+        let other = std::iter::once((points.clone(), text.clone()))
+            .chain(preset_texts.iter().cloned())
+            .find(|(path, want)| differs(path, want));
+        if let Some((path, _)) = other {
+            return Err(SweepError::Dir {
+                path,
+                message: format!(
+                    "{} holds another sweep (this file differs from what this sweep writes); \
+                     give another output directory",
+                    dir.display()
+                ),
+            });
+        }
         for d in [dir, &presets, &dir.join("runs")] {
             std::fs::create_dir_all(d).map_err(SweepError::io(d))?;
         }
-        let points = dir.join("points.csv");
-        let text = results::points_csv(&self.keys(), &self.points());
         crate::fsutil::write_atomic(&points, text.as_bytes()).map_err(SweepError::io(&points))?;
-        for run in &self.runs {
-            let path = presets.join(format!("{}.ron", run_name(run.index)));
-            run.preset.save(&path).map_err(SweepError::io(&path))?;
+        for (path, ron) in &preset_texts {
+            crate::fsutil::write_atomic(path, ron.as_bytes()).map_err(SweepError::io(path))?;
         }
         Ok(())
     }

@@ -122,7 +122,8 @@ pub fn read_points_csv(path: &Path) -> Result<(Vec<String>, Vec<Point>), SweepEr
         path: path.to_owned(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let text = crate::fsutil::read_text_capped(path, crate::fsutil::CSV_FILE_CAP)
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = parse_line(lines.next().ok_or_else(|| bad("empty file".to_owned()))?);
     let n = header.len();
@@ -200,13 +201,20 @@ pub fn read_run(
 ) -> Result<Option<Row>, SweepError> {
     let summary_path = dir.join("summary.json");
     let bad = |path: PathBuf, message: String| SweepError::Dir { path, message };
-    let text = match std::fs::read_to_string(&summary_path) {
+    let text = match crate::fsutil::read_text_capped(&summary_path, crate::fsutil::TEXT_FILE_CAP) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(bad(summary_path, format!("cannot read: {e}"))),
     };
-    let summary: Value = serde_json::from_str(&text)
-        .map_err(|e| bad(summary_path.clone(), format!("not valid JSON: {e}")))?;
+    let summary: Value = serde_json::from_str(&text).map_err(|e| {
+        bad(
+            summary_path.clone(),
+            format!(
+                "not valid JSON ({e}); run the sweep again to redo this run, or delete \
+                     the run's folder"
+            ),
+        )
+    })?;
     // No outcome yet, or not an end (`running`, `stopped`): not a result.
     let Some(outcome) = summary
         .get("outcome")
@@ -255,20 +263,41 @@ fn first_step_holding(
     steps: u64,
     diverged: bool,
 ) -> Result<Option<u64>, SweepError> {
+    // A finished run's logs end at its last step; a diverged run's may end before.
+    let end = (!diverged).then_some(steps);
     crate::expect::first_step_holding(expect, steps, diverged, |trace| match trace {
-        Trace::EvalLoss => diagnostics_column(dir, "eval_loss"),
-        Trace::EvalMetric => diagnostics_column(dir, "eval_metric"),
-        Trace::ProfileRatio => profile_ratios(dir),
-        Trace::DiagnosticsSteps => diagnostics_column(dir, "step"),
+        Trace::EvalLoss => diagnostics_column(dir, "eval_loss", end),
+        Trace::EvalMetric => diagnostics_column(dir, "eval_metric", end),
+        Trace::ProfileRatio => profile_ratios(dir, end),
+        Trace::DiagnosticsSteps => diagnostics_column(dir, "step", end),
     })
 }
 
+/// An error if the log at `path`, whose last row is at `last`, does not reach `end`.
+fn reaches(path: &Path, last: Option<u64>, end: Option<u64>) -> Result<(), SweepError> {
+    match (end, last) {
+        (Some(end), last) if last.is_none_or(|l| l < end) => Err(SweepError::Dir {
+            path: path.to_owned(),
+            message: format!(
+                "cut short: its last row is at step {} but the run has {end} steps; \
+                 run the sweep again to redo this run, or delete the run's folder",
+                last.map_or_else(|| "(none)".to_owned(), |l| l.to_string())
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), SweepError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SweepError::Dir {
-        path: path.to_owned(),
-        message: format!("cannot read: {e}"),
+    let text = crate::fsutil::read_text_capped(path, crate::fsutil::CSV_FILE_CAP).map_err(|e| {
+        SweepError::Dir {
+            path: path.to_owned(),
+            message: format!("cannot read: {e}"),
+        }
     })?;
-    let mut lines = text.lines();
+    // A torn last line (a run killed mid-write) is not a row.
+    let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
+    let mut lines = complete.lines();
     let header = lines.next().map(parse_line).unwrap_or_default();
     Ok((header, lines.map(parse_line).collect()))
 }
@@ -277,8 +306,12 @@ fn cell(v: Option<&String>) -> f64 {
     v.and_then(|s| s.parse().ok()).unwrap_or(f64::NAN)
 }
 
-/// (step, value of `column`) of every row of `diagnostics.csv`.
-fn diagnostics_column(dir: &Path, column: &str) -> Result<Vec<(u64, f64)>, SweepError> {
+/// (step, value of `column`) of every row of `diagnostics.csv`, which must reach step `end`.
+fn diagnostics_column(
+    dir: &Path,
+    column: &str,
+    end: Option<u64>,
+) -> Result<Vec<(u64, f64)>, SweepError> {
     let path = dir.join("diagnostics.csv");
     let (header, rows) = read_csv(&path)?;
     let find = |name: &str| {
@@ -291,15 +324,20 @@ fn diagnostics_column(dir: &Path, column: &str) -> Result<Vec<(u64, f64)>, Sweep
             })
     };
     let (s, c) = (find("step")?, find(column)?);
-    Ok(rows
+    let values: Vec<(u64, f64)> = rows
         .iter()
         .filter_map(|r| Some((r.get(s)?.parse().ok()?, cell(r.get(c)))))
-        .collect())
+        .collect();
+    reaches(&path, values.last().map(|v| v.0), end)?;
+    Ok(values)
 }
 
-/// (step, `g_first / g_last`) of every gradient profile in `profile.csv`.
-fn profile_ratios(dir: &Path) -> Result<Vec<(u64, f64)>, SweepError> {
-    let (_, rows) = read_csv(&dir.join("profile.csv"))?;
+/// (step, `g_first / g_last`) of every gradient profile in `profile.csv`, which must reach
+/// step `end`. (A profile's length is the batch's sequence length, which varies on some tasks,
+/// so a last profile cut at a line end cannot be told from a short one.)
+fn profile_ratios(dir: &Path, end: Option<u64>) -> Result<Vec<(u64, f64)>, SweepError> {
+    let path = dir.join("profile.csv");
+    let (_, rows) = read_csv(&path)?;
     let mut out: Vec<(u64, f64, f64)> = Vec::new();
     for r in rows {
         let (Some(step), g) = (
@@ -313,6 +351,7 @@ fn profile_ratios(dir: &Path) -> Result<Vec<(u64, f64)>, SweepError> {
             _ => out.push((step, g, g)),
         }
     }
+    reaches(&path, out.last().map(|p| p.0), end)?;
     Ok(out
         .into_iter()
         .map(|(s, first, last)| (s, first / last))

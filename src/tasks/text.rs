@@ -42,6 +42,14 @@ use crate::nn::{
 /// Shakespeare's Sonnets, shipped in the binary.
 pub const SONNETS: &str = include_str!("../../assets/sonnets.txt");
 
+/// Most bytes of a corpus file: 32 MiB, some thirty novels; its characters and tokens are
+/// held in memory (about 8 bytes per character while the vocabulary is built).
+pub const MAX_CORPUS_BYTES: u64 = 32 << 20;
+
+/// Most distinct characters of a corpus: each is a one-hot input and an output logit, so the
+/// model's input and readout are this wide. 8192 holds a Chinese novel (3000–5000 characters).
+pub const MAX_VOCAB: usize = 8192;
+
 /// Fraction of the corpus (from its start) used for training windows.
 pub const TRAIN_FRACTION: f64 = 0.9;
 
@@ -63,11 +71,13 @@ impl Text {
         Self::from_text("the bundled sonnets", SONNETS, seq_len)
     }
 
-    /// A UTF-8 text file with windows of `seq_len` T.
+    /// A UTF-8 text file of at most [`MAX_CORPUS_BYTES`] with windows of `seq_len` T.
     pub fn from_file(path: &Path, seq_len: usize) -> Result<Self, TaskError> {
-        let bytes = std::fs::read(path).map_err(|source| TaskError::Unreadable {
-            path: path.to_path_buf(),
-            source,
+        let bytes = crate::fsutil::read_capped(path, MAX_CORPUS_BYTES).map_err(|source| {
+            TaskError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         let text = String::from_utf8(bytes).map_err(|e| TaskError::NotUtf8 {
             path: path.to_path_buf(),
@@ -81,6 +91,8 @@ impl Text {
     pub fn from_text(origin: &str, text: &str, seq_len: usize) -> Result<Self, TaskError> {
         check_range("text", "seq_len", seq_len, 1, MAX_SEQ_LEN)?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Windows line ends are one character, as on every other system.
+        let text = text.replace("\r\n", "\n");
         let chars: Vec<char> = text.chars().collect();
         let train_len = (chars.len() as f64 * TRAIN_FRACTION).floor() as usize;
         if train_len < seq_len + 1 || chars.len() - train_len < seq_len + 1 {
@@ -94,6 +106,12 @@ impl Text {
         let mut vocab = chars.clone();
         vocab.sort_unstable();
         vocab.dedup();
+        if vocab.len() > MAX_VOCAB {
+            return Err(TaskError::VocabTooLarge {
+                origin: origin.to_owned(),
+                distinct: vocab.len(),
+            });
+        }
         let mut counts = vec![0.0; vocab.len()];
         let tokens: Vec<u32> = chars
             .iter()
