@@ -10,7 +10,7 @@ use bptt_lab::nn::Profile;
 use bptt_lab::train::Trainable;
 use bptt_lab::train::{Diagnostics, RunError, RunOutcome, StepMetrics};
 use egui_kittest::Harness;
-use egui_kittest::kittest::{Queryable, by};
+use egui_kittest::kittest::{NodeT, Queryable, by};
 
 /// A run that makes up metrics: loss 1/step, a decaying gradient profile, a little sleep
 /// per step so that a test can pause it mid-way.
@@ -816,4 +816,164 @@ fn an_opened_sweep_folder_is_one_group_of_runs() {
     h.state_mut().deferred.push(UiCommand::OpenRuns(out));
     h.step();
     assert_eq!(h.state().runs.len(), 4);
+}
+
+#[test]
+fn the_apps_own_file_dialog_takes_a_typed_path_and_opens_the_preset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mine.ron");
+    let mut preset = bptt_lab::preset::Preset::from_ron(
+        bptt_lab::preset::builtin()[0].1,
+        std::path::Path::new("builtin.ron"),
+    )
+    .expect("a shipped preset");
+    preset.name = "my own preset".into();
+    preset.save(&path).expect("save");
+    let mut h = harness(scripted(10, Duration::ZERO));
+    assert!(
+        !h.state().state.window.system_dialogs,
+        "the app's own dialog is the default"
+    );
+    h.step();
+    h.get_by_label("Presets").click();
+    h.run_steps(3);
+    h.get_by_label("Open preset file…").click();
+    h.run_steps(3);
+    assert!(
+        has_text(&h, "Open a preset"),
+        "the dialog is a window in the app"
+    );
+    let fields: Vec<String> = h
+        .query_all(by().role(egui::accesskit::Role::TextInput))
+        .filter_map(|n| n.value())
+        .collect();
+    let cwd = std::env::current_dir().expect("cwd").display().to_string();
+    assert!(
+        fields.contains(&cwd),
+        "a path field, showing the folder: {fields:?}"
+    );
+    let file_field = h
+        .query_all(by().role(egui::accesskit::Role::TextInput))
+        .find(|n| n.value().as_deref() == Some(""))
+        .expect("an empty file name field");
+    file_field.focus();
+    h.step();
+    h.query_all(by().role(egui::accesskit::Role::TextInput))
+        .find(|n| n.value().as_deref() == Some("") && n.is_focused())
+        .expect("the file name field, focused")
+        .type_text(&path.display().to_string());
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert_eq!(h.state().state.preset_name, "my own preset");
+    assert!(!has_text(&h, "Open a preset"), "the dialog closed");
+}
+
+#[test]
+fn a_second_click_on_select_never_lands_on_delete() {
+    let mut h = harness(scripted(20, Duration::ZERO));
+    h.step();
+    h.get_by_label("Start").click();
+    h.step();
+    for _ in 0..2 {
+        h.get_by_label("Start as new run").click();
+        h.step();
+    }
+    step_until(&mut h, "three finished runs", |a| {
+        a.runs.len() == 3 && a.runs.iter().all(|r| r.status.ended())
+    });
+    h.state_mut().runs.selected = None;
+    h.run_steps(2);
+    let ids: Vec<u64> = h.state().runs.iter().map(|r| r.id).collect();
+    // Every run's Select, from nothing selected and from another run selected.
+    for round in 0..2 {
+        for &id in &ids {
+            if round == 0 {
+                h.state_mut().runs.selected = None;
+                h.run_steps(2);
+            }
+            let Some(button) = h
+                .query_all_by_label("Select")
+                .find(|n| !n.accesskit_node().is_disabled())
+            else {
+                continue;
+            };
+            let at = button.rect().center();
+            button.click();
+            h.run_steps(2);
+            let under: Vec<String> = h
+                .query_all(by().predicate(move |n| {
+                    n.bounding_box().is_some_and(|b| {
+                        b.x0 <= f64::from(at.x)
+                            && f64::from(at.x) <= b.x1
+                            && b.y0 <= f64::from(at.y)
+                            && f64::from(at.y) <= b.y1
+                    })
+                }))
+                .filter_map(|n| n.accesskit_node().label())
+                .collect();
+            assert!(
+                !under.iter().any(|l| l == "Delete"),
+                "after Select (run {id}), under the cursor: {under:?}"
+            );
+            assert!(under.iter().any(|l| l == "Select"), "{under:?}");
+        }
+    }
+    assert_eq!(h.state().runs.len(), 3, "nothing deleted");
+}
+
+#[test]
+fn plots_fit_between_the_side_panels_at_every_window_size() {
+    for size in [
+        egui::vec2(1024.0, 700.0),
+        egui::vec2(1440.0, 900.0),
+        egui::vec2(1920.0, 1080.0),
+    ] {
+        let factory = scripted(30, Duration::ZERO);
+        let mut h = Harness::builder()
+            .with_size(size)
+            .build_eframe(move |cc| BpttApp::new(cc, SavedState::default(), factory.clone(), 0));
+        h.step();
+        h.get_by_label("Start").click();
+        step_until(&mut h, "the run to end", |a| {
+            a.runs.iter().all(|r| r.status.ended()) && !a.runs.is_empty()
+        });
+        for (setup_open, runs_open) in [(true, true), (false, false), (true, false)] {
+            h.state_mut().state.window.setup_panel_open = setup_open;
+            h.state_mut().state.window.runs_panel_open = runs_open;
+            h.run_steps(4);
+            let right = if runs_open {
+                h.get_by_label("Runs").rect().left()
+            } else {
+                size.x
+            };
+            for (title, rect) in &h.state().ui.plot_rects {
+                assert!(
+                    rect.right() <= right,
+                    "{size:?} setup {setup_open} runs {runs_open}: {title} reaches {} > {right}",
+                    rect.right()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn side_panels_close_to_a_strip_and_open_again() {
+    let mut h = harness(scripted(10, Duration::ZERO));
+    h.step();
+    h.get_by_label("◀ Hide setup").click();
+    h.run_steps(20);
+    assert!(!h.state().state.window.setup_panel_open);
+    assert!(!has_text(&h, "Hidden size H"), "the setup panel is closed");
+    h.get_by_label("Hide runs ▶").click();
+    h.run_steps(20);
+    assert!(!h.state().state.window.runs_panel_open);
+    h.get_by_label("▶").click();
+    h.run_steps(20);
+    assert!(h.state().state.window.setup_panel_open);
+    assert!(has_text(&h, "Hidden size H"), "the setup panel is back");
+    h.get_by_label("◀").click();
+    h.run_steps(20);
+    assert!(h.state().state.window.runs_panel_open);
 }

@@ -231,7 +231,11 @@ impl eframe::App for BpttApp {
         for id in self.runs.drain_events(DRAIN_BUDGET) {
             self.use_pending_weights(id);
         }
-        self.deferred.extend(self.dialogs.answers());
+        let answers = self.dialogs.answers();
+        self.deferred.extend(answers.commands);
+        if answers.message.is_some() {
+            self.ui.message = answers.message;
+        }
         self.schedule_sweep();
         if !ctx.egui_wants_keyboard_input() && ctx.input(|i| i.key_pressed(egui::Key::Space)) {
             self.deferred.push(UiCommand::TogglePause);
@@ -282,6 +286,9 @@ impl eframe::App for BpttApp {
             frame_ms: self.ui.frame_ms,
         };
         let drawn = panels::draw(frame, ui);
+        if let Some(cmd) = self.dialogs.show(ui.ctx()) {
+            self.apply(cmd);
+        }
         self.ui.plot_rects = drawn.plot_rects;
         self.ui.sweep_markers = drawn.sweep_markers;
         for cmd in drawn.commands {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::app::BpttApp;
 use super::runs::{RunStatus, WeightsUse};
-use super::state::{UiCommand, View};
+use super::state::{SidePanel, UiCommand, View};
 use super::sweep::{ActiveSweep, AxisEdit, SWEEPABLE, SweepEditor};
 use crate::preset::{self, Preset};
 use crate::train::Command;
@@ -36,6 +36,7 @@ impl BpttApp {
             | C::SampleText => self.apply_file(command),
             C::DismissMessage
             | C::ShowView(_)
+            | C::ShowPanel(..)
             | C::RunSweep
             | C::SweepSetting(_)
             | C::StopSweep
@@ -169,8 +170,14 @@ impl BpttApp {
             }
             UiCommand::OpenDialog(kind) => {
                 let ctx = self.egui_ctx.clone();
-                if let Err(e) = self.dialogs.open(kind, move || ctx.request_repaint()) {
-                    self.ui.message = Some(format!("Cannot open a file dialog: {e}"));
+                let system = self.state.window.system_dialogs;
+                if let Err(e) = self
+                    .dialogs
+                    .open(kind, system, move || ctx.request_repaint())
+                {
+                    self.ui.message = Some(format!(
+                        "Cannot open the system file dialog ({e}): the app's own opened instead"
+                    ));
                 }
             }
             UiCommand::ExportMetrics(path) => {
@@ -193,6 +200,13 @@ impl BpttApp {
         match command {
             UiCommand::DismissMessage => self.ui.message = None,
             UiCommand::ShowView(view) => self.ui.view = view,
+            UiCommand::ShowPanel(panel, open) => {
+                let w = &mut self.state.window;
+                match panel {
+                    SidePanel::Setup => w.setup_panel_open = open,
+                    SidePanel::Runs => w.runs_panel_open = open,
+                }
+            }
             UiCommand::RunSweep => self.run_sweep(),
             UiCommand::StopSweep => self.stop_sweep(),
             UiCommand::SweepSetting(key) => {

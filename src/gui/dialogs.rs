@@ -1,22 +1,44 @@
-//! File dialogs: each opens on its own named thread (a native dialog blocks), and the path it
-//! returns comes back as the command that uses it, in a later frame.
+//! File dialogs. The app's own dialog (a window inside the app, with a path field and a file
+//! name field one can type into) works everywhere and is the default. The system's dialog
+//! (through rfd and the desktop's file-chooser portal) is a setting; it opens on its own
+//! thread (a native dialog blocks) and its path comes back as the command that uses it, in a
+//! later frame. Where no portal runs (a plain X session, many tiling window managers, WSL)
+//! rfd returns at once with nothing: an answer that quick is taken as "could not open", said
+//! in the message line, and the app's own dialog opens instead.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use super::state::{DialogKind, UiCommand};
 
+/// A system dialog answered sooner than this did not open: no person cancels that fast.
+const OPENED_AT_LEAST: Duration = Duration::from_millis(400);
+
+/// A system dialog's answer: what it was for, the path (`None`: cancelled or failed) and how
+/// long it was open.
+type Answer = (DialogKind, Option<PathBuf>, Duration);
+
 /// Dialogs open or answered; their answers wait here until [`Dialogs::answers`].
 pub struct Dialogs {
-    tx: Sender<(DialogKind, Option<PathBuf>)>,
-    rx: Receiver<(DialogKind, Option<PathBuf>)>,
+    tx: Sender<Answer>,
+    rx: Receiver<Answer>,
+    /// The app's own dialog, while open, and what it is for.
+    in_window: Option<(DialogKind, egui_file::FileDialog)>,
+    /// Where the next dialog starts: the folder of the last path picked this session.
+    folder: Option<PathBuf>,
 }
 
 impl Default for Dialogs {
     fn default() -> Self {
         let (tx, rx) = bounded(4);
-        Self { tx, rx }
+        Self {
+            tx,
+            rx,
+            in_window: None,
+            folder: None,
+        }
     }
 }
 
@@ -37,8 +59,31 @@ fn spec(kind: &DialogKind) -> (&'static str, &'static str, Option<&'static str>)
     }
 }
 
-/// The command that uses the path a dialog of `kind` returned.
+/// What the app's own dialog says in its title bar.
+fn title(kind: &DialogKind) -> String {
+    match kind {
+        DialogKind::OpenRuns => "Open runs (a run folder or a folder of runs)".into(),
+        DialogKind::ExportRuns => "Export the shown runs as CSV".into(),
+        DialogKind::OpenPreset => "Open a preset".into(),
+        DialogKind::SavePreset => "Save the setup as a preset".into(),
+        DialogKind::ExportMetrics => "Export the selected run's metrics as CSV".into(),
+        DialogKind::ExportWeights => "Export the selected run's weights as NPZ".into(),
+        DialogKind::ExportPlot(t) => format!("Export \u{201c}{t}\u{201d} as PNG"),
+        DialogKind::OpenSweep => "Open a sweep".into(),
+        DialogKind::SaveSweep => "Save the sweep".into(),
+        DialogKind::ExportSweepResults => "Export the sweep's results as CSV".into(),
+    }
+}
+
+/// The command that uses the path a dialog of `kind` returned. A file saved without an
+/// extension gets the kind's.
 fn command(kind: DialogKind, path: PathBuf) -> UiCommand {
+    let (_, ext, save_as) = spec(&kind);
+    let path = if save_as.is_some() && path.extension().is_none() {
+        path.with_extension(ext)
+    } else {
+        path
+    };
     match kind {
         DialogKind::OpenPreset => UiCommand::LoadFile(path),
         DialogKind::SavePreset => UiCommand::SaveFile(path),
@@ -53,36 +98,188 @@ fn command(kind: DialogKind, path: PathBuf) -> UiCommand {
     }
 }
 
+/// What came back from the dialogs since the last frame.
+#[derive(Default)]
+pub struct Answers {
+    /// The commands of the paths picked.
+    pub commands: Vec<UiCommand>,
+    /// Set when a system dialog could not open (the app's own opened instead).
+    pub message: Option<String>,
+}
+
 impl Dialogs {
-    /// Opens a dialog of `kind` on its own thread; `wake` repaints the window when it is
-    /// answered.
-    pub fn open(&self, kind: DialogKind, wake: impl Fn() + Send + 'static) -> std::io::Result<()> {
+    /// Opens a dialog of `kind`: the system's when `system` (on its own thread; `wake`
+    /// repaints the window when it is answered), the app's own otherwise. An error means the
+    /// system dialog's thread could not start; the app's own dialog is open then.
+    pub fn open(
+        &mut self,
+        kind: DialogKind,
+        system: bool,
+        wake: impl Fn() + Send + 'static,
+    ) -> std::io::Result<()> {
+        if !system {
+            self.open_in_window(kind);
+            return Ok(());
+        }
         let tx = self.tx.clone();
-        std::thread::Builder::new()
+        let folder = self.folder.clone();
+        let thread_kind = kind.clone();
+        let spawned = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
+                let kind = thread_kind;
                 let (filter, ext, save_as) = spec(&kind);
+                let start = Instant::now();
+                let mut d = rfd::FileDialog::new();
+                if let Some(folder) = folder {
+                    d = d.set_directory(folder);
+                }
                 let picked = if kind == DialogKind::OpenRuns {
-                    rfd::FileDialog::new().pick_folder()
+                    d.pick_folder()
                 } else {
-                    let d = rfd::FileDialog::new().add_filter(filter, &[ext]);
+                    let d = d.add_filter(filter, &[ext]);
                     match save_as {
                         None => d.pick_file(),
                         Some(name) => d.set_file_name(name).save_file(),
                     }
                 };
-                let _ = tx.send((kind, picked));
+                let _ = tx.send((kind, picked, start.elapsed()));
                 wake();
-            })
-            .map(|_| ())
+            });
+        match spawned {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                self.open_in_window(kind);
+                Err(e)
+            }
+        }
     }
 
-    /// The commands of the dialogs answered since the last call (a cancelled dialog gives
-    /// none).
-    pub fn answers(&self) -> Vec<UiCommand> {
-        self.rx
-            .try_iter()
-            .filter_map(|(kind, path)| Some(command(kind, path?)))
-            .collect()
+    /// Opens the app's own dialog for `kind` (replacing one that is open).
+    pub fn open_in_window(&mut self, kind: DialogKind) {
+        let (_, ext, save_as) = spec(&kind);
+        let mut dialog = match (&kind, save_as) {
+            (DialogKind::OpenRuns, _) => egui_file::FileDialog::select_folder(),
+            (_, None) => egui_file::FileDialog::open_file(),
+            (_, Some(name)) => egui_file::FileDialog::save_file().default_filename(name),
+        }
+        .title(&title(&kind))
+        .default_size(egui::vec2(560.0, 420.0))
+        .show_rename(false)
+        .show_new_folder(save_as.is_some());
+        if !ext.is_empty() {
+            let ext = ext.to_owned();
+            dialog = dialog.show_files_filter(Box::new(move |p: &Path| {
+                p.is_dir() || p.extension().is_some_and(|e| e.eq_ignore_ascii_case(&ext))
+            }));
+        }
+        let start = self
+            .folder
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        dialog = dialog.initial_path(start);
+        dialog.open();
+        self.in_window = Some((kind, dialog));
+    }
+
+    /// Whether the app's own dialog is open.
+    pub fn in_window_open(&self) -> bool {
+        self.in_window.is_some()
+    }
+
+    /// Draws the app's own dialog if it is open; a path picked in it becomes a command.
+    pub fn show(&mut self, ctx: &egui::Context) -> Option<UiCommand> {
+        let (_, dialog) = self.in_window.as_mut()?;
+        dialog.show(ctx);
+        match dialog.state() {
+            egui_file::State::Open => None,
+            egui_file::State::Selected => {
+                let (kind, dialog) = self.in_window.take()?;
+                let path = dialog.path()?.to_owned();
+                self.remember_folder(&path);
+                Some(command(kind, path))
+            }
+            egui_file::State::Cancelled | egui_file::State::Closed => {
+                self.in_window = None;
+                None
+            }
+        }
+    }
+
+    fn remember_folder(&mut self, path: &Path) {
+        let folder = if path.is_dir() {
+            Some(path)
+        } else {
+            path.parent()
+        };
+        self.folder = folder.map(Path::to_owned);
+    }
+
+    /// The commands of the system dialogs answered since the last call (a cancelled dialog
+    /// gives none; one that could not open opens the app's own and says so).
+    pub fn answers(&mut self) -> Answers {
+        let mut out = Answers::default();
+        let answered: Vec<Answer> = self.rx.try_iter().collect();
+        for (kind, path, open_for) in answered {
+            match path {
+                Some(path) => {
+                    self.remember_folder(&path);
+                    out.commands.push(command(kind, path));
+                }
+                None if open_for < OPENED_AT_LEAST => {
+                    out.message = Some(
+                        "The system file dialog did not open (no desktop file-chooser portal \
+                         runs here?): the app's own dialog opened instead. Turn off \"System \
+                         file dialogs\" in Settings to go straight to it."
+                            .into(),
+                    );
+                    self.open_in_window(kind);
+                }
+                None => {}
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::{DialogKind, Dialogs, UiCommand, command};
+
+    #[test]
+    fn a_saved_file_without_an_extension_gets_the_kinds() {
+        assert_eq!(
+            command(DialogKind::ExportMetrics, PathBuf::from("/tmp/run7")),
+            UiCommand::ExportMetrics(PathBuf::from("/tmp/run7.csv"))
+        );
+        assert_eq!(
+            command(DialogKind::OpenPreset, PathBuf::from("/tmp/mine")),
+            UiCommand::LoadFile(PathBuf::from("/tmp/mine"))
+        );
+    }
+
+    #[test]
+    fn a_system_dialog_that_returns_at_once_opens_the_apps_own_with_a_message() {
+        let mut d = Dialogs::default();
+        d.tx.send((DialogKind::OpenPreset, None, Duration::from_millis(3)))
+            .expect("room");
+        let answers = d.answers();
+        assert!(answers.commands.is_empty());
+        assert!(answers.message.is_some_and(|m| m.contains("did not open")));
+        assert!(d.in_window_open());
+    }
+
+    #[test]
+    fn a_cancelled_system_dialog_is_quiet() {
+        let mut d = Dialogs::default();
+        d.tx.send((DialogKind::OpenPreset, None, Duration::from_secs(5)))
+            .expect("room");
+        let answers = d.answers();
+        assert!(answers.commands.is_empty() && answers.message.is_none());
+        assert!(!d.in_window_open());
     }
 }

@@ -68,6 +68,31 @@ pub struct SavedState {
     /// Threads per training step of runs started from the panel (sweep runs use one each and
     /// run side by side instead).
     pub threads: usize,
+    /// How the window is laid out and which dialogs it uses.
+    pub window: WindowPrefs,
+}
+
+/// The window's own preferences.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WindowPrefs {
+    /// Use the desktop's file dialog (through its file-chooser portal) instead of the app's
+    /// own. Off by default: the app's own works on every machine.
+    pub system_dialogs: bool,
+    /// Whether the setup panel (left) and the runs panel (right) are open; closed, each is
+    /// a narrow strip with a button that opens it, and the plots get the width.
+    pub setup_panel_open: bool,
+    pub runs_panel_open: bool,
+}
+
+impl Default for WindowPrefs {
+    fn default() -> Self {
+        Self {
+            system_dialogs: false,
+            setup_panel_open: true,
+            runs_panel_open: true,
+        }
+    }
 }
 
 impl Default for SavedState {
@@ -111,6 +136,7 @@ impl SavedState {
             step_n: 10,
             sweep: SweepEditor::default(),
             threads: 1,
+            window: WindowPrefs::default(),
         }
     }
 
@@ -173,6 +199,8 @@ pub enum UiCommand {
     DismissMessage,
     /// Show the training plots or the Sweep tab.
     ShowView(View),
+    /// Open (`true`) or close a side panel.
+    ShowPanel(SidePanel, bool),
     /// Expand the Sweep tab's sweep over the panel's setup and start its runs (stopping the
     /// runs of a sweep still going).
     RunSweep,
@@ -210,6 +238,15 @@ pub enum View {
     #[default]
     Training,
     Sweep,
+}
+
+/// The side panels that close to a strip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SidePanel {
+    /// The setup of the next run (left).
+    Setup,
+    /// The runs (right).
+    Runs,
 }
 
 /// The file dialogs the app can open.

@@ -18,7 +18,7 @@ pub mod toolbar;
 
 use super::heatmap::HeatmapTexture;
 use super::runs::Runs;
-use super::state::{SavedState, TextSampler, UiCommand, View};
+use super::state::{SavedState, SidePanel, TextSampler, UiCommand, View};
 use super::sweep::{ActiveSweep, RunState};
 use crate::sweep::{Sweep, SweepError};
 use crate::train::{ConfigError, TrainConfig};
@@ -82,29 +82,75 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             runs,
             validation.is_ok(),
             &mut state.step_n,
+            &mut state.window.system_dialogs,
             &plot_titles,
             commands,
         );
     });
     egui::Panel::bottom("status").show(ui, |ui| toolbar::status_ui(ui, runs, frame_ms));
-    egui::Panel::left("experiment")
-        .resizable(true)
-        .default_size(330.0)
-        .size_range(260.0..=520.0)
-        .show(ui, |ui| {
-            experiment::experiment_ui(ui, state, validation, commands);
-        });
-    let runs_left = egui::Panel::right("runs")
-        .resizable(true)
-        .default_size(310.0)
-        .size_range(310.0..=560.0)
-        .show(ui, |ui| {
-            runs::runs_ui(ui, runs, duplicate_edit, state.step_n, commands);
-            runs::text_sampler_ui(ui, runs, sampler, commands);
-        })
-        .response
-        .rect
-        .left();
+    // Copies: the panels' closures borrow the state; dragging a panel shut flips these.
+    let mut setup_open = state.window.setup_panel_open;
+    let mut runs_open = state.window.runs_panel_open;
+    egui::Panel::show_switched(
+        ui,
+        &mut setup_open,
+        egui::Panel::left("experiment_closed")
+            .resizable(false)
+            .exact_size(COLLAPSED_WIDTH),
+        egui::Panel::left("experiment")
+            .resizable(true)
+            .default_size(330.0)
+            .size_range(260.0..=520.0),
+        |ui, open| {
+            if open {
+                if ui
+                    .small_button("◀ Hide setup")
+                    .on_hover_text(
+                        "Give the plots the width; the strip on the left brings the setup back",
+                    )
+                    .clicked()
+                {
+                    commands.push(UiCommand::ShowPanel(SidePanel::Setup, false));
+                }
+                experiment::experiment_ui(ui, state, validation, commands);
+            } else {
+                collapsed_strip(ui, "▶", "Show the setup panel", SidePanel::Setup, commands);
+            }
+        },
+    );
+    let runs_left = egui::Panel::show_switched(
+        ui,
+        &mut runs_open,
+        egui::Panel::right("runs_closed")
+            .resizable(false)
+            .exact_size(COLLAPSED_WIDTH),
+        egui::Panel::right("runs")
+            .resizable(true)
+            .default_size(310.0)
+            .size_range(310.0..=560.0),
+        |ui, open| {
+            if open {
+                if ui
+                    .small_button("Hide runs ▶")
+                    .on_hover_text(
+                        "Give the plots the width; the strip on the right brings the runs back",
+                    )
+                    .clicked()
+                {
+                    commands.push(UiCommand::ShowPanel(SidePanel::Runs, false));
+                }
+                runs::runs_ui(ui, runs, duplicate_edit, state.step_n, commands);
+                runs::text_sampler_ui(ui, runs, sampler, commands);
+            } else {
+                collapsed_strip(ui, "◀", "Show the runs panel", SidePanel::Runs, commands);
+            }
+        },
+    )
+    .response
+    .rect
+    .left();
+    state.window.setup_panel_open = setup_open;
+    state.window.runs_panel_open = runs_open;
     egui::CentralPanel::default().show(ui, |ui| {
         // With a right panel, egui 0.37 gives the central panel a max rect that reaches under
         // it: lay the content out in the part that is visible.
@@ -136,6 +182,22 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         });
     });
     out
+}
+
+/// How wide a closed side panel is: room for its button.
+const COLLAPSED_WIDTH: f32 = 30.0;
+
+/// A closed side panel: one button that opens it.
+fn collapsed_strip(
+    ui: &mut egui::Ui,
+    arrow: &str,
+    hover: &str,
+    panel: SidePanel,
+    out: &mut Vec<UiCommand>,
+) {
+    if ui.button(arrow).on_hover_text(hover).clicked() {
+        out.push(UiCommand::ShowPanel(panel, true));
+    }
 }
 
 /// The Training | Sweep switch.

@@ -24,6 +24,9 @@ type DrawPlot = fn(&PlotData<'_>, &mut Ui, Plot<'static>);
 /// Points per curve: about one per horizontal pixel.
 const MAX_POINTS: usize = 1200;
 
+/// How wide the smoothing slider is with its value and its label.
+const SLIDER_ROW_WIDTH: f32 = 240.0;
+
 /// Draws the plots that are switched on, in one or two columns; returns where each was
 /// drawn, by title.
 pub fn plots_ui(
@@ -45,6 +48,12 @@ pub fn plots_ui(
         ui.checkbox(&mut t.saturation, "saturation");
         ui.separator();
         ui.checkbox(&mut state.log_loss, "log loss");
+        // A slider is a row of its own parts and does not wrap: start a new row when it
+        // would stick out (it widens the area, and the plots under it, past the window).
+        // (In a wrapping row `available_width` is the whole row's: measure what is left.)
+        if ui.max_rect().right() - ui.cursor().left() < SLIDER_ROW_WIDTH {
+            ui.end_row();
+        }
         ui.add(egui::Slider::new(&mut state.smoothing, 0.0..=0.99).text("smoothing"))
             .on_hover_text("Exponential moving average of the loss curves (0 = raw).");
         reset = ui
@@ -149,6 +158,22 @@ fn diag_series(r: &RunView, column: &str) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// A curve of fewer points than this is also drawn as dots: a line through one point is
+/// invisible (after Reset and Step 1, say).
+const DOTS_BELOW: usize = 3;
+
+/// Dots on the points of a short curve, in its colour and under its name.
+fn dots(p: &mut egui_plot::PlotUi<'_>, name: &str, v: &[(f64, f64)], log: bool, color: Color32) {
+    let pts = to_points(v, log);
+    if pts.points().len() < DOTS_BELOW {
+        p.points(
+            egui_plot::Points::new(name.to_owned(), pts)
+                .radius(3.5)
+                .color(color),
+        );
+    }
+}
+
 fn to_points(v: &[(f64, f64)], log: bool) -> PlotPoints<'static> {
     v.iter()
         .filter_map(|&(x, y)| {
@@ -200,7 +225,9 @@ fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
             let mut train = series(r, "loss", |a| a.mean);
             smooth(&mut train, data.state.smoothing);
             p.line(Line::new(r.name.clone(), to_points(&train, log)).color(r.color));
+            dots(p, &r.name, &train, log, r.color);
             let eval = diag_series(r, "eval_loss");
+            dots(p, &r.name, &eval, log, r.color);
             p.line(
                 Line::new(r.name.clone(), to_points(&eval, log))
                     .color(r.color)
@@ -251,6 +278,7 @@ fn grad_norm_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
             for r in visible(data) {
                 let pre = series(r, "grad_norm_pre_clip", |a| a.max);
                 p.line(Line::new(r.name.clone(), to_points(&pre, true)).color(r.color));
+                dots(p, &r.name, &pre, true, r.color);
                 if r.config.clip != Clip::None {
                     let post = series(r, "grad_norm_post_clip", |a| a.max);
                     p.line(

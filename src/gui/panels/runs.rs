@@ -42,7 +42,10 @@ pub fn runs_ui(
         ui.weak(format!("Recorded in {}", ws.root().display()))
             .on_hover_text("The workspace: every run started here writes its folder there while it trains; the window lists them at start. --workspace DIR or BPTT_LAB_WORKSPACE choose another.");
     }
-    if let Some(id) = runs.selected {
+    // Always drawn (disabled with no run selected): selecting a run must not move the list
+    // below, or a second click would land on another run's button.
+    let selected_id = runs.selected;
+    ui.add_enabled_ui(selected_id.is_some(), |ui| {
         ui.horizontal(|ui| {
             ui.label("Change");
             ui.add(egui::TextEdit::singleline(duplicate_edit).desired_width(150.0))
@@ -63,12 +66,14 @@ pub fn runs_ui(
         if ui
             .button("Duplicate with change")
             .on_hover_text("Start a copy of the selected run (same seed) with this one setting changed: an A/B comparison")
+            .on_disabled_hover_text("Select a run first")
             .clicked()
+            && let Some(id) = selected_id
         {
             out.push(UiCommand::DuplicateWithChange(id, duplicate_edit.clone()));
         }
-        ui.separator();
-    }
+    });
+    ui.separator();
     egui::ScrollArea::vertical().show(ui, |ui| {
         if runs.is_empty() {
             ui.weak("Runs you start appear here.");
@@ -109,22 +114,25 @@ pub fn runs_ui(
                 } else {
                     ui.label(status);
                 }
-                if let Some(m) = &r.last_step {
-                    ui.small(format!(
-                        "loss {}  ·  {} {}",
+                // The same lines whatever the run's state ("—" until there is a value), so a
+                // row keeps its height as its run trains and ends.
+                let metric_name = r.config.task().metric_name();
+                ui.small(match &r.last_step {
+                    Some(m) => format!(
+                        "loss {}  ·  {metric_name} {}",
                         style::num(m.loss),
-                        r.config.task().metric_name(),
                         style::num(m.metric)
-                    ));
-                }
-                if let Some((loss, metric)) = r.final_eval {
-                    ui.small(format!(
-                        "held-out loss {}  ·  {} {}",
+                    ),
+                    None => format!("loss —  ·  {metric_name} —"),
+                });
+                ui.small(match r.final_eval {
+                    Some((loss, metric)) => format!(
+                        "held-out loss {}  ·  {metric_name} {}",
                         style::num(loss),
-                        r.config.task().metric_name(),
                         style::num(metric)
-                    ));
-                }
+                    ),
+                    None => "held-out loss — (at the end)".to_owned(),
+                });
                 let mut tags = r.tags.join(", ");
                 if ui
                     .add(

@@ -5,7 +5,7 @@
 use egui::Ui;
 use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Points, Polygon};
 
-use super::log_axis::{log_axis, log_grid};
+use super::log_axis::{log_axis, log_grid, log_grid_x};
 use crate::expect::{Compare, ExpectMetric};
 use crate::gui::state::{DialogKind, SavedState, UiCommand};
 use crate::gui::style;
@@ -346,7 +346,7 @@ fn result_plot_ui(
         plot = plot.include_x(tx(x));
     }
     if log_x {
-        plot = plot.x_axis_formatter(log_axis).x_grid_spacer(log_grid);
+        plot = plot.x_axis_formatter(log_axis).x_grid_spacer(log_grid_x);
     } else if !numeric {
         let labels = first.values.clone();
         plot = plot

@@ -12,12 +12,14 @@ pub fn toolbar_ui(
     runs: &Runs,
     valid: bool,
     step_n: &mut u64,
+    system_dialogs: &mut bool,
     plot_titles: &[String],
     out: &mut Vec<UiCommand>,
 ) {
     ui.horizontal_wrapped(|ui| {
         presets_menu_ui(ui, out);
         export_menu_ui(ui, runs.selected().is_some(), plot_titles, out);
+        settings_menu_ui(ui, system_dialogs);
         ui.separator();
         run_controls_ui(ui, runs, valid, step_n, out);
     });
@@ -46,6 +48,17 @@ fn presets_menu_ui(ui: &mut Ui, out: &mut Vec<UiCommand>) {
             out.push(UiCommand::OpenDialog(DialogKind::SavePreset));
             ui.close();
         }
+    });
+}
+
+fn settings_menu_ui(ui: &mut Ui, system_dialogs: &mut bool) {
+    ui.menu_button("Settings", |ui| {
+        ui.checkbox(system_dialogs, "System file dialogs")
+            .on_hover_text(
+                "The desktop's own file dialog (needs a file-chooser portal: GNOME, KDE, most \
+             desktops). Off: the app's own dialog, with a path field, which works everywhere. \
+             When the system's cannot open, the app's opens instead.",
+            );
     });
 }
 
