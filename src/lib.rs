@@ -18,6 +18,7 @@
 //!   cores through [`pool`] or emitted as a Slurm job array.
 //! - [`grad`]: loss and gradients for weights and a batch given as NPZ files.
 //! - [`cli`]: the headless command line, and [`gui`]: the window.
+//! - [`fuzzing`]: what each fuzz target (`fuzz/`) feeds to which reader, above them all.
 //!
 //! Nothing below [`gui`] imports it or egui: the command line, the tests and the window use
 //! the same library the same way.
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod expect;
 pub mod export;
 pub mod fsutil;
+pub mod fuzzing;
 pub mod grad;
 pub mod gui;
 pub mod headless;

@@ -1,0 +1,4 @@
+#![no_main]
+//! Fuzzes `bptt_lab::fuzzing::set_value`: any bytes, no panic, abort or hang.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bptt_lab::fuzzing::set_value(data));
