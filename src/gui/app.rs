@@ -56,7 +56,14 @@ pub struct BpttApp {
     /// How many runs of the panel's setup to start on the first frame (seeds seed, seed+1, …).
     autostart: u64,
     pub(super) egui_ctx: egui::Context,
+    /// The state as last saved: while the state differs, a frame is asked for after
+    /// [`AUTO_SAVE`] so that eframe saves it even if the window then sits idle (eframe saves
+    /// only at the end of a frame).
+    last_saved: Option<SavedState>,
 }
+
+/// How soon a changed setting is on disk (eframe's auto-save interval).
+const AUTO_SAVE: Duration = Duration::from_secs(5);
 
 impl BpttApp {
     /// The app with `state`, training through `factory`, in the window (or test harness) of
@@ -85,6 +92,7 @@ impl BpttApp {
             heatmap: None,
             autostart,
             egui_ctx: cc.egui_ctx.clone(),
+            last_saved: None,
         }
     }
 
@@ -246,6 +254,9 @@ impl eframe::App for BpttApp {
         if self.any_running() {
             ctx.request_repaint_after(FRAME_INTERVAL);
         }
+        if self.last_saved.as_ref() != Some(&self.state) {
+            ctx.request_repaint_after(AUTO_SAVE);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -299,6 +310,11 @@ impl eframe::App for BpttApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, SAVED_STATE_KEY, &self.state);
+        self.last_saved = Some(self.state.clone());
+    }
+
+    fn auto_save_interval(&self) -> Duration {
+        AUTO_SAVE
     }
 
     fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
