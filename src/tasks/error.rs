@@ -47,10 +47,13 @@ pub enum TaskError {
     /// The text has more distinct characters than a one-hot model can take.
     #[error(
         "task.text.path: {origin} has {distinct} distinct characters; allowed: at most \
-         {max} (each is an input and an output of the model)",
-        max = super::text::MAX_VOCAB
+         {max} (each is an input and an output of the model)"
     )]
-    VocabTooLarge { origin: String, distinct: usize },
+    VocabTooLarge {
+        origin: String,
+        distinct: usize,
+        max: usize,
+    },
     /// A character of the seed text is not in the corpus's vocabulary.
     #[error("text sample: seed character {ch:?} is not in the corpus vocabulary")]
     UnknownChar { ch: char },

@@ -110,6 +110,7 @@ impl Text {
             return Err(TaskError::VocabTooLarge {
                 origin: origin.to_owned(),
                 distinct: vocab.len(),
+                max: MAX_VOCAB,
             });
         }
         let mut counts = vec![0.0; vocab.len()];
