@@ -977,3 +977,29 @@ fn side_panels_close_to_a_strip_and_open_again() {
     h.run_steps(20);
     assert!(h.state().state.window.runs_panel_open);
 }
+
+#[test]
+fn a_new_run_is_named_by_what_changed_and_reset_keeps_its_colour() {
+    let mut h = harness(scripted(20, Duration::ZERO));
+    h.step();
+    h.get_by_label("Start").click();
+    h.step();
+    bptt_lab::preset::apply_set(&mut h.state_mut().state.setup, "optimizer.lr=0.01")
+        .expect("a setting");
+    h.run_steps(3);
+    h.get_by_label("Start as new run").click();
+    step_until(&mut h, "two finished runs", |a| {
+        a.runs.len() == 2 && a.runs.iter().all(|r| r.status.ended())
+    });
+    let newest = h.state().runs.iter().last().expect("a run");
+    assert!(
+        newest.name.ends_with("· lr=0.01"),
+        "named by the change: {}",
+        newest.name
+    );
+    let (name, color) = (newest.name.clone(), newest.color);
+    h.get_by_label("Reset").click();
+    h.run_steps(2);
+    let again = h.state().runs.iter().last().expect("the run again");
+    assert_eq!((again.name.clone(), again.color), (name, color));
+}

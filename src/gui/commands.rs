@@ -109,14 +109,19 @@ impl BpttApp {
             }
             UiCommand::Reset => {
                 if let Some(r) = self.runs.selected() {
-                    let (id, config, name, description) = (
+                    let (id, config, name, description, color) = (
                         r.id,
                         r.config.clone(),
                         r.name.clone(),
                         r.description.clone(),
+                        r.color,
                     );
                     self.runs.remove(id);
-                    self.runs.create(config, name, description);
+                    let new_id = self.runs.create(config, name, description);
+                    // The same run again: the same colour in the plots.
+                    if let Some(r) = self.runs.get_mut(new_id) {
+                        r.color = color;
+                    }
                 }
             }
             UiCommand::Select(id) => {
@@ -434,10 +439,18 @@ impl BpttApp {
     fn run_from_panel(&mut self) -> Option<u64> {
         match self.validation().clone() {
             Ok(config) => {
-                let name = format!(
-                    "{} #{}",
+                // Named by what differs from the run it follows (the selected one, else the
+                // newest), so that a legend says which line is which.
+                let previous = self
+                    .runs
+                    .selected()
+                    .or_else(|| self.runs.iter().last())
+                    .map(|r| r.config.setup());
+                let name = super::naming::run_name(
                     config.model.cell.short_name(),
-                    self.runs.next_id()
+                    self.runs.next_id(),
+                    previous,
+                    config.setup(),
                 );
                 let description = self.state.description.clone();
                 let config = config.with_threads(self.state.threads);

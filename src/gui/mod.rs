@@ -12,12 +12,13 @@
 //!   heatmap's texture;
 //! - [`sweep`]: the Sweep tab's editor and the sweep its runs make;
 //! - [`panels`]: drawing only, each panel given the pieces of state it draws;
-//! - [`style`]: colours, fonts and number formats.
+//! - [`style`]: colours, fonts and number formats; [`naming`]: names of new runs.
 
 pub mod app;
 pub mod commands;
 pub mod dialogs;
 pub mod heatmap;
+pub mod naming;
 pub mod notebook;
 pub mod panels;
 pub mod plot_export;

@@ -2,7 +2,9 @@
 
 use egui::Color32;
 
-/// Run colours, distinct on dark and light backgrounds (Okabe–Ito, colour-blind safe).
+/// Run colours, distinct on dark and light backgrounds: the six saturated colours of
+/// Okabe–Ito (colour-blind safe) and a purple and a brown, but none of its grey, black or pale
+/// yellow, which look like the grey reference lines or vanish on them.
 pub const RUN_COLORS: [Color32; 8] = [
     Color32::from_rgb(0, 114, 178),
     Color32::from_rgb(230, 159, 0),
@@ -10,8 +12,8 @@ pub const RUN_COLORS: [Color32; 8] = [
     Color32::from_rgb(204, 121, 167),
     Color32::from_rgb(86, 180, 233),
     Color32::from_rgb(213, 94, 0),
-    Color32::from_rgb(240, 228, 66),
-    Color32::from_rgb(170, 170, 170),
+    Color32::from_rgb(148, 103, 189),
+    Color32::from_rgb(166, 118, 29),
 ];
 
 /// The colour of the baseline and other reference lines.
@@ -92,4 +94,29 @@ pub fn install_fonts(ctx: &egui::Context) {
             .push(name.to_owned());
     }
     ctx.set_fonts(fonts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{REFERENCE, RUN_COLORS};
+
+    /// Saturation as max − min of the channels, 0 for a grey.
+    fn chroma(c: egui::Color32) -> i32 {
+        let [r, g, b, _] = c.to_array();
+        let (r, g, b) = (i32::from(r), i32::from(g), i32::from(b));
+        r.max(g).max(b) - r.min(g).min(b)
+    }
+
+    #[test]
+    fn no_run_colour_looks_like_a_reference_line() {
+        assert!(chroma(REFERENCE) < 10, "reference lines are grey");
+        for c in RUN_COLORS {
+            assert!(chroma(c) >= 80, "{c:?} is too close to grey");
+            let [r, g, b, _] = c.to_array();
+            assert!(
+                u32::from(r) + u32::from(g) + u32::from(b) < 520,
+                "{c:?} is too pale next to the reference grey"
+            );
+        }
+    }
 }
