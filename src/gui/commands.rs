@@ -253,8 +253,9 @@ impl BpttApp {
             }
             UiCommand::LoadSweep(path) => match SweepEditor::load(&path) {
                 Ok((editor, base)) => {
-                    self.state.sweep = editor;
+                    // The base first: the sweep file's own "solved" clause wins over its claim.
                     self.state.take_preset(base);
+                    self.state.sweep = editor;
                     self.ui.view = View::Sweep;
                     self.ui.message = None;
                 }

@@ -126,6 +126,10 @@ impl SavedState {
 
     /// The defaults with the setup, name and description of `preset`.
     pub fn from_preset(preset: Preset) -> Self {
+        let mut sweep = SweepEditor::default();
+        if let Some(e) = &preset.expect {
+            sweep.take_claim(e);
+        }
         Self {
             preset_name: preset.name,
             description: preset.description,
@@ -134,7 +138,7 @@ impl SavedState {
             smoothing: 0.0,
             log_loss: true,
             step_n: 10,
-            sweep: SweepEditor::default(),
+            sweep,
             threads: 1,
             window: WindowPrefs::default(),
         }
@@ -142,6 +146,9 @@ impl SavedState {
 
     /// Takes the setup, name and description of `preset` (a loaded preset or sweep base).
     pub fn take_preset(&mut self, preset: Preset) {
+        if let Some(e) = &preset.expect {
+            self.sweep.take_claim(e);
+        }
         self.preset_name = preset.name;
         self.description = preset.description;
         self.setup = preset.config;
@@ -356,5 +363,24 @@ mod tests {
         // Deeply nested text is an error, not a stack overflow.
         let deep = "(".repeat(100_000);
         assert!(SavedState::restore(Some(&deep)).1.is_some());
+    }
+
+    #[test]
+    fn a_presets_claim_becomes_the_sweeps_solved_clause() {
+        let text = crate::preset::builtin()
+            .into_iter()
+            .find(|(f, _)| *f == "text_sonnets_lstm.ron")
+            .expect("the text preset")
+            .1;
+        let preset =
+            crate::preset::Preset::from_ron(text, std::path::Path::new("t.ron")).expect("parses");
+        let claim = preset.expect.expect("it has a claim");
+        let mut state = SavedState::default();
+        state.take_preset(preset);
+        assert_eq!(
+            (state.sweep.solved_metric, state.sweep.solved_compare),
+            (claim.metric, claim.compare)
+        );
+        assert!((state.sweep.solved_threshold - claim.threshold).abs() < 1e-12);
     }
 }
