@@ -376,10 +376,12 @@ impl Task for Text {
 
     fn baseline_formula(&self) -> String {
         format!(
-            "unigram entropy −Σ p ln p of {} ({} chars, V = {}) = {:.3} bits",
+            "unigram entropy −Σ p ln p of {} ({} chars, V = {}) = {:.3} nats per character \
+             (the loss's unit; {:.3} bits, the metric's)",
             self.origin,
             self.tokens.len(),
             self.vocab.len(),
+            self.entropy,
             self.entropy / std::f64::consts::LN_2
         )
     }

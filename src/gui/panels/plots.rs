@@ -220,32 +220,40 @@ fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     // One legend entry per run (egui_plot merges items of the same name): the legend stays
     // half as long, and a click on it shows or hides both curves of the run.
     ui.weak("solid: training batches · dashed: held-out set");
-    plot.x_axis_label("training step").show(ui, |p| {
-        for r in visible(data) {
-            let mut train = series(r, "loss", |a| a.mean);
-            smooth(&mut train, data.state.smoothing);
-            p.line(Line::new(r.name.clone(), to_points(&train, log)).color(r.color));
-            dots(p, &r.name, &train, log, r.color);
-            let eval = diag_series(r, "eval_loss");
-            dots(p, &r.name, &eval, log, r.color);
-            p.line(
-                Line::new(r.name.clone(), to_points(&eval, log))
-                    .color(r.color)
-                    .style(LineStyle::dashed_loose())
-                    .width(2.0),
-            );
-        }
-        if let Some((b, task)) = baseline {
-            let y = if log { lg(b) } else { Some(b) };
-            if let Some(y) = y {
-                p.hline(
-                    HLine::new(format!("{task} baseline {}", style::num(b)), y)
-                        .color(style::REFERENCE)
-                        .style(LineStyle::dashed_dense()),
+    // Cross-entropy is in nats (natural log, as PyTorch's); the text task's metric is bits.
+    let unit = match data.runs.selected().map(|r| r.config.task().loss_kind()) {
+        Some(crate::nn::LossKind::Xent) => "cross-entropy (nats)",
+        Some(_) => "mean squared error",
+        None => "loss",
+    };
+    plot.x_axis_label("training step")
+        .y_axis_label(unit)
+        .show(ui, |p| {
+            for r in visible(data) {
+                let mut train = series(r, "loss", |a| a.mean);
+                smooth(&mut train, data.state.smoothing);
+                p.line(Line::new(r.name.clone(), to_points(&train, log)).color(r.color));
+                dots(p, &r.name, &train, log, r.color);
+                let eval = diag_series(r, "eval_loss");
+                dots(p, &r.name, &eval, log, r.color);
+                p.line(
+                    Line::new(r.name.clone(), to_points(&eval, log))
+                        .color(r.color)
+                        .style(LineStyle::dashed_loose())
+                        .width(2.0),
                 );
             }
-        }
-    });
+            if let Some((b, task)) = baseline {
+                let y = if log { lg(b) } else { Some(b) };
+                if let Some(y) = y {
+                    p.hline(
+                        HLine::new(format!("{task} baseline {}", style::num(b)), y)
+                            .color(style::REFERENCE)
+                            .style(LineStyle::dashed_dense()),
+                    );
+                }
+            }
+        });
 }
 
 fn grad_norm_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
