@@ -26,11 +26,23 @@ pub fn log_axis(mark: GridMark, range: &std::ops::RangeInclusive<f64>) -> String
     let whole = (mantissa - mantissa.round()).abs() < 1e-6;
     if span < 0.5 || (span < 2.0 && whole && [2.0, 5.0].contains(&mantissa.round())) {
         let v = 10f64.powf(mark.value);
-        if (1e-3..1e5).contains(&v) {
-            let s = format!("{v:.3}");
-            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        if (1e-4..1e5).contains(&v) {
+            // Four significant digits, trailing zeros dropped (the marks are round values).
+            let decimals = (3 - v.log10().floor() as i32).max(0) as usize;
+            let s = format!("{v:.decimals$}");
+            if s.contains('.') {
+                s.trim_end_matches('0').trim_end_matches('.').to_owned()
+            } else {
+                s
+            }
         } else {
-            format!("{v:.1e}")
+            let s = format!("{v:.2e}");
+            match s.split_once('e') {
+                Some((m, e)) if m.contains('.') => {
+                    format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+                }
+                _ => s,
+            }
         }
     } else {
         String::new()
@@ -75,13 +87,15 @@ pub fn log_marks(input: &GridInput, label_points: f64) -> Vec<GridMark> {
     let need = label_points / points_per_decade;
     let mut marks = Vec::new();
     if hi - lo < 0.5 {
-        // Less than half a decade: evenly in log10, each labelled with its value.
-        let step = nice_step(need.max(1e-6));
-        let mut k = (lo / step).ceil();
-        while k * step <= hi {
+        // Less than half a decade: marks at round values (1, 2, 5 × 10ⁿ apart), as on a linear
+        // axis. A step s is s / (v ln 10) apart in log10 at v, closest at the top.
+        let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
+        let step = nice_step(need * b * std::f64::consts::LN_10);
+        let mut k = (a / step).ceil().max(1.0);
+        while k * step <= b {
             marks.push(GridMark {
-                value: k * step,
-                step_size: step,
+                value: (k * step).log10(),
+                step_size: ((k + 1.0) / k).log10(),
             });
             k += 1.0;
         }
@@ -227,6 +241,34 @@ mod tests {
                         "{lo}..{hi} over {points} points: labels {labels:?}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn within_half_a_decade_the_labels_are_round_and_distinct() {
+        for &(lo, hi) in &[(0.4, 0.6), (-3.1, -2.9), (2.01, 2.05), (-0.2, 0.1)] {
+            let labels = drawn_labels(lo, hi, 200.0, Y_LABEL_POINTS);
+            let mut unique = labels.clone();
+            unique.dedup();
+            assert_eq!(unique, labels, "{lo}..{hi}: distinct labels");
+            // Round values: evenly spaced by 1, 2 or 5 × 10ⁿ, each a multiple of the step.
+            let v: Vec<f64> = labels
+                .iter()
+                .map(|l| l.parse().expect("a number"))
+                .collect();
+            assert!(v.len() >= 2, "{lo}..{hi}: {labels:?}");
+            let step = v[1] - v[0];
+            let mantissa = step / 10f64.powf(step.log10().floor());
+            assert!(
+                [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6),
+                "{lo}..{hi}: step {step} ({labels:?})"
+            );
+            for x in &v {
+                assert!(
+                    ((x / step) - (x / step).round()).abs() < 1e-6,
+                    "{lo}..{hi}: {labels:?}"
+                );
             }
         }
     }
