@@ -91,63 +91,19 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
     // Copies: the panels' closures borrow the state; dragging a panel shut flips these.
     let mut setup_open = state.window.setup_panel_open;
     let mut runs_open = state.window.runs_panel_open;
-    egui::Panel::show_switched(
+    side_panel(
         ui,
         &mut setup_open,
-        egui::Panel::left("experiment_closed")
-            .resizable(false)
-            .exact_size(COLLAPSED_WIDTH),
-        egui::Panel::left("experiment")
-            .resizable(true)
-            .default_size(330.0)
-            .size_range(260.0..=520.0),
-        |ui, open| {
-            if open {
-                if ui
-                    .small_button("◀ Hide setup")
-                    .on_hover_text(
-                        "Give the plots the width; the strip on the left brings the setup back",
-                    )
-                    .clicked()
-                {
-                    commands.push(UiCommand::ShowPanel(SidePanel::Setup, false));
-                }
-                experiment::experiment_ui(ui, state, validation, commands);
-            } else {
-                collapsed_strip(ui, "▶", "Show the setup panel", SidePanel::Setup, commands);
-            }
+        &SETUP_PANEL,
+        commands,
+        |ui, commands| {
+            experiment::experiment_ui(ui, state, validation, commands);
         },
     );
-    let runs_left = egui::Panel::show_switched(
-        ui,
-        &mut runs_open,
-        egui::Panel::right("runs_closed")
-            .resizable(false)
-            .exact_size(COLLAPSED_WIDTH),
-        egui::Panel::right("runs")
-            .resizable(true)
-            .default_size(310.0)
-            .size_range(310.0..=560.0),
-        |ui, open| {
-            if open {
-                if ui
-                    .small_button("Hide runs ▶")
-                    .on_hover_text(
-                        "Give the plots the width; the strip on the right brings the runs back",
-                    )
-                    .clicked()
-                {
-                    commands.push(UiCommand::ShowPanel(SidePanel::Runs, false));
-                }
-                runs::runs_ui(ui, runs, duplicate_edit, state.step_n, commands);
-                runs::text_sampler_ui(ui, runs, sampler, commands);
-            } else {
-                collapsed_strip(ui, "◀", "Show the runs panel", SidePanel::Runs, commands);
-            }
-        },
-    )
-    .response
-    .rect
+    let runs_left = side_panel(ui, &mut runs_open, &RUNS_PANEL, commands, |ui, commands| {
+        runs::runs_ui(ui, runs, duplicate_edit, state.step_n, commands);
+        runs::text_sampler_ui(ui, runs, sampler, commands);
+    })
     .left();
     state.window.setup_panel_open = setup_open;
     state.window.runs_panel_open = runs_open;
@@ -187,17 +143,91 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
 /// How wide a closed side panel is: room for its button.
 const COLLAPSED_WIDTH: f32 = 30.0;
 
-/// A closed side panel: one button that opens it.
-fn collapsed_strip(
-    ui: &mut egui::Ui,
-    arrow: &str,
-    hover: &str,
+/// A side panel that closes to a strip: which one, its ids (open and closed: egui keeps a
+/// size per id), its sizes and its words.
+struct SidePanelSpec {
     panel: SidePanel,
-    out: &mut Vec<UiCommand>,
-) {
-    if ui.button(arrow).on_hover_text(hover).clicked() {
-        out.push(UiCommand::ShowPanel(panel, true));
-    }
+    id: &'static str,
+    closed_id: &'static str,
+    default_size: f32,
+    size_range: std::ops::RangeInclusive<f32>,
+    hide: &'static str,
+    hide_hover: &'static str,
+    /// The closed strip's button and its hover text.
+    arrow: &'static str,
+    show_hover: &'static str,
+}
+
+const SETUP_PANEL: SidePanelSpec = SidePanelSpec {
+    panel: SidePanel::Setup,
+    id: "experiment",
+    closed_id: "experiment_closed",
+    default_size: 330.0,
+    size_range: 260.0..=520.0,
+    hide: "◀ Hide setup",
+    hide_hover: "Give the plots the width; the strip on the left brings the setup back",
+    arrow: "▶",
+    show_hover: "Show the setup panel",
+};
+
+const RUNS_PANEL: SidePanelSpec = SidePanelSpec {
+    panel: SidePanel::Runs,
+    id: "runs",
+    closed_id: "runs_closed",
+    default_size: 310.0,
+    size_range: 310.0..=560.0,
+    hide: "Hide runs ▶",
+    hide_hover: "Give the plots the width; the strip on the right brings the runs back",
+    arrow: "◀",
+    show_hover: "Show the runs panel",
+};
+
+/// Draws the side panel `spec`: open, its hide button and `contents`; closed, a strip with
+/// the button that opens it. Returns where it was drawn.
+fn side_panel(
+    ui: &mut egui::Ui,
+    open: &mut bool,
+    spec: &SidePanelSpec,
+    commands: &mut Vec<UiCommand>,
+    contents: impl FnOnce(&mut egui::Ui, &mut Vec<UiCommand>),
+) -> egui::Rect {
+    let side = |id: &'static str| match spec.panel {
+        SidePanel::Setup => egui::Panel::left(id),
+        SidePanel::Runs => egui::Panel::right(id),
+    };
+    egui::Panel::show_switched(
+        ui,
+        open,
+        side(spec.closed_id)
+            .resizable(false)
+            .exact_size(COLLAPSED_WIDTH),
+        side(spec.id)
+            .resizable(true)
+            .default_size(spec.default_size)
+            .size_range(spec.size_range.clone()),
+        |ui, open| {
+            let (button, hover) = if open {
+                (spec.hide, spec.hide_hover)
+            } else {
+                (spec.arrow, spec.show_hover)
+            };
+            let clicked = if open {
+                ui.small_button(button)
+            } else {
+                ui.button(button)
+            }
+            .on_hover_text(hover)
+            .clicked();
+            if clicked {
+                commands.push(UiCommand::ShowPanel(spec.panel, !open));
+            }
+            if open {
+                contents(ui, commands);
+            }
+        },
+    )
+    .response
+    .rect
 }
 
 /// The Training | Sweep switch.
