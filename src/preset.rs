@@ -45,6 +45,18 @@ pub struct Preset {
     /// A claim against another preset on paired seeds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versus: Option<Versus>,
+    /// The name and description in Simplified Chinese, for the window in 简体中文 (the command
+    /// line stays English). Every shipped preset has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zh_cn: Option<PresetText>,
+}
+
+/// A preset's name and description in another language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresetText {
+    pub name: String,
+    pub description: String,
 }
 
 /// Why a preset cannot be used. The file comes last in every message.

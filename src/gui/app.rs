@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::dialogs::Dialogs;
 use super::heatmap::{self, HeatmapTexture};
+use super::i18n::{self, Lang};
 use super::panels::{self, Frame};
 use super::plot_export::PlotExport;
 use super::runs::{RunFactory, Runs, Wake, trainer_factory};
@@ -75,6 +76,7 @@ impl BpttApp {
         autostart: u64,
     ) -> Self {
         super::style::install_fonts(&cc.egui_ctx);
+        i18n::set_lang(state.window.lang());
         let ctx = cc.egui_ctx.clone();
         // Workers flush every 15 ms; repainting on each would draw ~70 frames a second (with
         // software GL that is CPU the training threads need): one frame per FRAME_INTERVAL.
@@ -107,6 +109,8 @@ impl BpttApp {
         } = options;
         let stored = cc.storage.and_then(|s| s.get_string(SAVED_STATE_KEY));
         let (mut state, restore_note) = SavedState::restore(stored.as_deref());
+        // The first start follows the system's locale; from then on the window's choice.
+        state.window.language.get_or_insert_with(Lang::system);
         if let Some(p) = preset {
             state.take_preset(p);
         }
@@ -217,6 +221,7 @@ impl BpttApp {
 
 impl eframe::App for BpttApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        i18n::set_lang(self.state.window.lang());
         if self.autostart > 0 {
             self.autostart();
         }
@@ -261,6 +266,7 @@ impl eframe::App for BpttApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let start = Instant::now();
+        i18n::set_lang(self.state.window.lang());
         if let Some(msg) = self
             .plot_export
             .finish(&self.ui.plot_rects, ui.pixels_per_point())

@@ -12,12 +12,14 @@
 //!   heatmap's texture;
 //! - [`sweep`]: the Sweep tab's editor and the sweep its runs make;
 //! - [`panels`]: drawing only, each panel given the pieces of state it draws;
+//! - [`i18n`]: every word the window shows, in English and 简体中文;
 //! - [`style`]: colours, fonts and number formats; [`naming`]: names of new runs.
 
 pub mod app;
 pub mod commands;
 pub mod dialogs;
 pub mod heatmap;
+pub mod i18n;
 pub mod naming;
 pub mod notebook;
 pub mod panels;

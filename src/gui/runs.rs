@@ -380,6 +380,7 @@ impl Runs {
                 config: config.setup().clone(),
                 expect: None,
                 versus: None,
+                zh_cn: None,
             };
             Some(RecordTo {
                 dir,

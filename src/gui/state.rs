@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::i18n::{self, Lang};
 use super::sweep::SweepEditor;
-use crate::preset::{self, Preset};
+use crate::preset::{self, Preset, PresetText};
 use crate::train::Setup;
 use crate::train::sample::SampleRequest;
 
@@ -54,6 +55,8 @@ pub struct SavedState {
     /// Name and description of the preset the setup came from.
     pub preset_name: String,
     pub description: String,
+    /// Their Chinese, when the preset has it.
+    pub preset_zh: Option<PresetText>,
     /// The setup in the experiment panel: what the next run trains.
     pub setup: Setup,
     pub plots: PlotToggles,
@@ -83,6 +86,15 @@ pub struct WindowPrefs {
     /// a narrow strip with a button that opens it, and the plots get the width.
     pub setup_panel_open: bool,
     pub runs_panel_open: bool,
+    /// The window's language; `None` until the user picks one (the system locale decides).
+    pub language: Option<Lang>,
+}
+
+impl WindowPrefs {
+    /// The language the window shows: the one picked, else the system's.
+    pub fn lang(&self) -> Lang {
+        self.language.unwrap_or_else(Lang::system)
+    }
 }
 
 impl Default for WindowPrefs {
@@ -91,6 +103,7 @@ impl Default for WindowPrefs {
             system_dialogs: false,
             setup_panel_open: true,
             runs_panel_open: true,
+            language: None,
         }
     }
 }
@@ -133,6 +146,7 @@ impl SavedState {
         Self {
             preset_name: preset.name,
             description: preset.description,
+            preset_zh: preset.zh_cn,
             setup: preset.config,
             plots: PlotToggles::default(),
             smoothing: 0.0,
@@ -151,6 +165,7 @@ impl SavedState {
         }
         self.preset_name = preset.name;
         self.description = preset.description;
+        self.preset_zh = preset.zh_cn;
         self.setup = preset.config;
     }
 
@@ -163,7 +178,13 @@ impl SavedState {
             config: self.setup.clone(),
             expect: None,
             versus: None,
+            zh_cn: self.preset_zh.clone(),
         }
+    }
+
+    /// The preset's name and description in the window's language.
+    pub fn preset_text(&self) -> (&str, &str) {
+        i18n::preset_text(&self.preset_name, &self.description, self.preset_zh.as_ref())
     }
 }
 

@@ -67,33 +67,52 @@ pub fn heat(t: f64) -> Color32 {
     Color32::from_rgb(253, 231, 37)
 }
 
+/// The Chinese fallback font: Noto Sans CJK SC cut down to GB2312's 6,763 hanzi, CJK
+/// punctuation, full-width forms and every character of the Chinese tables (2.8 MB; made by
+/// `tools/subset_cjk_font.py`, OFL 1.1, license beside it in `assets/fonts/`).
+pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Subset.otf");
+
 /// Adds `DejaVu` Sans (and Mono) as fallback fonts, so the maths in labels (`‖∂L/∂h_t‖`, ρ, σ,
-/// ≤ …) renders instead of showing boxes. Bundled in `assets/fonts/` with its license.
+/// ≤ …) renders instead of showing boxes, and after them [`CJK_FONT`] for Chinese (the
+/// window's texts and what the user types: a run's name, a corpus). Bundled in
+/// `assets/fonts/` with their licenses.
 pub fn install_fonts(ctx: &egui::Context) {
+    ctx.set_fonts(font_definitions());
+}
+
+/// egui's fonts, then `DejaVu`, then Noto Sans SC, in both families.
+pub fn font_definitions() -> egui::FontDefinitions {
     let mut fonts = egui::FontDefinitions::default();
-    for (name, bytes, family) in [
+    for (name, bytes, families) in [
         (
             "DejaVuSans",
             include_bytes!("../../assets/fonts/DejaVuSans.ttf").as_slice(),
-            egui::FontFamily::Proportional,
+            &[egui::FontFamily::Proportional][..],
         ),
         (
             "DejaVuSansMono",
             include_bytes!("../../assets/fonts/DejaVuSansMono.ttf").as_slice(),
-            egui::FontFamily::Monospace,
+            &[egui::FontFamily::Monospace][..],
+        ),
+        (
+            "NotoSansSC",
+            CJK_FONT,
+            &[egui::FontFamily::Proportional, egui::FontFamily::Monospace][..],
         ),
     ] {
         fonts.font_data.insert(
             name.to_owned(),
             std::sync::Arc::new(egui::FontData::from_static(bytes)),
         );
-        fonts
-            .families
-            .entry(family)
-            .or_default()
-            .push(name.to_owned());
+        for family in families {
+            fonts
+                .families
+                .entry(family.clone())
+                .or_default()
+                .push(name.to_owned());
+        }
     }
-    ctx.set_fonts(fonts);
+    fonts
 }
 
 #[cfg(test)]

@@ -218,6 +218,7 @@ impl SweepFile {
                     config: setup,
                     expect,
                     versus: None,
+                    zh_cn: None,
                 },
                 config,
             });
@@ -257,6 +258,7 @@ impl SweepFile {
                     config: setup.clone(),
                     expect: None,
                     versus: None,
+                    zh_cn: None,
                 },
                 "base_config".to_owned(),
             )),

@@ -82,7 +82,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             runs,
             validation.is_ok(),
             &mut state.step_n,
-            &mut state.window.system_dialogs,
+            &mut state.window,
             &plot_titles,
             commands,
         );

@@ -2,8 +2,10 @@
 
 use egui::Ui;
 
+use crate::gui::i18n::shell::Shell;
+use crate::gui::i18n::{self, Lang, tr};
 use crate::gui::runs::{RunStatus, Runs};
-use crate::gui::state::{DialogKind, UiCommand};
+use crate::gui::state::{DialogKind, UiCommand, WindowPrefs};
 use crate::gui::style;
 
 /// The menus and run controls. `valid`: whether the panel's setup can start a run.
@@ -12,17 +14,39 @@ pub fn toolbar_ui(
     runs: &Runs,
     valid: bool,
     step_n: &mut u64,
-    system_dialogs: &mut bool,
+    window: &mut WindowPrefs,
     plot_titles: &[String],
     out: &mut Vec<UiCommand>,
 ) {
     ui.horizontal_wrapped(|ui| {
         presets_menu_ui(ui, out);
         export_menu_ui(ui, runs.selected().is_some(), plot_titles, out);
-        settings_menu_ui(ui, system_dialogs);
+        settings_menu_ui(ui, &mut window.system_dialogs);
+        language_ui(ui, &mut window.language);
         ui.separator();
         run_controls_ui(ui, runs, valid, step_n, out);
     });
+}
+
+/// The language switch: each language by its own name, so either can find it. Applied from
+/// the next frame on (this frame's texts are already laid out).
+fn language_ui(ui: &mut Ui, language: &mut Option<Lang>) {
+    let current = language.unwrap_or_else(i18n::lang);
+    egui::ComboBox::from_id_salt("language")
+        .selected_text(format!("🌐 {}", current.native_name()))
+        .show_ui(ui, |ui| {
+            for lang in Lang::ALL {
+                if ui
+                    .selectable_label(current == lang, lang.native_name())
+                    .clicked()
+                {
+                    *language = Some(lang);
+                    ui.ctx().request_repaint();
+                }
+            }
+        })
+        .response
+        .on_hover_text(tr(Shell::Language));
 }
 
 fn presets_menu_ui(ui: &mut Ui, out: &mut Vec<UiCommand>) {
