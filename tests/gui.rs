@@ -4,6 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bptt_lab::gui::i18n::shell::Shell;
+use bptt_lab::gui::i18n::tour::TourText;
+use bptt_lab::gui::i18n::{Lang, Message};
 use bptt_lab::gui::{BpttApp, RunFactory, RunStatus, SavedState, UiCommand, View, trainer_factory};
 use bptt_lab::nn::Params;
 use bptt_lab::nn::Profile;
@@ -110,9 +113,16 @@ fn scripted_by_lr(total: u64, delay: Duration) -> RunFactory {
 }
 
 fn harness(factory: RunFactory) -> Harness<'static, BpttApp> {
+    harness_in(factory, Lang::En)
+}
+
+/// The app in `lang` (whatever the machine's locale).
+fn harness_in(factory: RunFactory, lang: Lang) -> Harness<'static, BpttApp> {
+    let mut state = SavedState::default();
+    state.window.language = Some(lang);
     Harness::builder()
         .with_size(egui::vec2(1440.0, 900.0))
-        .build_eframe(move |cc| BpttApp::new(cc, SavedState::default(), factory.clone(), 0))
+        .build_eframe(move |cc| BpttApp::new(cc, state.clone(), factory.clone(), 0))
 }
 
 /// Steps frames (workers run in real time) until `cond` holds.
@@ -599,12 +609,17 @@ fn right_click_on_a_setting_opens_the_sweep_tab_with_it() {
 // ---------------------------------------------------------------------------------------------
 // The notebook: runs recorded in a workspace, listed again, carried on, opened from anywhere.
 
-fn harness_in(factory: RunFactory, workspace: &std::path::Path) -> Harness<'static, BpttApp> {
+fn harness_with_workspace(
+    factory: RunFactory,
+    workspace: &std::path::Path,
+) -> Harness<'static, BpttApp> {
     let root = workspace.to_owned();
+    let mut state = SavedState::default();
+    state.window.language = Some(Lang::En);
     Harness::builder()
         .with_size(egui::vec2(1440.0, 900.0))
         .build_eframe(move |cc| {
-            let mut app = BpttApp::new(cc, SavedState::default(), factory.clone(), 0);
+            let mut app = BpttApp::new(cc, state.clone(), factory.clone(), 0);
             app.open_workspace(&root);
             app
         })
@@ -622,7 +637,7 @@ fn small(h: &mut Harness<'static, BpttApp>) {
 fn runs_of_a_previous_session_are_listed_with_their_curves_and_carry_on() {
     let ws = tempfile::tempdir().expect("tempdir");
     {
-        let mut h = harness_in(trainer_factory(), ws.path());
+        let mut h = harness_with_workspace(trainer_factory(), ws.path());
         small(&mut h);
         h.state_mut().state.step_n = 12;
         h.step();
@@ -632,7 +647,7 @@ fn runs_of_a_previous_session_are_listed_with_their_curves_and_carry_on() {
         });
         // The window closes with the run paused: its worker stops and records its end.
     }
-    let mut h = harness_in(trainer_factory(), ws.path());
+    let mut h = harness_with_workspace(trainer_factory(), ws.path());
     h.step();
     let app = h.state();
     assert_eq!(
@@ -674,7 +689,7 @@ fn runs_of_a_previous_session_are_listed_with_their_curves_and_carry_on() {
 fn a_run_training_when_the_window_closes_is_there_next_time_with_its_curves() {
     let ws = tempfile::tempdir().expect("tempdir");
     {
-        let mut h = harness_in(trainer_factory(), ws.path());
+        let mut h = harness_with_workspace(trainer_factory(), ws.path());
         small(&mut h);
         h.state_mut().state.setup.steps = 1_000_000;
         h.step();
@@ -682,7 +697,7 @@ fn a_run_training_when_the_window_closes_is_there_next_time_with_its_curves() {
         step_until(&mut h, "some steps", |a| step_of(a) > 10);
         // The window closes while the run trains.
     }
-    let mut h = harness_in(trainer_factory(), ws.path());
+    let mut h = harness_with_workspace(trainer_factory(), ws.path());
     h.step();
     let r = h.state().runs.iter().next().expect("the run is listed");
     assert!(
@@ -720,7 +735,7 @@ fn a_run_training_when_the_window_closes_is_there_next_time_with_its_curves() {
 #[test]
 fn a_run_started_in_the_window_is_recorded_and_a_delete_can_be_undone() {
     let ws = tempfile::tempdir().expect("tempdir");
-    let mut h = harness_in(scripted(30, Duration::ZERO), ws.path());
+    let mut h = harness_with_workspace(scripted(30, Duration::ZERO), ws.path());
     h.step();
     h.get_by_label("Start").click();
     step_until(&mut h, "the run to finish", |a| {
@@ -770,7 +785,7 @@ fn damaged_folders_in_the_workspace_get_a_message_and_the_others_load() {
     let bad = ws.path().join("runs/0002-bad");
     std::fs::create_dir_all(&bad).expect("mkdir");
     std::fs::write(bad.join("preset.ron"), "(version: 1, name: ").expect("write");
-    let mut h = harness_in(scripted(10, Duration::ZERO), ws.path());
+    let mut h = harness_with_workspace(scripted(10, Duration::ZERO), ws.path());
     h.step();
     assert_eq!(h.state().runs.len(), 1, "the good run loads");
     let msg = h.state().ui.message.clone().unwrap_or_default();
@@ -1002,4 +1017,126 @@ fn a_new_run_is_named_by_what_changed_and_reset_keeps_its_colour() {
     h.run_steps(2);
     let again = h.state().runs.iter().last().expect("the run again");
     assert_eq!((again.name.clone(), again.color), (name, color));
+}
+
+#[test]
+fn switch_to_chinese_pick_a_preset_in_chinese_and_start_it() {
+    let mut h = harness(scripted(1_000_000, Duration::from_millis(1)));
+    h.step();
+    h.get(by().value("🌐 English")).click();
+    h.run_steps(3);
+    h.get_by_label("简体中文").click();
+    h.run_steps(3);
+    assert_eq!(h.state().state.window.language, Some(Lang::ZhCn));
+    // The window speaks Chinese at once: the menus, the run controls, the panel.
+    assert!(has_text(&h, "🌐 简体中文"));
+    assert!(has_text(&h, Shell::Presets.text(Lang::ZhCn)));
+    assert!(!has_text(&h, "Presets"), "an English menu is left");
+    h.get_by_label(Shell::Presets.text(Lang::ZhCn)).click();
+    h.run_steps(3);
+    // The presets by their Chinese names.
+    let (file, text) = bptt_lab::preset::builtin()
+        .into_iter()
+        .find(|(f, _)| *f == "adding_gru_t100.ron")
+        .expect("a shipped preset");
+    let preset =
+        bptt_lab::preset::Preset::from_ron(text, std::path::Path::new(file)).expect("it parses");
+    let zh = preset.zh_cn.expect("it has a Chinese name");
+    h.get_by_label(&zh.name).click();
+    h.run_steps(2);
+    assert!(
+        has_text(&h, &zh.name),
+        "the panel's heading is the Chinese name"
+    );
+    h.get_by_label(Shell::Start.text(Lang::ZhCn)).click();
+    step_until(&mut h, "the run to train", |a| step_of(a) > 3);
+    assert_eq!(h.state().runs.len(), 1);
+    // Back to English, at once.
+    h.get(by().value("🌐 简体中文")).click();
+    h.run_steps(3);
+    h.get_by_label("English").click();
+    h.run_steps(3);
+    assert!(has_text(&h, "Presets") && has_text(&h, &preset.name));
+}
+
+/// Clicks through the tour in `lang` to its end: every step's title is shown, the steps with
+/// a preset start a run of it with the step's changes, and Finish closes the tour.
+fn walk_the_tour(lang: Lang) {
+    let steps = bptt_lab::gui::tour::steps();
+    let mut h = harness_in(scripted(1_000_000, Duration::from_millis(1)), lang);
+    h.step();
+    h.get_by_label(&format!("🎓 {}", TourText::TourButton.text(lang)))
+        .click();
+    h.run_steps(3);
+    let mut runs = 0;
+    for (i, step) in steps.iter().enumerate() {
+        assert!(has_text(&h, step.title.get(lang)), "step {i}'s title");
+        assert!(has_text(&h, step.body.get(lang)), "step {i}'s text");
+        let tour = h.state().ui.tour.as_ref().expect("the tour is open");
+        assert_eq!(tour.index, i);
+        if step.preset.is_some() {
+            runs += 1;
+            assert_eq!(h.state().runs.len(), runs, "step {i} started its run");
+            for assignment in &step.set {
+                let (key, value) = assignment.split_once('=').expect("key=value");
+                let got =
+                    bptt_lab::preset::setting(&h.state().state.setup, key).expect("a setting");
+                assert_eq!(got.to_string(), value, "step {i}: {assignment}");
+            }
+        }
+        let shown = h.state().runs.iter().filter(|r| r.visible).count();
+        assert_eq!(shown, 1, "step {i}: only the step's run is shown");
+        let next = if i + 1 == steps.len() {
+            TourText::Finish
+        } else {
+            TourText::Next
+        };
+        h.get_by_label(next.text(lang)).click();
+        h.run_steps(3);
+    }
+    assert!(h.state().ui.tour.is_none(), "Finish closes the tour");
+    // Back is there too: open again, go forward and back.
+    h.get_by_label(&format!("🎓 {}", TourText::TourButton.text(lang)))
+        .click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().runs.len(),
+        runs + 1,
+        "a new tour starts its first run again"
+    );
+    let visible = |h: &Harness<'static, BpttApp>| {
+        h.state()
+            .runs
+            .iter()
+            .filter(|r| r.visible)
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    let first = visible(&h);
+    h.get_by_label(TourText::Next.text(lang)).click();
+    h.run_steps(3);
+    h.get_by_label(TourText::Next.text(lang)).click();
+    h.run_steps(3);
+    h.get_by_label(TourText::Back.text(lang)).click();
+    h.run_steps(3);
+    assert_eq!(h.state().ui.tour.as_ref().map(|t| t.index), Some(1));
+    assert_eq!(
+        h.state().runs.len(),
+        runs + 1,
+        "steps without a preset keep the run"
+    );
+    assert_eq!(visible(&h), first);
+    h.get_by_label(TourText::Leave.text(lang)).click();
+    h.run_steps(3);
+    assert!(h.state().ui.tour.is_none(), "Leave closes the tour");
+}
+
+#[test]
+fn the_tour_walks_to_its_end_in_english() {
+    walk_the_tour(Lang::En);
+}
+
+#[test]
+fn the_tour_walks_to_its_end_in_chinese() {
+    walk_the_tour(Lang::ZhCn);
 }

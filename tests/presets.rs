@@ -78,6 +78,42 @@ fn every_preset_file_loads_validates_and_round_trips() {
 }
 
 #[test]
+fn every_shipped_preset_has_its_chinese_name_and_description() {
+    let is_han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    for (file, text) in preset::builtin() {
+        let p = Preset::from_ron(text, Path::new(file)).expect("a shipped preset parses");
+        let zh = p
+            .zh_cn
+            .as_ref()
+            .unwrap_or_else(|| panic!("{file}: no zh_cn (name, description)"));
+        assert!(
+            zh.name.chars().any(is_han),
+            "{file}: the Chinese name is not Chinese"
+        );
+        assert!(
+            zh.description.chars().filter(|c| is_han(*c)).count() * 4
+                > zh.description.chars().count() / 2,
+            "{file}: the Chinese description is mostly not Chinese"
+        );
+        // Numbers carry the claims: the translation keeps every number of the English.
+        let numbers = |s: &str| {
+            let mut v: Vec<String> = s
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .map(|w| w.trim_matches('.').to_owned())
+                .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            numbers(&p.description),
+            numbers(&zh.description),
+            "{file}: the Chinese description does not keep the English one's numbers"
+        );
+    }
+}
+
+#[test]
 fn builtin_presets_are_exactly_the_files_on_disk() {
     let on_disk: Vec<(String, String)> = preset_files()
         .into_iter()

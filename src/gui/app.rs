@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::dialogs::Dialogs;
 use super::heatmap::{self, HeatmapTexture};
-use super::i18n::{self, Lang};
+use super::i18n::shell::Shell;
+use super::i18n::{self, Lang, trf};
 use super::panels::{self, Frame};
 use super::plot_export::PlotExport;
 use super::runs::{RunFactory, Runs, Wake, trainer_factory};
@@ -33,7 +34,7 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 
 /// Why the window could not be shown.
 #[derive(Debug, thiserror::Error)]
-#[error("the window could not open: {0}")]
+#[error("the window could not open: {0}")] // i18n-exempt: printed on the terminal (there is no window)
 pub struct GuiError(#[source] eframe::Error);
 
 /// The app.
@@ -108,6 +109,9 @@ impl BpttApp {
             workspace,
         } = options;
         let stored = cc.storage.and_then(|s| s.get_string(SAVED_STATE_KEY));
+        // The note on unreadable settings is written before they are read: in the system's
+        // language (the settings' own choice is what could not be read).
+        i18n::set_lang(Lang::system());
         let (mut state, restore_note) = SavedState::restore(stored.as_deref());
         // The first start follows the system's locale; from then on the window's choice.
         state.window.language.get_or_insert_with(Lang::system);
@@ -128,7 +132,7 @@ impl BpttApp {
         app.open_workspace(&workspace.unwrap_or_else(Workspace::default_root));
         if let Some(note) = restore_note {
             app.ui.message = Some(match app.ui.message.take() {
-                Some(m) => format!("{note}. {m}"),
+                Some(m) => trf(Shell::NoteThenMessage, &[("note", &note), ("message", &m)]),
                 None => note,
             });
         }
@@ -142,9 +146,9 @@ impl BpttApp {
         let ws = match Workspace::open(root) {
             Ok(ws) => ws,
             Err(e) => {
-                self.ui.message = Some(format!(
-                    "Cannot open the workspace {}: {e}; runs are not recorded",
-                    root.display()
+                self.ui.message = Some(trf(
+                    Shell::WorkspaceCannotOpen,
+                    &[("dir", &root.display()), ("error", &e)],
                 ));
                 return;
             }
@@ -176,10 +180,9 @@ impl BpttApp {
             }
         }
         if !errors.is_empty() {
-            self.ui.message = Some(format!(
-                "{} run folder(s) of the workspace could not be read: {}",
-                errors.len(),
-                errors.join("; ")
+            self.ui.message = Some(trf(
+                Shell::WorkspaceUnreadable,
+                &[("count", &errors.len()), ("errors", &errors.join("; "))],
             ));
         }
     }
@@ -298,15 +301,23 @@ impl eframe::App for BpttApp {
             heatmap: self.heatmap.as_ref(),
             sweep_preview: preview,
             sweep: self.sweeps.active.as_ref().map(|s| (s, states.as_slice())),
-            plot_titles: self.ui.plot_rects.iter().map(|(t, _)| t.clone()).collect(),
             can_undo: !self.ui.trashed.is_empty(),
             frame_ms: self.ui.frame_ms,
+            tour: self.ui.tour.as_ref(),
+            plot_rects: &self.ui.plot_rects,
         };
         let drawn = panels::draw(frame, ui);
         if let Some(cmd) = self.dialogs.show(ui.ctx()) {
             self.apply(cmd);
         }
         self.ui.plot_rects = drawn.plot_rects;
+        if let Some(tour) = &mut self.ui.tour {
+            // Scrolled to once it was drawn; the user may scroll away after.
+            let plot = tour.step().plot;
+            if self.ui.plot_rects.iter().any(|(t, _)| plot.is_titled(t)) {
+                tour.scroll_pending = false;
+            }
+        }
         self.ui.sweep_markers = drawn.sweep_markers;
         for cmd in drawn.commands {
             self.apply(cmd);
@@ -342,7 +353,7 @@ impl BpttApp {
             .collect();
         for id in wanted {
             if let Err(e) = self.runs.ensure_loaded(id) {
-                self.ui.message = Some(format!("Cannot read the run's curves: {e}"));
+                self.ui.message = Some(trf(Shell::CurvesUnreadable, &[("error", &e)]));
             }
         }
     }

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::app::BpttApp;
+use super::i18n::texts::Texts;
+use super::i18n::{tr, trf};
 use super::runs::{RunStatus, WeightsUse};
 use super::state::{SidePanel, UiCommand, View};
 use super::sweep::{ActiveSweep, AxisEdit, SWEEPABLE, SweepEditor};
@@ -50,6 +52,7 @@ impl BpttApp {
             | C::UndoDelete
             | C::SetTags(..)
             | C::ExportRuns(_) => self.apply_notebook(command),
+            C::Tour(m) => self.tour_move(m),
         }
     }
 
@@ -155,7 +158,7 @@ impl BpttApp {
         match command {
             UiCommand::LoadBuiltin(file) => {
                 if let Some((f, text)) = preset::builtin().into_iter().find(|(f, _)| *f == file) {
-                    let path = PathBuf::from(format!("presets/{f}"));
+                    let path = PathBuf::from(format!("presets/{f}")); // i18n-exempt: a folder name
                     self.load_preset_text(text, &path);
                 }
             }
@@ -163,14 +166,15 @@ impl BpttApp {
                 match crate::fsutil::read_text_capped(&path, crate::fsutil::TEXT_FILE_CAP) {
                     Ok(text) => self.load_preset_text(&text, &path),
                     Err(e) => {
-                        self.ui.message = Some(format!("Cannot open {}: {e}", path.display()));
+                        self.ui.message =
+                            Some(trf(Texts::CannotOpen, &[("p", &path.display()), ("e", &e)]));
                     }
                 }
             }
             UiCommand::SaveFile(path) => {
                 self.ui.message = Some(match self.state.as_preset().save(&path) {
-                    Ok(()) => format!("Saved {}", path.display()),
-                    Err(e) => format!("Cannot save {}: {e}", path.display()),
+                    Ok(()) => trf(Texts::Saved, &[("p", &path.display())]),
+                    Err(e) => trf(Texts::CannotSave, &[("p", &path.display()), ("e", &e)]),
                 });
             }
             UiCommand::OpenDialog(kind) => {
@@ -180,9 +184,7 @@ impl BpttApp {
                     .dialogs
                     .open(kind, system, move || ctx.request_repaint())
                 {
-                    self.ui.message = Some(format!(
-                        "Cannot open the system file dialog ({e}): the app's own opened instead"
-                    ));
+                    self.ui.message = Some(trf(Texts::SystemDialogFailed, &[("e", &e)]));
                 }
             }
             UiCommand::ExportMetrics(path) => {
@@ -238,15 +240,11 @@ impl BpttApp {
                 let s = &self.state;
                 let file = s.sweep.to_file(&s.preset_name, &s.description, &s.setup);
                 self.ui.message = Some(match file {
-                    Err(e) => format!("Cannot save the sweep: {e}"),
+                    Err(e) => trf(Texts::CannotSaveSweep, &[("e", &e)]),
                     Ok(file) => {
                         match crate::fsutil::write_atomic(&path, file.to_ron().as_bytes()) {
-                            Ok(()) => format!(
-                                "Wrote {}: run it with `bptt-lab sweep {}`",
-                                path.display(),
-                                path.display()
-                            ),
-                            Err(e) => format!("Cannot write {}: {e}", path.display()),
+                            Ok(()) => trf(Texts::WroteSweep, &[("p", &path.display())]),
+                            Err(e) => trf(Texts::CannotWrite, &[("p", &path.display()), ("e", &e)]),
                         }
                     }
                 });
@@ -259,11 +257,11 @@ impl BpttApp {
                     self.ui.view = View::Sweep;
                     self.ui.message = None;
                 }
-                Err(e) => self.ui.message = Some(format!("Cannot load the sweep: {e}")),
+                Err(e) => self.ui.message = Some(trf(Texts::CannotLoadSweep, &[("e", &e)])),
             },
             UiCommand::ExportSweepResults(path) => {
                 let Some(active) = &self.sweeps.active else {
-                    self.ui.message = Some("No sweep has run yet.".into());
+                    self.ui.message = Some(tr(Texts::NoSweepYet).into());
                     return;
                 };
                 let text = crate::sweep::results::results_csv(
@@ -347,13 +345,16 @@ impl BpttApp {
             }
         }
         self.ui.message = Some(if errors.is_empty() {
-            format!("Opened {added} run(s) from {}", path.display())
+            trf(Texts::OpenedRuns, &[("n", &added), ("p", &path.display())])
         } else {
-            format!(
-                "Opened {added} run(s) from {}; {} could not be read: {}",
-                path.display(),
-                errors.len(),
-                errors.join("; ")
+            trf(
+                Texts::OpenedRunsSomeBad,
+                &[
+                    ("n", &added),
+                    ("p", &path.display()),
+                    ("m", &errors.len()),
+                    ("es", &errors.join("; ")),
+                ],
             )
         });
         self.ui.view = View::Training;
@@ -368,7 +369,7 @@ impl BpttApp {
                     r.start();
                 }
             }
-            Err(e) => self.ui.message = Some(format!("Cannot carry the run on: {e}")),
+            Err(e) => self.ui.message = Some(trf(Texts::CannotCarryOn, &[("e", &e)])),
         }
     }
 
@@ -388,11 +389,11 @@ impl BpttApp {
             Some((ws, dir)) => match ws.trash(dir) {
                 Ok(to) => {
                     self.ui.trashed.push((to, dir.clone()));
-                    format!("Deleted {name}: its folder is in the workspace's trash until Undo")
+                    trf(Texts::DeletedToTrash, &[("r", &name)])
                 }
-                Err(e) => format!("Deleted {name} from the list; its folder stays ({e})"),
+                Err(e) => trf(Texts::DeletedFolderStays, &[("r", &name), ("e", &e)]),
             },
-            None => format!("Removed {name} from the list (its folder is not touched)"),
+            None => trf(Texts::RemovedFromList, &[("r", &name)]),
         });
     }
 
@@ -404,7 +405,7 @@ impl BpttApp {
             .runs
             .workspace
             .as_ref()
-            .ok_or_else(|| "no workspace".to_owned())
+            .ok_or_else(|| tr(Texts::NoWorkspace).to_owned())
             .and_then(|ws| ws.restore(&trashed, &original).map_err(|e| e.to_string()))
             .and_then(|()| crate::store::RunFolder::open(&original).map_err(|e| e.to_string()))
             .and_then(|f| self.runs.add_folder(&f, ""));
@@ -414,10 +415,10 @@ impl BpttApp {
                     r.visible = true;
                 }
                 self.runs.selected = Some(id);
-                format!("Brought back {}", original.display())
+                trf(Texts::BroughtBack, &[("p", &original.display())])
             }
-            Ok(None) => format!("{} is listed already", original.display()),
-            Err(e) => format!("Cannot bring the run back: {e}"),
+            Ok(None) => trf(Texts::ListedAlready, &[("p", &original.display())]),
+            Err(e) => trf(Texts::CannotBringBack, &[("e", &e)]),
         });
     }
 
@@ -432,7 +433,7 @@ impl BpttApp {
         let text = serde_json::to_string_pretty(&meta).unwrap_or_default();
         if let Err(e) = crate::fsutil::write_atomic(&dir.join(crate::store::META), text.as_bytes())
         {
-            self.ui.message = Some(format!("Cannot write {}: {e}", dir.display()));
+            self.ui.message = Some(trf(Texts::CannotWrite, &[("p", &dir.display()), ("e", &e)]));
         }
     }
 
@@ -458,7 +459,7 @@ impl BpttApp {
                 Some(self.runs.create(config, name, description))
             }
             Err(e) => {
-                self.ui.message = Some(format!("Cannot start: {e}"));
+                self.ui.message = Some(trf(Texts::CannotStart, &[("e", &e)]));
                 None
             }
         }
@@ -494,7 +495,7 @@ impl BpttApp {
                 }
                 self.ui.message = None;
             }
-            Err(e) => self.ui.message = Some(format!("Duplicate with change: {e}")),
+            Err(e) => self.ui.message = Some(trf(Texts::DuplicateFailed, &[("e", &e)])),
         }
     }
 
@@ -505,7 +506,7 @@ impl BpttApp {
                 self.state.take_preset(p);
                 self.ui.message = None;
             }
-            Err(e) => self.ui.message = Some(format!("Cannot load preset: {e}")),
+            Err(e) => self.ui.message = Some(trf(Texts::CannotLoadPreset, &[("e", &e)])),
         }
     }
 
@@ -513,7 +514,7 @@ impl BpttApp {
     /// with fresh weights), otherwise when the worker answers.
     fn request_weights(&mut self, usage: WeightsUse) {
         let Some(r) = self.runs.selected_mut() else {
-            self.ui.message = Some("No run selected.".into());
+            self.ui.message = Some(tr(Texts::NoRunSelected).into());
             return;
         };
         if r.has_fresh_weights() {
@@ -542,7 +543,7 @@ impl BpttApp {
             return;
         };
         let Some((_, params)) = &r.weights else {
-            self.ui.message = Some("This run has no weights to use.".into());
+            self.ui.message = Some(tr(Texts::NoWeights).into());
             return;
         };
         match usage {
@@ -554,7 +555,7 @@ impl BpttApp {
                 match crate::train::sample::sample_text(&r.config, params, &self.ui.sampler.request)
                 {
                     Ok(text) => self.ui.sampler.output = text,
-                    Err(e) => self.ui.message = Some(format!("Cannot sample: {e}")),
+                    Err(e) => self.ui.message = Some(trf(Texts::CannotSample, &[("e", &e)])),
                 }
             }
         }
@@ -566,7 +567,7 @@ impl BpttApp {
         let sweep = match s.sweep.expand(&s.preset_name, &s.description, &s.setup) {
             Ok(sweep) => sweep,
             Err(e) => {
-                self.ui.message = Some(format!("Cannot run the sweep: {e}"));
+                self.ui.message = Some(trf(Texts::CannotRunSweep, &[("e", &e)]));
                 return;
             }
         };
@@ -629,7 +630,7 @@ impl BpttApp {
 /// "Wrote PATH", or why not.
 fn wrote(path: &Path, result: std::io::Result<()>) -> String {
     match result {
-        Ok(()) => format!("Wrote {}", path.display()),
-        Err(e) => format!("Cannot write {}: {e}", path.display()),
+        Ok(()) => trf(Texts::Wrote, &[("p", &path.display())]),
+        Err(e) => trf(Texts::CannotWrite, &[("p", &path.display()), ("e", &e)]),
     }
 }

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
+use super::i18n::shell::Shell;
+use super::i18n::{tr, trf};
 use super::state::{DialogKind, UiCommand};
 
 /// A system dialog answered sooner than this did not open: no person cancels that fast.
@@ -42,36 +44,36 @@ impl Default for Dialogs {
     }
 }
 
-/// The dialog's file-type filter, extension and file name to save as (`None`: a file to
-/// open).
+/// The dialog's file-type filter (in the window's language: call it on the UI thread),
+/// extension and file name to save as (`None`: a file to open).
 fn spec(kind: &DialogKind) -> (&'static str, &'static str, Option<&'static str>) {
     match kind {
-        DialogKind::OpenRuns => ("run folder", "", None),
-        DialogKind::ExportRuns => ("CSV", "csv", Some("runs.csv")),
-        DialogKind::OpenPreset => ("RON preset", "ron", None),
-        DialogKind::SavePreset => ("RON preset", "ron", Some("preset.ron")),
-        DialogKind::ExportMetrics => ("CSV", "csv", Some("metrics.csv")),
-        DialogKind::ExportWeights => ("NPZ", "npz", Some("weights.npz")),
-        DialogKind::ExportPlot(_) => ("PNG", "png", Some("plot.png")),
-        DialogKind::OpenSweep => ("RON sweep", "ron", None),
-        DialogKind::SaveSweep => ("RON sweep", "ron", Some("sweep.ron")),
-        DialogKind::ExportSweepResults => ("CSV", "csv", Some("results.csv")),
+        DialogKind::OpenRuns => (tr(Shell::FilterRunFolder), "", None),
+        DialogKind::ExportRuns => ("CSV", "csv", Some("runs.csv")), // i18n-exempt: extension, file name
+        DialogKind::OpenPreset => (tr(Shell::FilterPreset), "ron", None), // i18n-exempt: extension
+        DialogKind::SavePreset => (tr(Shell::FilterPreset), "ron", Some("preset.ron")), // i18n-exempt: extension, file name
+        DialogKind::ExportMetrics => ("CSV", "csv", Some("metrics.csv")), // i18n-exempt: extension, file name
+        DialogKind::ExportWeights => ("NPZ", "npz", Some("weights.npz")), // i18n-exempt: extension, file name
+        DialogKind::ExportPlot(_) => ("PNG", "png", Some("plot.png")), // i18n-exempt: extension, file name
+        DialogKind::OpenSweep => (tr(Shell::FilterSweep), "ron", None), // i18n-exempt: extension
+        DialogKind::SaveSweep => (tr(Shell::FilterSweep), "ron", Some("sweep.ron")), // i18n-exempt: extension, file name
+        DialogKind::ExportSweepResults => ("CSV", "csv", Some("results.csv")), // i18n-exempt: extension, file name
     }
 }
 
 /// What the app's own dialog says in its title bar.
 fn title(kind: &DialogKind) -> String {
     match kind {
-        DialogKind::OpenRuns => "Open runs (a run folder or a folder of runs)".into(),
-        DialogKind::ExportRuns => "Export the shown runs as CSV".into(),
-        DialogKind::OpenPreset => "Open a preset".into(),
-        DialogKind::SavePreset => "Save the setup as a preset".into(),
-        DialogKind::ExportMetrics => "Export the selected run's metrics as CSV".into(),
-        DialogKind::ExportWeights => "Export the selected run's weights as NPZ".into(),
-        DialogKind::ExportPlot(t) => format!("Export \u{201c}{t}\u{201d} as PNG"),
-        DialogKind::OpenSweep => "Open a sweep".into(),
-        DialogKind::SaveSweep => "Save the sweep".into(),
-        DialogKind::ExportSweepResults => "Export the sweep's results as CSV".into(),
+        DialogKind::OpenRuns => tr(Shell::TitleOpenRuns).into(),
+        DialogKind::ExportRuns => tr(Shell::TitleExportRuns).into(),
+        DialogKind::OpenPreset => tr(Shell::TitleOpenPreset).into(),
+        DialogKind::SavePreset => tr(Shell::TitleSavePreset).into(),
+        DialogKind::ExportMetrics => tr(Shell::TitleExportMetrics).into(),
+        DialogKind::ExportWeights => tr(Shell::TitleExportWeights).into(),
+        DialogKind::ExportPlot(t) => trf(Shell::TitleExportPlot, &[("plot", t)]),
+        DialogKind::OpenSweep => tr(Shell::TitleOpenSweep).into(),
+        DialogKind::SaveSweep => tr(Shell::TitleSaveSweep).into(),
+        DialogKind::ExportSweepResults => tr(Shell::TitleExportSweepResults).into(),
     }
 }
 
@@ -124,11 +126,12 @@ impl Dialogs {
         let tx = self.tx.clone();
         let folder = self.folder.clone();
         let thread_kind = kind.clone();
+        // Here, not on the dialog's thread: the language of the texts is the UI thread's.
+        let (filter, ext, save_as) = spec(&kind);
         let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
+            .name("file-dialog".into()) // i18n-exempt: thread name
             .spawn(move || {
                 let kind = thread_kind;
-                let (filter, ext, save_as) = spec(&kind);
                 let start = Instant::now();
                 let mut d = rfd::FileDialog::new();
                 if let Some(folder) = folder {
@@ -164,6 +167,16 @@ impl Dialogs {
             (_, Some(name)) => egui_file::FileDialog::save_file().default_filename(name),
         }
         .title(&title(&kind))
+        .open_button_text(tr(Shell::DialogOpen).into())
+        .save_button_text(tr(Shell::DialogSave).into())
+        .cancel_button_text(tr(Shell::DialogCancel).into())
+        .new_folder_button_text(tr(Shell::DialogNewFolder).into())
+        .new_folder_name_text(tr(Shell::DialogNewFolderName).into())
+        .rename_button_text(tr(Shell::DialogRename).into())
+        .refresh_button_hover_text(tr(Shell::DialogRefresh).into())
+        .parent_folder_button_hover_text(tr(Shell::DialogParentFolder).into())
+        .file_label_text(tr(Shell::DialogFile).into())
+        .show_hidden_checkbox_text(tr(Shell::DialogShowHidden).into())
         .default_size(egui::vec2(560.0, 420.0))
         .show_rename(false)
         .show_new_folder(save_as.is_some());
@@ -228,12 +241,7 @@ impl Dialogs {
                     out.commands.push(command(kind, path));
                 }
                 None if open_for < OPENED_AT_LEAST => {
-                    out.message = Some(
-                        "The system file dialog did not open (no desktop file-chooser portal \
-                         runs here?): the app's own dialog opened instead. Turn off \"System \
-                         file dialogs\" in Settings to go straight to it."
-                            .into(),
-                    );
+                    out.message = Some(tr(Shell::SystemDialogFailed).into());
                     self.open_in_window(kind);
                 }
                 None => {}

@@ -6,6 +6,9 @@ use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 use super::runs::RunView;
 use super::style;
 
+/// The texture's name in egui (for debugging: never shown).
+const TEXTURE_NAME: &str = "gradient-heatmap"; // i18n-exempt: egui's debug name of the texture
+
 /// The texture of the selected run's heatmap and what it was built from.
 pub struct HeatmapTexture {
     pub run_id: u64,
@@ -90,7 +93,7 @@ pub fn update(slot: &mut Option<HeatmapTexture>, run: Option<&RunView>, ctx: &eg
                 run_id: id,
                 rows: w,
                 last_step: last_raw,
-                texture: ctx.load_texture("gradient-heatmap", image, TextureOptions::NEAREST),
+                texture: ctx.load_texture(TEXTURE_NAME, image, TextureOptions::NEAREST),
                 first_step,
                 last_step_f: last_step,
                 t_len,

@@ -13,6 +13,7 @@
 //! - [`sweep`]: the Sweep tab's editor and the sweep its runs make;
 //! - [`panels`]: drawing only, each panel given the pieces of state it draws;
 //! - [`i18n`]: every word the window shows, in English and 简体中文;
+//! - [`tour`]: the guided tour of BPTT, its steps read from `assets/tour.ron`;
 //! - [`style`]: colours, fonts and number formats; [`naming`]: names of new runs.
 
 pub mod app;
@@ -28,6 +29,7 @@ pub mod runs;
 pub mod state;
 pub mod style;
 pub mod sweep;
+pub mod tour;
 pub mod validated;
 
 pub use app::{BpttApp, GuiError, GuiOptions, check_sweep_file, run_gui};

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::i18n::texts::Texts;
+use super::i18n::{tr, trf};
 use super::runs::{RecordTo, RunStatus, RunView, Runs};
 use crate::headless::Start;
 use crate::store::{FolderError, FolderStatus, RunFolder, checkpoint, writer};
@@ -17,11 +19,8 @@ pub fn folders_at(path: &Path) -> Vec<Result<RunFolder, FolderError>> {
     if path.join(crate::store::PRESET).is_file() {
         return vec![RunFolder::open(path)];
     }
-    let inner = if path.join("runs").is_dir() {
-        path.join("runs")
-    } else {
-        path.to_owned()
-    };
+    let runs = path.join("runs"); // i18n-exempt: a folder name
+    let inner = if runs.is_dir() { runs } else { path.to_owned() };
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&inner)
         .map(|d| {
             d.filter_map(Result::ok)
@@ -34,9 +33,7 @@ pub fn folders_at(path: &Path) -> Vec<Result<RunFolder, FolderError>> {
     if dirs.is_empty() {
         return vec![Err(FolderError {
             path: path.to_owned(),
-            message: "no run folder here (a run folder holds preset.ron; a sweep's output \
-                      holds them in runs/)"
-                .into(),
+            message: tr(Texts::NoRunFolderHere).into(),
         })];
     }
     dirs.iter().map(|d| RunFolder::open(d)).collect()
@@ -84,7 +81,7 @@ impl Runs {
             folder: Some(folder.dir.clone()),
             record_error: None,
             loaded: false,
-            saved_steps: folder.figure("steps").map_or(0, |s| s as u64),
+            saved_steps: folder.figure("steps").map_or(0, |s| s as u64), // i18n-exempt: a key of the summary
             tags: folder.meta.tags.clone(),
             worker: None,
         };
@@ -114,20 +111,19 @@ impl Runs {
     /// `preset.ron` is rewritten when that changes its steps), recording into the same folder.
     /// It starts paused; `Start` trains it.
     pub fn carry_on(&mut self, id: u64, steps: u64) -> Result<(), String> {
-        let r = self.get(id).ok_or("no such run")?;
+        let r = self.get(id).ok_or_else(|| tr(Texts::NoSuchRun))?;
         if r.is_live() {
-            return Err("this run is training already".into());
+            return Err(tr(Texts::AlreadyTraining).into());
         }
         let dir = r
             .folder
             .clone()
-            .ok_or("this run has no folder to carry on from")?;
-        let cp = checkpoint::load(&dir.join(crate::store::CHECKPOINT)).map_err(|e| {
-            format!("{e} (a run killed before its first checkpoint cannot be carried on)")
-        })?;
+            .ok_or_else(|| tr(Texts::NoFolderToCarryOn))?;
+        let cp = checkpoint::load(&dir.join(crate::store::CHECKPOINT))
+            .map_err(|e| trf(Texts::NoCheckpoint, &[("e", &e)]))?;
         let done = cp.state.step();
         if steps <= done {
-            return Err(format!("the run has done {done} steps already"));
+            return Err(trf(Texts::AlreadyDone, &[("d", &done)]));
         }
         let mut preset = crate::store::RunFolder::open(&dir)
             .map_err(|e| e.to_string())?
@@ -137,18 +133,19 @@ impl Runs {
             preset.cap_claims(steps);
             preset
                 .save(&dir.join(crate::store::PRESET))
-                .map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
+                .map_err(|e| trf(Texts::WriteFailed, &[("p", &dir.display()), ("e", &e)]))?;
         }
         let config = preset
             .validate(&dir.join(crate::store::PRESET))
             .map_err(|e| e.to_string())?
             .with_threads(r.config.threads());
         // The rows after the checkpoint go: the folder stays the record of one run.
-        writer::cut_after(&dir, done).map_err(|e| format!("cannot cut {}: {e}", dir.display()))?;
+        writer::cut_after(&dir, done)
+            .map_err(|e| trf(Texts::CutFailed, &[("p", &dir.display()), ("e", &e)]))?;
         let history = crate::store::folder::read_history(&dir, config.model.cell.gate_names())
             .map_err(|e| e.to_string())?;
         let seen = cp.diagnostics_seen;
-        let r = self.get_mut(id).ok_or("no such run")?;
+        let r = self.get_mut(id).ok_or_else(|| tr(Texts::NoSuchRun))?;
         r.last_step = last_step_of(&history);
         r.history = history;
         r.loaded = true;

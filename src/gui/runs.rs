@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::i18n::texts::Texts;
+use super::i18n::{Message, fill, tr, trf};
 use super::style;
 use crate::headless::Start;
 use crate::nn::{Bptt, Clip, Params};
@@ -62,15 +64,15 @@ impl RunStatus {
     /// Short text for the status bar and the runs list.
     pub fn label(&self) -> String {
         match self {
-            Self::Ready => "ready".into(),
-            Self::Running => "running".into(),
-            Self::Paused => "paused".into(),
-            Self::Finished { stopped: false } => "finished".into(),
-            Self::Finished { stopped: true } => "stopped".into(),
-            Self::Interrupted => "interrupted".into(),
-            Self::DivergedOnRecord(why) => format!("diverged ({why})"),
+            Self::Ready => tr(Texts::StatusReady).into(),
+            Self::Running => tr(Texts::StatusRunning).into(),
+            Self::Paused => tr(Texts::StatusPaused).into(),
+            Self::Finished { stopped: false } => tr(Texts::StatusFinished).into(),
+            Self::Finished { stopped: true } => tr(Texts::StatusStopped).into(),
+            Self::Interrupted => tr(Texts::StatusInterrupted).into(),
+            Self::DivergedOnRecord(why) => trf(Texts::StatusDivergedOnRecord, &[("w", why)]),
             Self::Failed(e) if e.is_divergence() => e.to_string(),
-            Self::Failed(e) => format!("failed: {e}"),
+            Self::Failed(e) => trf(Texts::StatusFailed, &[("e", e)]),
         }
     }
 }
@@ -224,33 +226,37 @@ fn log_finished(name: &str, outcome: &RunOutcome, last: Option<&StepMetrics>) {
         0.0
     };
     eprintln!(
-        "{name}: {} steps in {train_secs:.2} s ({rate:.1} steps/s), held-out loss {:.6}",
+        "{name}: {} steps in {train_secs:.2} s ({rate:.1} steps/s), held-out loss {:.6}", // i18n-exempt: a log line on stderr
         outcome.steps, outcome.eval_loss
     );
 }
 
-/// A one-line description of a config.
+/// A one-line description of a config, in the window's language.
 pub fn summary(c: &TrainConfig) -> String {
     let bptt = match c.bptt {
-        Bptt::Full => "full BPTT".to_owned(),
+        Bptt::Full => tr(Texts::SummaryFullBptt).to_owned(),
         Bptt::Truncated { k1, k2, .. } => format!("BPTT({k1}, {k2})"),
-        Bptt::Chunked { k, .. } => format!("chunks of {k}"),
+        Bptt::Chunked { k, .. } => trf(Texts::SummaryChunks, &[("k", &k)]),
     };
     let clip = match c.clip {
-        Clip::None => "no clip".to_owned(),
-        Clip::GlobalNorm { max_norm } => format!("clip ‖g‖ ≤ {max_norm}"),
-        Clip::PerTensorNorm { max_norm } => format!("clip each ‖g‖ ≤ {max_norm}"),
-        Clip::Value { max_value } => format!("clip |g| ≤ {max_value}"),
+        Clip::None => tr(Texts::SummaryNoClip).to_owned(),
+        Clip::GlobalNorm { max_norm } => trf(Texts::SummaryClipGlobal, &[("max", &max_norm)]),
+        Clip::PerTensorNorm { max_norm } => trf(Texts::SummaryClipEach, &[("max", &max_norm)]),
+        Clip::Value { max_value } => trf(Texts::SummaryClipValue, &[("max", &max_value)]),
     };
-    format!(
-        "{} H={} · {} T={} · {bptt} · {clip} · {} lr {} · seed {}",
-        c.model.cell.short_name(),
-        c.model.hidden,
-        c.task().name(),
-        c.task().max_seq_len(),
-        c.optimizer.name(),
-        c.optimizer.lr(),
-        c.seed
+    trf(
+        Texts::SummaryLine,
+        &[
+            ("c", &c.model.cell.short_name()),
+            ("h", &c.model.hidden),
+            ("ta", &c.task().name()),
+            ("t", &c.task().max_seq_len()),
+            ("bp", &bptt),
+            ("cl", &clip),
+            ("op", &c.optimizer.name()),
+            ("lr", &c.optimizer.lr()),
+            ("sd", &c.seed),
+        ],
     )
 }
 
@@ -282,6 +288,8 @@ pub struct RecordTo {
 impl RecordTo {
     fn make(self, config: &TrainConfig) -> MakeRecord {
         let config = config.clone();
+        // The error is written on the worker's thread, in the window's language of now.
+        let lang = super::i18n::lang();
         Box::new(move || {
             let RecordTo {
                 dir,
@@ -294,7 +302,12 @@ impl RecordTo {
             };
             recorder
                 .map(|r| Box::new(r) as Box<dyn Record>)
-                .map_err(|e| format!("cannot write the run folder {}: {e}", dir.display()))
+                .map_err(|e| {
+                    fill(
+                        Texts::CannotWriteRunFolder.text(lang),
+                        &[("p", &dir.display()), ("e", &e)],
+                    )
+                })
         })
     }
 }
@@ -427,7 +440,7 @@ impl Runs {
         let cfg = r.config.clone();
         let make_record = record.map(|rec| rec.make(&r.config));
         let worker = Worker::spawn_recorded(
-            &format!("run-{id}"),
+            &format!("run-{id}"), // i18n-exempt: a thread name
             move || factory(&cfg, start),
             make_record,
             r.config.eval.every,

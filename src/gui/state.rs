@@ -5,14 +5,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::i18n::{self, Lang};
+use super::i18n::texts::Texts;
+use super::i18n::{self, Lang, trf};
 use super::sweep::SweepEditor;
+use super::tour::{Tour, TourMove};
 use crate::preset::{self, Preset, PresetText};
 use crate::train::Setup;
 use crate::train::sample::SampleRequest;
 
 /// Key of the saved state in eframe's storage.
-pub const SAVED_STATE_KEY: &str = "bptt-lab-settings";
+pub const SAVED_STATE_KEY: &str = "bptt-lab-settings"; // i18n-exempt: a storage key
 /// The preset the app opens with the first time.
 pub const DEFAULT_PRESET: &str = "adding_lstm_t100.ron";
 
@@ -129,10 +131,7 @@ impl SavedState {
             Some(Ok(state)) => (state, None),
             Some(Err(e)) => (
                 Self::default(),
-                Some(format!(
-                    "The saved settings could not be read ({e}); the app opened with the \
-                     defaults"
-                )),
+                Some(trf(Texts::RestoreFailed, &[("e", &e)])),
             ),
         }
     }
@@ -184,7 +183,11 @@ impl SavedState {
 
     /// The preset's name and description in the window's language.
     pub fn preset_text(&self) -> (&str, &str) {
-        i18n::preset_text(&self.preset_name, &self.description, self.preset_zh.as_ref())
+        i18n::preset_text(
+            &self.preset_name,
+            &self.description,
+            self.preset_zh.as_ref(),
+        )
     }
 }
 
@@ -258,6 +261,8 @@ pub enum UiCommand {
     SetTags(u64, String),
     /// Write the visible runs' curves as one long CSV (run, settings, step, metric, value).
     ExportRuns(PathBuf),
+    /// Begin, move through or leave the guided tour.
+    Tour(TourMove),
 }
 
 /// What the central area shows.
@@ -305,7 +310,7 @@ impl Default for TextSampler {
     fn default() -> Self {
         Self {
             request: SampleRequest {
-                seed_text: "Shall I compare thee".into(),
+                seed_text: "Shall I compare thee".into(), // i18n-exempt: a prompt for the model of the English sonnets
                 length: 300,
                 temperature: 0.8,
             },
@@ -334,6 +339,8 @@ pub struct UiState {
     /// Runs deleted this session: (where the folder went in the trash, where it was), the
     /// last one first to come back with Undo.
     pub trashed: Vec<(std::path::PathBuf, std::path::PathBuf)>,
+    /// The guided tour, while it is shown.
+    pub tour: Option<Tour>,
 }
 
 impl Default for UiState {
@@ -347,6 +354,7 @@ impl Default for UiState {
             plot_rects: Vec::new(),
             sweep_markers: Vec::new(),
             trashed: Vec::new(),
+            tour: None,
         }
     }
 }

@@ -85,17 +85,17 @@ pub fn font_definitions() -> egui::FontDefinitions {
     let mut fonts = egui::FontDefinitions::default();
     for (name, bytes, families) in [
         (
-            "DejaVuSans",
+            "DejaVuSans", // i18n-exempt: egui's key of the font
             include_bytes!("../../assets/fonts/DejaVuSans.ttf").as_slice(),
             &[egui::FontFamily::Proportional][..],
         ),
         (
-            "DejaVuSansMono",
+            "DejaVuSansMono", // i18n-exempt: egui's key of the font
             include_bytes!("../../assets/fonts/DejaVuSansMono.ttf").as_slice(),
             &[egui::FontFamily::Monospace][..],
         ),
         (
-            "NotoSansSC",
+            "NotoSansSC", // i18n-exempt: egui's key of the font
             CJK_FONT,
             &[egui::FontFamily::Proportional, egui::FontFamily::Monospace][..],
         ),
@@ -117,7 +117,90 @@ pub fn font_definitions() -> egui::FontDefinitions {
 
 #[cfg(test)]
 mod tests {
-    use super::{REFERENCE, RUN_COLORS};
+    use super::{REFERENCE, RUN_COLORS, font_definitions};
+    use crate::gui::i18n::{Lang, all_texts};
+
+    /// The characters of `text` the window's fonts cannot draw (shown as boxes).
+    fn missing_glyphs(ctx: &egui::Context, text: &str) -> Vec<char> {
+        let font = egui::FontId::proportional(14.0);
+        let mut missing: Vec<char> = ctx.fonts_mut(|f| {
+            text.chars()
+                .filter(|c| !c.is_whitespace() && !f.has_glyph(&font, *c))
+                .collect()
+        });
+        missing.sort_unstable();
+        missing.dedup();
+        missing
+    }
+
+    fn context_with_fonts() -> egui::Context {
+        let ctx = egui::Context::default();
+        ctx.set_fonts(font_definitions());
+        // Fonts set take effect at the next pass. Its texture (the font atlas) is not drawn.
+        let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+        output.textures_delta.clear();
+        ctx
+    }
+
+    #[test]
+    fn the_fonts_draw_every_character_of_the_tables_presets_and_tour() {
+        let ctx = context_with_fonts();
+        let mut text = String::new();
+        for lang in Lang::ALL {
+            for (_, t) in all_texts(lang) {
+                text.push_str(t);
+            }
+        }
+        for (file, ron) in crate::preset::builtin() {
+            let p = crate::preset::Preset::from_ron(ron, std::path::Path::new(file))
+                .expect("a shipped preset parses");
+            text.push_str(&p.name);
+            text.push_str(&p.description);
+            if let Some(zh) = &p.zh_cn {
+                text.push_str(&zh.name);
+                text.push_str(&zh.description);
+            }
+        }
+        text.push_str(include_str!("../../assets/tour.ron"));
+        let missing = missing_glyphs(&ctx, &text);
+        assert!(
+            missing.is_empty(),
+            "no glyph for {missing:?}: re-run tools/subset_cjk_font.py (it adds every \
+             character of the tables) or use a common character"
+        );
+    }
+
+    #[test]
+    fn the_chinese_font_covers_gb2312() {
+        // GB2312's hanzi: rows 0xB0..=0xF7, cells 0xA1..=0xFE (level 1 and level 2, 6,763).
+        let mut bytes = Vec::new();
+        for row in 0xB0..=0xF7_u8 {
+            for cell in 0xA1..=0xFE_u8 {
+                bytes.extend([row, cell]);
+            }
+        }
+        let (text, _, _) = encoding_rs::GBK.decode(&bytes);
+        let hanzi: String = text
+            .chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .collect();
+        assert!(
+            hanzi.chars().count() >= 6_763,
+            "decoded {}",
+            hanzi.chars().count()
+        );
+        let ctx = context_with_fonts();
+        let missing = missing_glyphs(&ctx, &hanzi);
+        assert!(
+            missing.is_empty(),
+            "{} GB2312 hanzi without a glyph: {missing:?}",
+            missing.len()
+        );
+        // Typed Chinese beyond the tables renders too, and so does CJK punctuation.
+        assert!(missing_glyphs(&ctx, "我的运行：测试，“引号”。").is_empty());
+        // The check sees a missing glyph: a rare character outside GB2312 (and the subset).
+        assert_eq!(missing_glyphs(&ctx, "龘"), ['龘']);
+    }
 
     /// Saturation as max − min of the channels, 0 for a grey.
     fn chroma(c: egui::Color32) -> i32 {

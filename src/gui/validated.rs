@@ -6,7 +6,12 @@
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
+use crate::gui::i18n::setup::Setup as Msg;
+use crate::gui::i18n::{Lang, Message, fill};
 use crate::train::{ConfigError, Setup, TrainConfig};
+
+/// The field a check's own errors name (the task's, which a slow check reads).
+const FIELD: &str = "task"; // i18n-exempt: a field path, shown as the setup's own name
 
 /// How long a frame waits for a check before drawing "checking…".
 pub const FRAME_WAIT: Duration = Duration::from_millis(30);
@@ -36,10 +41,12 @@ impl Validated {
             check,
             done: None,
             pending: None,
+            // The errors are in English, as the library's are: the panel shows them in the
+            // window's language (`i18n::setup::config_error`).
             checking: Err(ConfigError {
-                field: "task".to_owned(),
+                field: FIELD.to_owned(),
                 value: String::new(),
-                allowed: "checking the setup (reading the corpus)…".to_owned(),
+                allowed: Msg::Checking.text(Lang::En).to_owned(),
             }),
         }
     }
@@ -54,10 +61,11 @@ impl Validated {
             let (tx, rx) = crossbeam_channel::bounded(1);
             let (checked, check) = (setup.clone(), self.check);
             let spawned = std::thread::Builder::new()
-                .name("validate".into())
+                .name("validate".into()) // i18n-exempt: a thread's name
                 .spawn(move || drop(tx.send(check(&checked))));
             if let Err(e) = spawned {
-                self.done = Some((setup.clone(), Err(failed(&format!("no thread: {e}")))));
+                let why = fill(Msg::CheckNoThread.text(Lang::En), &[("os_error", &e)]);
+                self.done = Some((setup.clone(), Err(failed(&why))));
                 return &self.done.as_ref().expect("just set").1;
             }
             self.pending = Some((setup.clone(), rx));
@@ -66,7 +74,7 @@ impl Validated {
         let answer = match rx.recv_timeout(wait) {
             Ok(result) => result,
             Err(RecvTimeoutError::Timeout) => return &self.checking,
-            Err(RecvTimeoutError::Disconnected) => Err(failed("the check stopped (a panic)")),
+            Err(RecvTimeoutError::Disconnected) => Err(failed(Msg::CheckPanicked.text(Lang::En))),
         };
         let (s, _) = self.pending.take().expect("just used");
         self.done = Some((s, answer));
@@ -81,9 +89,9 @@ impl Validated {
 
 fn failed(why: &str) -> ConfigError {
     ConfigError {
-        field: "task".to_owned(),
+        field: FIELD.to_owned(),
         value: String::new(),
-        allowed: format!("the setup could not be checked: {why}"),
+        allowed: fill(Msg::CheckFailed.text(Lang::En), &[("failure_reason", &why)]),
     }
 }
 

@@ -5,7 +5,7 @@
 //! without both texts does not compile: a missing translation cannot ship. Texts with values
 //! in them name each value (`{steps}`) and are filled by [`trf`]; a test checks that both
 //! languages name the same values. The terms are those of `docs/GLOSSARY-zh.md` (d2l-zh's):
-//! 梯度裁剪 for clipping, 截断 only for truncated BPTT. Symbols (h_t, ∂L/∂h_t, ρ(W_hh), k1, k2)
+//! 梯度裁剪 for clipping, 截断 only for truncated BPTT. Symbols (`h_t`, `∂L/∂h_t`, `ρ(W_hh)`, k1, k2)
 //! and the names the command line and the preset files use (`lstm`, `global_norm`, `lr`) stay
 //! as they are in both languages.
 //!
@@ -50,6 +50,99 @@ pub mod setup;
 pub mod shell;
 pub mod sweep;
 pub mod texts;
+pub mod tour;
+
+/// Latin words that are the same in both languages: names of models, methods, formats and
+/// tools, and units. A text made only of these (and symbols, numbers, identifiers) needs no
+/// translation; the tests of the tables and of the GUI code's literals use this list.
+pub const SHARED_NAMES: &[&str] = &[
+    "BPTT",
+    "RNN",
+    "RNNs",
+    "LSTM",
+    "GRU",
+    "IRNN",
+    "tanh",
+    "ReLU",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "CSV",
+    "NPZ",
+    "PNG",
+    "RON",
+    "JSON",
+    "PyTorch",
+    "Keras",
+    "SimpleRNN",
+    "TensorFlow",
+    "JAX",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "RMSProp",
+    "Xavier",
+    "Kaiming",
+    "Glorot",
+    "GEMM",
+    "MSE",
+    "RMSE",
+    "MAE",
+    "nats",
+    "bits",
+    "Slurm",
+    "pandas",
+    "numpy",
+    "Reber",
+    "Mackey",
+    "Glass",
+    "Pascanu",
+    "Mikolov",
+    "Bengio",
+    "Hochreiter",
+    "Schmidhuber",
+    "Le",
+    "Jaitly",
+    "Hinton",
+    "Okabe",
+    "Ito",
+    "bptt",
+    "lab",
+    "English",
+    "Ctrl",
+    "Shift",
+    "Esc",
+    "GiB",
+    "MiB",
+    "KiB",
+    "GFLOP",
+    "max",
+    "min",
+    "log",
+    "exp",
+    "diag",
+    "std",
+    "var",
+    "mean",
+    "norm",
+    "eps",
+    "lr",
+    "torch",
+    "nn",
+    "Linear",
+    "sin",
+    "cos",
+    "UTF",
+    "BOM",
+    "NaN",
+    "Inf",
+    "inf",
+    "nan",
+    "XDG",
+    "GNOME",
+    "KDE",
+];
 
 /// A language of the window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,7 +179,7 @@ impl Lang {
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Self {
         ["LC_ALL", "LC_MESSAGES", "LANG"]
             .into_iter()
-            .filter_map(|name| var(name))
+            .filter_map(var)
             .find(|v| !v.trim().is_empty())
             .map_or(Self::En, |v| Self::from_locale(&v))
     }
@@ -180,7 +273,11 @@ pub fn preset_text<'a>(
 /// Every text of every table in `lang`, with its table and key (for the tests: completeness,
 /// placeholders, the font's coverage).
 pub fn all_texts(lang: Lang) -> Vec<(String, &'static str)> {
-    fn table<M: Message + std::fmt::Debug>(all: &[M], lang: Lang, out: &mut Vec<(String, &'static str)>) {
+    fn table<M: Message + std::fmt::Debug>(
+        all: &[M],
+        lang: Lang,
+        out: &mut Vec<(String, &'static str)>,
+    ) {
         out.extend(all.iter().map(|k| (format!("{k:?}"), k.text(lang))));
     }
     let mut out = Vec::new();
@@ -189,6 +286,7 @@ pub fn all_texts(lang: Lang) -> Vec<(String, &'static str)> {
     table(plots::Plots::ALL, lang, &mut out);
     table(sweep::Sweep::ALL, lang, &mut out);
     table(texts::Texts::ALL, lang, &mut out);
+    table(tour::TourText::ALL, lang, &mut out);
     out
 }
 
@@ -203,12 +301,26 @@ mod tests {
         assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
         assert_eq!(Lang::from_locale("C"), Lang::En);
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
         };
         // LC_ALL wins over LANG; an empty LC_ALL does not count.
-        assert_eq!(Lang::from_env(env(&[("LC_ALL", "zh_CN.UTF-8"), ("LANG", "en_US")])), Lang::ZhCn);
-        assert_eq!(Lang::from_env(env(&[("LC_ALL", ""), ("LANG", "zh_CN.UTF-8")])), Lang::ZhCn);
-        assert_eq!(Lang::from_env(env(&[("LC_MESSAGES", "en_GB"), ("LANG", "zh_CN")])), Lang::En);
+        assert_eq!(
+            Lang::from_env(env(&[("LC_ALL", "zh_CN.UTF-8"), ("LANG", "en_US")])),
+            Lang::ZhCn
+        );
+        assert_eq!(
+            Lang::from_env(env(&[("LC_ALL", ""), ("LANG", "zh_CN.UTF-8")])),
+            Lang::ZhCn
+        );
+        assert_eq!(
+            Lang::from_env(env(&[("LC_MESSAGES", "en_GB"), ("LANG", "zh_CN")])),
+            Lang::En
+        );
         assert_eq!(Lang::from_env(env(&[])), Lang::En);
     }
 
@@ -228,7 +340,10 @@ mod tests {
         assert_eq!(en.len(), zh.len());
         for ((key, e), (_, z)) in en.iter().zip(&zh) {
             assert_eq!(placeholders(e), placeholders(z), "{key}: «{e}» vs «{z}»");
-            assert!(!e.trim().is_empty() && !z.trim().is_empty(), "{key} is empty");
+            assert!(
+                !e.trim().is_empty() && !z.trim().is_empty(),
+                "{key} is empty"
+            );
         }
     }
 
@@ -237,9 +352,6 @@ mod tests {
         // A text copied over untranslated shows English in the Chinese window. Allowed: texts
         // that are only symbols, numbers and names shared by both languages (no Latin word
         // of three letters or more outside the shared names).
-        const SHARED: &[&str] = &[
-            "BPTT", "RNN", "LSTM", "GRU", "tanh", "ReLU", "relu", "sigmoid", "CSV", "NPZ", "PNG", "RON", "PyTorch", "Keras", "JSON", "SGD", "Adam", "Xavier", "Kaiming", "GEMM", "MSE", "nats", "bits", "Slurm", "pandas", "max_norm", "clip_grad_norm_", "seed", "bptt", "lab", "steps", "Ctrl", "Space", "glow", "Reber", "Mackey", "Glass", "IRNN", "Adagrad", "RMSprop", "Nesterov", "English", "held_out", "grad_norm", "loss", "metric",
-        ];
         let en = all_texts(Lang::En);
         for ((key, z), (_, e)) in all_texts(Lang::ZhCn).iter().zip(&en) {
             let has_cjk = z.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
@@ -248,9 +360,12 @@ mod tests {
             }
             let words = z
                 .split(|c: char| !c.is_ascii_alphabetic() && c != '_')
-                .filter(|w| w.len() >= 3 && !SHARED.contains(w))
+                .filter(|w| w.len() >= 3 && !super::SHARED_NAMES.contains(w))
                 .collect::<Vec<_>>();
-            assert!(words.is_empty(), "{key} is English in the Chinese table: «{z}» ({words:?})");
+            assert!(
+                words.is_empty(),
+                "{key} is English in the Chinese table: «{z}» ({words:?})"
+            );
         }
     }
 }

@@ -3,6 +3,73 @@
 messages! {
     /// The plots: titles, axes, legends, captions, hover texts; the heatmap and plots saved as PNG.
     Plots {
-        PlaceholderPlots => "(table plots)", "（表 plots）";
+        // The row of switches above the plots.
+        PlotsLabel => "Plots:", "图表：";
+        ToggleLoss => "loss", "损失";
+        ToggleGradNorm => "gradient norm", "梯度范数";
+        ToggleProfile => "gradient profile", "梯度随时间步的分布";
+        ToggleHeatmap => "heatmap", "热力图";
+        ToggleTensors => "per-tensor norms", "各张量的范数";
+        ToggleSpectral => "spectral radius", "谱半径";
+        ToggleSaturation => "saturation", "饱和";
+        LogLoss => "log loss", "损失取对数坐标";
+        Smoothing => "smoothing", "平滑";
+        SmoothingHint => "Exponential moving average of the loss curves (0 = raw).",
+            "对损失曲线做指数移动平均（0 表示不平滑，显示原始值）。";
+        ResetView => "Reset view", "重置视图";
+        ResetViewHint => "Undo zoom and pan: fit every plot to its data again",
+            "撤销缩放和平移：让每个图表重新完整显示其数据";
+        AllHidden => "All plots are hidden: switch some on above.",
+            "所有图表都已隐藏：请在上方勾选要显示的图表。";
+        StartHint => "Press Start to train the setup on the left; its curves appear here.",
+            "按“开始”用左侧的设置进行训练，曲线会显示在这里。";
+
+        // The titles (also the names of the plots in the Export menu).
+        LossTitle => "Loss", "损失";
+        GradNormTitle => "Gradient norm", "梯度范数";
+        ProfileTitle => "Gradient profile", "梯度随时间步的分布";
+        HeatmapTitle => "Gradient heatmap", "梯度热力图";
+        TensorsTitle => "Per-tensor gradient norms", "各张量的梯度范数";
+        SpectralTitle => "Spectral radius of W_hh", "W_hh 的谱半径";
+        SaturationTitle => "Saturation", "饱和";
+
+        // Axes, captions and legends.
+        TrainingStep => "training step", "训练步";
+        // The x value's name in a hover label ("step 120").
+        HoverStep => "step", "训练步";
+        LossCaption => "solid: training batches · dashed: held-out set",
+            "实线：训练批量 · 虚线：留出集";
+        UnitXent => "cross-entropy (nats)", "交叉熵（nats）";
+        UnitMse => "mean squared error", "均方误差";
+        UnitLoss => "loss", "损失";
+        Baseline => "{task} baseline {value}", "{task} 基线 {value}";
+        ClipEngaged => "{run}: clipping engaged in {percent} % of updates",
+            "{run}：{percent}% 的更新触发了梯度裁剪";
+        GradNormCaption => "solid: before clipping · dashed: after (the norm the update used)",
+            "实线：梯度裁剪前 · 虚线：梯度裁剪后（即更新实际使用的范数）";
+        ClipThreshold => "clip threshold", "梯度裁剪阈值";
+        ProfileAxis => "time step t (loss at the right)", "时间步 t（损失在最右端）";
+        ProfileLine => "{run} ‖∂L/∂h_t‖ @ step {step}", "{run} ‖∂L/∂h_t‖（训练步 {step}）";
+        ReadoutWeight => "readout W", "读出层 W";
+        ReadoutBias => "readout b", "读出层 b";
+        SpectralCaption => "solid: spectral radius ρ · dotted: largest singular value σ_max",
+            "实线：谱半径 ρ · 点线：最大奇异值 σ_max";
+        LargestGate => " (largest gate)", "（取最大的门）";
+        PascanuLine => "ρ = 1 (Pascanu et al.)", "ρ = 1（Pascanu 等人）";
+        DeadRelu => "dead ReLU units", "失活的 ReLU 单元";
+        SaturatedGates => "{run} gates < 0.01 or > 0.99", "{run} 门值 < 0.01 或 > 0.99";
+
+        // The heatmap.
+        HeatmapEmpty => "The heatmap shows the selected run's gradient profiles once it has some.",
+            "选中的运行有了梯度随时间步的分布后，热力图会在这里显示它们。";
+        TimeStepAxis => "time step t", "时间步 t";
+        HeatmapImage => "{run} log10 ‖∂L/∂h_t‖", "{run} 的 log10 ‖∂L/∂h_t‖";
+
+        // A plot saved as PNG.
+        ExportNotShown => "The plot {title} is not shown.", "图表“{title}”没有显示。";
+        ExportScrolledOut => "The plot {title} is scrolled out of the window.",
+            "图表“{title}”已滚动到窗口之外。";
+        ExportWrote => "Wrote {path}", "已写入 {path}";
+        ExportCannotWrite => "Cannot write {path}: {error}", "无法写入 {path}：{error}";
     }
 }

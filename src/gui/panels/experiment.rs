@@ -6,6 +6,8 @@ use egui::Ui;
 use super::experiment_widgets::{
     bias_init_ui, clip_ui, optimizer_ui, section, sweep_menu, sweep_request, weight_init_ui,
 };
+use crate::gui::i18n::setup::{Setup as Msg, config_error};
+use crate::gui::i18n::{tr, trf};
 use crate::gui::state::{SavedState, UiCommand};
 use crate::nn::init::BiasInit;
 use crate::nn::{Activation, Bptt, CellKind, UpdateMode};
@@ -26,16 +28,17 @@ pub fn experiment_ui(
     let error = validation.as_ref().err();
     let seq_len = validation.as_ref().ok().map(|c| c.task().max_seq_len());
     egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.heading(&state.preset_name);
-        ui.add(egui::Label::new(egui::RichText::new(&state.description).small()).wrap());
-        ui.weak("Right-click a setting to sweep it.");
+        let (name, description) = state.preset_text();
+        ui.heading(name);
+        ui.add(egui::Label::new(egui::RichText::new(description).small()).wrap());
+        ui.weak(tr(Msg::SweepHint));
         ui.separator();
         let field = error.map(|e| e.field.clone()).unwrap_or_default();
         let show_error = |ui: &mut Ui, prefix: &str| {
             if let Some(e) = &error
                 && field.starts_with(prefix)
             {
-                ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+                ui.colored_label(ui.visuals().error_fg_color, config_error(e));
             }
         };
         let Setup {
@@ -52,9 +55,9 @@ pub fn experiment_ui(
             precision,
         } = &mut state.setup;
 
-        section(ui, "Model", |ui| {
+        section(ui, tr(Msg::Model), |ui| {
             ui.horizontal(|ui| {
-                ui.label("Cell");
+                ui.label(tr(Msg::Cell));
                 egui::ComboBox::from_id_salt("cell")
                     .selected_text(cell_label(model.cell))
                     .show_ui(ui, |ui| {
@@ -68,31 +71,31 @@ pub fn experiment_ui(
                         }
                     })
                     .response
-                    .on_hover_text(
-                        "The recurrent cell. A tanh RNN multiplies the gradient by W_hh·diag(1−h²) at every step back, so it vanishes or explodes geometrically; the LSTM's additive cell state and the GRU's update gate give it a path that can stay near 1.",
-                    )
+                    .on_hover_text(tr(Msg::CellHint))
                     .context_menu(sweep_menu("model.cell"));
             });
             ui.horizontal(|ui| {
-                ui.label("Hidden size H");
+                ui.label(tr(Msg::Hidden));
                 ui.add(egui::DragValue::new(&mut model.hidden).range(1..=1024))
-                    .on_hover_text("Units in the hidden state. Larger H gives more memory and more compute (the recurrent GEMM is H×H per step).")
+                    .on_hover_text(tr(Msg::HiddenHint))
                     .context_menu(sweep_menu("model.hidden"));
             });
-            if matches!(init.bias, BiasInit::ForgetBias { .. } | BiasInit::Chrono { .. })
-                && model.cell != CellKind::Lstm
+            if matches!(
+                init.bias,
+                BiasInit::ForgetBias { .. } | BiasInit::Chrono { .. }
+            ) && model.cell != CellKind::Lstm
             {
                 init.bias = BiasInit::Zero;
             }
-            show_error(ui, "model");
+            show_error(ui, "model"); // i18n-exempt: a field path prefix, not shown
         });
 
-        section(ui, "Task", |ui| {
+        section(ui, tr(Msg::Task), |ui| {
             task_ui(ui, task);
-            show_error(ui, "task");
+            show_error(ui, "task"); // i18n-exempt: a field path prefix, not shown
         });
 
-        section(ui, "Backpropagation through time", |ui| {
+        section(ui, tr(Msg::Bptt), |ui| {
             let kind = |b: &Bptt| match b {
                 Bptt::Full => 0,
                 Bptt::Truncated { .. } => 1,
@@ -100,26 +103,37 @@ pub fn experiment_ui(
             };
             let mut chosen = kind(bptt);
             ui.horizontal(|ui| {
-                ui.radio_value(&mut chosen, 0, "Full")
-                    .on_hover_text("Back-propagate through every step of the sequence: the exact gradient.");
-                ui.radio_value(&mut chosen, 1, "Truncated")
-                    .on_hover_text("BPTT(k1, k2): every k1 steps, back-propagate the last k1 losses through k2 steps. Cheaper, but no gradient reaches dependencies longer than k2.");
-                ui.radio_value(&mut chosen, 2, "Chunks")
-                    .on_hover_text("What PyTorch and Keras users write: cut the sequence into chunks of k from t = 0 and detach between them. The last chunk is short when T is not a multiple of k, so a loss at the last step may get far fewer than k steps.");
+                ui.radio_value(&mut chosen, 0, tr(Msg::Full))
+                    .on_hover_text(tr(Msg::FullHint));
+                ui.radio_value(&mut chosen, 1, tr(Msg::Truncated))
+                    .on_hover_text(tr(Msg::TruncatedHint));
+                ui.radio_value(&mut chosen, 2, tr(Msg::Chunks))
+                    .on_hover_text(tr(Msg::ChunksHint));
             });
             if chosen != kind(bptt) {
                 let mode = bptt.mode();
                 *bptt = match chosen {
                     0 => Bptt::Full,
-                    1 => Bptt::Truncated { k1: 10, k2: 20, mode: UpdateMode::PerSegment },
-                    _ => Bptt::Chunked { k: 10, mode: if *bptt == Bptt::Full { UpdateMode::PerSegment } else { mode } },
+                    1 => Bptt::Truncated {
+                        k1: 10,
+                        k2: 20,
+                        mode: UpdateMode::PerSegment,
+                    },
+                    _ => Bptt::Chunked {
+                        k: 10,
+                        mode: if *bptt == Bptt::Full {
+                            UpdateMode::PerSegment
+                        } else {
+                            mode
+                        },
+                    },
                 };
             }
             if let Bptt::Chunked { k, .. } = bptt {
                 ui.horizontal(|ui| {
                     ui.label("k");
                     ui.add(egui::DragValue::new(k).range(1..=100_000))
-                        .on_hover_text("Steps per chunk; the state is detached between chunks.")
+                        .on_hover_text(tr(Msg::ChunkHint))
                         .context_menu(sweep_menu("bptt.k"));
                 });
             }
@@ -127,115 +141,134 @@ pub fn experiment_ui(
                 ui.horizontal(|ui| {
                     ui.label("k1");
                     ui.add(egui::DragValue::new(k1).range(1..=100_000))
-                        .on_hover_text("Steps between backward passes (and updates, per segment).")
-                    .context_menu(sweep_menu("bptt.k1"));
+                        .on_hover_text(tr(Msg::K1Hint))
+                        .context_menu(sweep_menu("bptt.k1"));
                     ui.label("k2");
                     ui.add(egui::DragValue::new(k2).range(1..=100_000))
-                        .on_hover_text("How far back each backward pass goes (k2 ≥ k1). Windows overlap when k2 > k1.")
-                    .context_menu(sweep_menu("bptt.k2"));
+                        .on_hover_text(tr(Msg::K2Hint))
+                        .context_menu(sweep_menu("bptt.k2"));
                 });
             }
             if let Bptt::Truncated { mode, .. } | Bptt::Chunked { mode, .. } = bptt {
                 ui.horizontal(|ui| {
-                    ui.label("Update");
+                    ui.label(tr(Msg::Update));
                     egui::ComboBox::from_id_salt("update_mode")
                         .selected_text(match mode {
-                            UpdateMode::PerSegment => "after every segment",
-                            UpdateMode::Accumulate => "once per sequence",
+                            UpdateMode::PerSegment => tr(Msg::UpdatePerSegment),
+                            UpdateMode::Accumulate => tr(Msg::UpdateOnce),
                         })
                         .show_ui(ui, |ui| {
-                            ui.selectable_value(mode, UpdateMode::PerSegment, "after every segment");
-                            ui.selectable_value(mode, UpdateMode::Accumulate, "once per sequence");
+                            ui.selectable_value(
+                                mode,
+                                UpdateMode::PerSegment,
+                                tr(Msg::UpdatePerSegment),
+                            );
+                            ui.selectable_value(mode, UpdateMode::Accumulate, tr(Msg::UpdateOnce));
                         })
                         .response
-                        .on_hover_text("Per segment: clip and update after each window (Keras stateful, PyTorch detach). Once per sequence: sum the windows' gradients with fixed weights.");
+                        .on_hover_text(tr(Msg::UpdateHint));
                 });
                 if let Some(t) = seq_len {
                     let d = bptt.depths(t);
-                    ui.weak(format!(
-                        "At T = {t}: windows of {}–{} steps; every loss term gets ≥ {} steps, a loss at the last step {}.",
-                        d.window_min, d.window_max, d.term_min, d.last_step
+                    ui.weak(trf(
+                        Msg::WindowsInfo,
+                        &[
+                            ("t", &t),
+                            ("lo", &d.window_min),
+                            ("hi", &d.window_max),
+                            ("min", &d.term_min),
+                            ("last_step", &d.last_step),
+                        ],
                     ));
                 }
             }
-            show_error(ui, "bptt");
+            show_error(ui, "bptt"); // i18n-exempt: a field path prefix, not shown
         });
 
-        section(ui, "Gradient clipping", |ui| {
+        section(ui, tr(Msg::Clipping), |ui| {
             clip_ui(ui, clip);
-            show_error(ui, "clip");
+            show_error(ui, "clip"); // i18n-exempt: a field path prefix, not shown
         });
 
-        section(ui, "Initialization", |ui| {
+        section(ui, tr(Msg::Init), |ui| {
             weight_init_ui(ui, "W_ih", "init_ih", &mut init.weight_ih);
             weight_init_ui(ui, "W_hh", "init_hh", &mut init.weight_hh);
             bias_init_ui(ui, model.cell, &mut init.bias);
-            show_error(ui, "init");
+            show_error(ui, "init"); // i18n-exempt: a field path prefix, not shown
         });
 
-        section(ui, "Optimizer", |ui| {
+        section(ui, tr(Msg::Optimizer), |ui| {
             optimizer_ui(ui, optimizer);
-            show_error(ui, "optimizer");
+            show_error(ui, "optimizer"); // i18n-exempt: a field path prefix, not shown
         });
 
-        section(ui, "Training", |ui| {
+        section(ui, tr(Msg::Training), |ui| {
             egui::Grid::new("training").num_columns(2).show(ui, |ui| {
-                ui.label("Batch size");
+                ui.label(tr(Msg::BatchSize));
                 ui.add(egui::DragValue::new(batch_size).range(1..=4096))
-                    .on_hover_text("Sequences per step. Larger batches give smoother gradient estimates.")
+                    .on_hover_text(tr(Msg::BatchSizeHint))
                     .context_menu(sweep_menu("batch_size"));
                 ui.end_row();
-                ui.label("Steps");
-                ui.add(egui::DragValue::new(steps).range(1..=10_000_000).speed(10.0))
-                    .on_hover_text("Training steps of a run (one batch each).");
+                ui.label(tr(Msg::Steps));
+                ui.add(
+                    egui::DragValue::new(steps)
+                        .range(1..=10_000_000)
+                        .speed(10.0),
+                )
+                .on_hover_text(tr(Msg::StepsHint));
                 ui.end_row();
-                ui.label("Seed");
+                ui.label(tr(Msg::Seed));
                 ui.add(egui::DragValue::new(seed))
-                    .on_hover_text("Seeds the initial weights and the data: the same seed gives the same run, bit for bit.");
+                    .on_hover_text(tr(Msg::SeedHint));
                 ui.end_row();
-                ui.label("Held-out set");
+                ui.label(tr(Msg::HeldOut));
                 ui.add(egui::DragValue::new(&mut eval.size).range(1..=100_000))
-                    .on_hover_text("Sequences in the fixed evaluation set, drawn from its own seed stream.");
+                    .on_hover_text(tr(Msg::HeldOutHint));
                 ui.end_row();
-                ui.label("Diagnostics every");
+                ui.label(tr(Msg::DiagnosticsEvery));
                 ui.add(egui::DragValue::new(&mut eval.every).range(0..=1_000_000))
-                    .on_hover_text("Steps between diagnostics (gradient profile, spectra, held-out loss); 0 = about 4 times a second.");
+                    .on_hover_text(tr(Msg::DiagnosticsHint));
                 ui.end_row();
-                ui.label("Threads per run");
+                ui.label(tr(Msg::Threads));
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut state.threads, 1, "1");
                     ui.radio_value(&mut state.threads, 2, "2");
                 })
                 .response
-                .on_hover_text("2 splits each batch over two cores (full BPTT and accumulated truncation, H ≥ 32): about twice the steps per second when this is the only run training; with several runs at once, keep 1. The numbers agree with 1 thread to rounding. (A setting of this machine, not of the experiment: not saved in presets.)");
+                .on_hover_text(tr(Msg::ThreadsHint));
                 ui.end_row();
-                ui.label("Precision");
+                ui.label(tr(Msg::Precision));
                 egui::ComboBox::from_id_salt("precision")
-                    .selected_text(match precision { Precision::F32 => "f32", Precision::F64 => "f64" })
+                    .selected_text(match precision {
+                        Precision::F32 => "f32",
+                        Precision::F64 => "f64",
+                    })
                     .show_ui(ui, |ui| {
                         ui.selectable_value(precision, Precision::F32, "f32");
                         ui.selectable_value(precision, Precision::F64, "f64");
                     })
                     .response
-                    .on_hover_text("f32 trains faster; f64 is what gradient checks use.");
+                    .on_hover_text(tr(Msg::PrecisionHint));
                 ui.end_row();
             });
-            show_error(ui, "batch");
-            show_error(ui, "steps");
-            show_error(ui, "eval");
+            show_error(ui, "batch"); // i18n-exempt: a field path prefix, not shown
+            show_error(ui, "steps"); // i18n-exempt: a field path prefix, not shown
+            show_error(ui, "eval"); // i18n-exempt: a field path prefix, not shown
         });
         if let Some(e) = error
-            && !["model", "task", "bptt", "clip", "init", "optimizer", "batch", "steps", "eval"]
-                .iter()
-                .any(|p| e.field.starts_with(p))
+            && !SECTIONS.iter().any(|p| e.field.starts_with(p))
         {
-            ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+            ui.colored_label(ui.visuals().error_fg_color, config_error(e));
         }
     });
     if let Some(key) = sweep_request(ui) {
         out.push(UiCommand::SweepSetting(key));
     }
 }
+
+/// The field path prefixes whose errors the sections show beside them.
+#[rustfmt::skip]
+const SECTIONS: [&str; 9] = ["model", "task", "bptt", "clip", "init", "optimizer", "batch", "steps", "eval"]; // i18n-exempt: field path prefixes, not shown
 
 fn cell_label(c: CellKind) -> &'static str {
     match c {
@@ -246,23 +279,44 @@ fn cell_label(c: CellKind) -> &'static str {
     }
 }
 
+/// The task's kind as the combo box names it: its name in the presets (with what it is, in
+/// Chinese).
+fn task_kind(t: &TaskConfig) -> Msg {
+    match t {
+        TaskConfig::Adding { .. } => Msg::TaskAdding,
+        TaskConfig::Copy { .. } => Msg::TaskCopy,
+        TaskConfig::TemporalOrder { .. } => Msg::TaskTemporalOrder,
+        TaskConfig::Reber => Msg::TaskReber,
+        TaskConfig::Parity { .. } => Msg::TaskParity,
+        TaskConfig::Sine { .. } => Msg::TaskSine,
+        TaskConfig::Digits { .. } => Msg::TaskDigits,
+        TaskConfig::Text { .. } => Msg::TaskText,
+    }
+}
+
 fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
     let current = task.name();
     ui.horizontal(|ui| {
-        ui.label("Task");
+        ui.label(tr(Msg::Task));
         egui::ComboBox::from_id_salt("task")
-            .selected_text(current)
+            .selected_text(tr(task_kind(task)))
             .show_ui(ui, |ui| {
                 for t in TaskConfig::all_defaults() {
                     let name = t.name();
                     let label = match &t {
-                        TaskConfig::Sine { series: Series::MackeyGlass, .. } => "sine (Mackey–Glass)",
-                        TaskConfig::Sine { .. } => "sine (sum of sines)",
-                        _ => name,
+                        TaskConfig::Sine {
+                            series: Series::MackeyGlass,
+                            ..
+                        } => tr(Msg::TaskSineMackeyGlass),
+                        TaskConfig::Sine { .. } => tr(Msg::TaskSineSines),
+                        _ => tr(task_kind(&t)),
                     };
                     let same = name == current
                         && match (&t, &*task) {
-                            (TaskConfig::Sine { series: a, .. }, TaskConfig::Sine { series: b, .. }) => a == b,
+                            (
+                                TaskConfig::Sine { series: a, .. },
+                                TaskConfig::Sine { series: b, .. },
+                            ) => a == b,
                             _ => true,
                         };
                     if ui.selectable_label(same, label).clicked() && !same {
@@ -271,99 +325,75 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
                 }
             })
             .response
-            .on_hover_text("The sequence task. Its trivial baseline (what a model without memory scores) is the dashed line in the loss plot.");
+            .on_hover_text(tr(Msg::TaskHint));
     });
-    let len = |ui: &mut Ui, label: &str, v: &mut usize, hover: &str, key: &'static str| {
+    let len = |ui: &mut Ui, label: Msg, v: &mut usize, hover: Msg, key: &'static str| {
         ui.horizontal(|ui| {
-            ui.label(label);
+            ui.label(tr(label));
             ui.add(egui::DragValue::new(v).range(1..=100_000))
-                .on_hover_text(hover)
+                .on_hover_text(tr(hover))
                 .context_menu(sweep_menu(key));
         });
     };
     match task {
         TaskConfig::Adding { seq_len } => len(
             ui,
-            "Sequence length T",
+            Msg::SeqLenT,
             seq_len,
-            "The two marked values are ~T/2 apart: the dependency the gradient must span.",
+            Msg::AddingLenHint,
             "task.seq_len",
         ),
-        TaskConfig::Copy { delay } => len(
-            ui,
-            "Delay T",
-            delay,
-            "Steps between reading the 10 symbols and writing them back.",
-            "task.delay",
-        ),
-        TaskConfig::TemporalOrder { length } => len(
-            ui,
-            "Length L",
-            length,
-            "Sequences of U[L, 1.1L] steps; the relevant symbols sit at 10–20 % and 50–60 % of L.",
-            "task.length",
-        ),
+        TaskConfig::Copy { delay } => len(ui, Msg::DelayT, delay, Msg::DelayHint, "task.delay"),
+        TaskConfig::TemporalOrder { length } => {
+            len(ui, Msg::LengthL, length, Msg::LengthHint, "task.length");
+        }
         TaskConfig::Reber => {}
         TaskConfig::Parity { seq_len, at_end } => {
-            len(
-                ui,
-                "Sequence length",
-                seq_len,
-                "Bits per sequence.",
-                "task.seq_len",
-            );
-            ui.checkbox(at_end, "Parity only at the end")
-                .on_hover_text("Off: predict the running XOR at every step (short dependencies). On: only the parity of the whole stream, a dependency on every bit.");
+            len(ui, Msg::SeqLen, seq_len, Msg::ParityLenHint, "task.seq_len");
+            ui.checkbox(at_end, tr(Msg::ParityAtEnd))
+                .on_hover_text(tr(Msg::ParityAtEndHint));
         }
         TaskConfig::Sine {
             seq_len,
             series,
             noise,
         } => {
-            len(
-                ui,
-                "Sequence length",
-                seq_len,
-                "Steps per window.",
-                "task.seq_len",
-            );
+            len(ui, Msg::SeqLen, seq_len, Msg::SineLenHint, "task.seq_len");
             ui.horizontal(|ui| {
-                ui.label("Series");
-                ui.selectable_value(series, Series::Sines, "sum of sines");
-                ui.selectable_value(series, Series::MackeyGlass, "Mackey–Glass");
+                ui.label(tr(Msg::Series));
+                ui.selectable_value(series, Series::Sines, tr(Msg::SumOfSines));
+                ui.selectable_value(series, Series::MackeyGlass, tr(Msg::MackeyGlass));
             });
             ui.horizontal(|ui| {
-                ui.label("Noise σ");
+                ui.label(tr(Msg::Noise));
                 ui.add(egui::DragValue::new(noise).range(0.0..=1.0).speed(0.005))
-                    .on_hover_text(
-                        "Standard deviation of the observation noise; no model can go below σ².",
-                    );
+                    .on_hover_text(tr(Msg::NoiseHint));
             });
         }
         TaskConfig::Digits { order } => {
             ui.horizontal(|ui| {
-                ui.label("Order");
-                ui.selectable_value(order, PixelOrder::Rows, "rows (T = 8)");
-                ui.selectable_value(order, PixelOrder::Pixels, "pixels (T = 64)");
+                ui.label(tr(Msg::Order));
+                ui.selectable_value(order, PixelOrder::Rows, tr(Msg::OrderRows));
+                ui.selectable_value(order, PixelOrder::Pixels, tr(Msg::OrderPixels));
             })
             .response
-            .on_hover_text("Feed each image one row or one pixel per step; pixel order makes the dependency 8× longer.");
+            .on_hover_text(tr(Msg::OrderHint));
         }
         TaskConfig::Text { seq_len, path } => {
             len(
                 ui,
-                "Window length",
+                Msg::WindowLen,
                 seq_len,
-                "Characters per training window.",
+                Msg::WindowLenHint,
                 "task.seq_len",
             );
             ui.horizontal(|ui| {
-                ui.label("Corpus");
-                ui.label(path.as_ref().map_or_else(
-                    || "Shakespeare's Sonnets".to_owned(),
-                    |p| p.display().to_string(),
-                ));
-                if path.is_some() && ui.small_button("use the Sonnets").clicked() {
+                ui.label(tr(Msg::Corpus));
+                ui.label(
+                    path.as_ref()
+                        .map_or_else(|| tr(Msg::Sonnets).to_owned(), |p| p.display().to_string()),
+                );
+                if path.is_some() && ui.small_button(tr(Msg::UseSonnets)).clicked() {
                     *path = None;
                 }
             });

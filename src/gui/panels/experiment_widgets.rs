@@ -3,11 +3,13 @@
 
 use egui::Ui;
 
+use crate::gui::i18n::setup::Setup as Msg;
+use crate::gui::i18n::{tr, trf};
 use crate::nn::init::{BiasInit, WeightInit};
 use crate::nn::{CellKind, Clip, OptimizerConfig};
 
 /// Where a context menu leaves the setting to sweep, for [`sweep_request`] to pick up.
-const SWEEP_REQUEST: &str = "sweep-this-setting";
+const SWEEP_REQUEST: &str = "sweep-this-setting"; // i18n-exempt: an egui data key
 
 /// The setting whose "Sweep this setting…" was clicked in this frame, if one was.
 pub(super) fn sweep_request(ui: &Ui) -> Option<String> {
@@ -20,10 +22,8 @@ pub(super) fn sweep_request(ui: &Ui) -> Option<String> {
 pub(super) fn sweep_menu(key: &'static str) -> impl FnOnce(&mut Ui) {
     move |ui: &mut Ui| {
         if ui
-            .button("Sweep this setting…")
-            .on_hover_text(format!(
-                "Open the Sweep tab with {key} over a range of values"
-            ))
+            .button(tr(Msg::SweepThis))
+            .on_hover_text(trf(Msg::SweepThisHint, &[("ron_path", &key)]))
             .clicked()
         {
             ui.ctx()
@@ -41,24 +41,28 @@ pub(super) fn section(ui: &mut Ui, title: &str, body: impl FnOnce(&mut Ui)) {
 
 pub(super) fn clip_ui(ui: &mut Ui, clip: &mut Clip) {
     let label = match clip {
-        Clip::None => "none",
-        Clip::GlobalNorm { .. } => "global norm",
-        Clip::PerTensorNorm { .. } => "per-tensor norm",
-        Clip::Value { .. } => "element value",
+        Clip::None => tr(Msg::ClipNone),
+        Clip::GlobalNorm { .. } => tr(Msg::ClipGlobal),
+        Clip::PerTensorNorm { .. } => tr(Msg::ClipPerTensor),
+        Clip::Value { .. } => tr(Msg::ClipValue),
     };
     ui.horizontal(|ui| {
-        ui.label("Mode");
+        ui.label(tr(Msg::ClipMode));
         egui::ComboBox::from_id_salt("clip")
             .selected_text(label)
             .show_ui(ui, |ui| {
                 let t = clip_threshold(clip).map_or(1.0, |t| *t);
-                ui.selectable_value(clip, Clip::None, "none");
-                ui.selectable_value(clip, Clip::GlobalNorm { max_norm: t }, "global norm");
-                ui.selectable_value(clip, Clip::PerTensorNorm { max_norm: t }, "per-tensor norm");
-                ui.selectable_value(clip, Clip::Value { max_value: t }, "element value");
+                ui.selectable_value(clip, Clip::None, tr(Msg::ClipNone));
+                ui.selectable_value(clip, Clip::GlobalNorm { max_norm: t }, tr(Msg::ClipGlobal));
+                ui.selectable_value(
+                    clip,
+                    Clip::PerTensorNorm { max_norm: t },
+                    tr(Msg::ClipPerTensor),
+                );
+                ui.selectable_value(clip, Clip::Value { max_value: t }, tr(Msg::ClipValue));
             })
             .response
-            .on_hover_text("Pascanu et al. (2013): rescale an exploding gradient before the update. Global norm keeps its direction (clip_grad_norm_); per tensor is Keras clipnorm; element value clamps each entry.");
+            .on_hover_text(tr(Msg::ClipHint));
     });
     let key = if matches!(clip, Clip::Value { .. }) {
         "clip.max_value"
@@ -67,9 +71,9 @@ pub(super) fn clip_ui(ui: &mut Ui, clip: &mut Clip) {
     };
     if let Some(t) = clip_threshold(clip) {
         ui.horizontal(|ui| {
-            ui.label("Threshold");
+            ui.label(tr(Msg::Threshold));
             ui.add(egui::Slider::new(t, 1e-3..=1e3).logarithmic(true))
-                .on_hover_text("Gradients larger than this are scaled down to it; the threshold is drawn in the gradient-norm plot.")
+                .on_hover_text(tr(Msg::ThresholdHint))
                 .context_menu(sweep_menu(key));
         });
     }
@@ -85,21 +89,23 @@ fn clip_threshold(c: &mut Clip) -> Option<&mut f64> {
 }
 
 pub(super) fn weight_init_ui(ui: &mut Ui, label: &str, id: &str, w: &mut WeightInit) {
-    let name = |w: &WeightInit| match w {
-        WeightInit::PytorchDefault => "PyTorch default",
-        WeightInit::XavierUniform { .. } => "Xavier uniform",
-        WeightInit::XavierNormal { .. } => "Xavier normal",
-        WeightInit::Orthogonal { .. } => "orthogonal",
-        WeightInit::Identity { .. } => "identity",
-        WeightInit::SpectralRadius { .. } => "Gaussian at spectral radius",
-        WeightInit::Sparse { .. } => "sparse",
-        WeightInit::Zero => "zero",
+    let name = |w: &WeightInit| {
+        tr(match w {
+            WeightInit::PytorchDefault => Msg::InitPytorch,
+            WeightInit::XavierUniform { .. } => Msg::InitXavierUniform,
+            WeightInit::XavierNormal { .. } => Msg::InitXavierNormal,
+            WeightInit::Orthogonal { .. } => Msg::InitOrthogonal,
+            WeightInit::Identity { .. } => Msg::InitIdentity,
+            WeightInit::SpectralRadius { .. } => Msg::InitSpectral,
+            WeightInit::Sparse { .. } => Msg::InitSparse,
+            WeightInit::Zero => Msg::InitZero,
+        })
     };
-    let hover = if label == "W_hh" {
-        "The recurrent matrix decides gradient flow at initialization: its spectral radius ρ is the rate at which gradients shrink (ρ < 1) or grow (ρ > 1) per step back. Orthogonal and identity start at ρ = gain."
+    let hover = tr(if label == "W_hh" {
+        Msg::WhhHint
     } else {
-        "Input weights: they set the scale of the pre-activations, hence how saturated tanh and the gates start."
-    };
+        Msg::WihHint
+    });
     let (gain_key, radius_key) = if label == "W_hh" {
         ("init.weight_hh.gain", "init.weight_hh.radius")
     } else {
@@ -138,30 +144,28 @@ pub(super) fn weight_init_ui(ui: &mut Ui, label: &str, id: &str, w: &mut WeightI
         | WeightInit::Orthogonal { gain }
         | WeightInit::Identity { gain } => {
             ui.horizontal(|ui| {
-                ui.label("    gain");
+                ui.label(tr(Msg::Gain));
                 ui.add(egui::DragValue::new(gain).range(0.0..=10.0).speed(0.01))
-                    .on_hover_text("Scale of the matrix; for orthogonal and identity blocks it is exactly the spectral radius.")
+                    .on_hover_text(tr(Msg::GainHint))
                     .context_menu(sweep_menu(gain_key));
             });
         }
         WeightInit::SpectralRadius { radius } => {
             ui.horizontal(|ui| {
-                ui.label("    radius ρ");
+                ui.label(tr(Msg::Radius));
                 ui.add(egui::DragValue::new(radius).range(0.0..=10.0).speed(0.01))
-                    .on_hover_text("Each gate block is rescaled to this spectral radius: ρ < 1 vanishing, ρ > 1 exploding (for a linear RNN).")
+                    .on_hover_text(tr(Msg::RadiusHint))
                     .context_menu(sweep_menu(radius_key));
             });
         }
         WeightInit::Sparse { nonzeros, radius } => {
             ui.horizontal(|ui| {
-                ui.label("    non-zeros");
+                ui.label(tr(Msg::NonZeros));
                 ui.add(egui::DragValue::new(nonzeros).range(1..=4096))
-                    .on_hover_text("Non-zero entries per row (Martens 2010 used 15).");
+                    .on_hover_text(tr(Msg::NonZerosHint));
                 ui.label("ρ");
                 ui.add(egui::DragValue::new(radius).range(0.0..=10.0).speed(0.01))
-                    .on_hover_text(
-                        "Spectral radius after rescaling (Pascanu et al. used 1.1 for tanh).",
-                    );
+                    .on_hover_text(tr(Msg::SparseRadiusHint));
             });
         }
         WeightInit::PytorchDefault | WeightInit::Zero => {}
@@ -169,14 +173,16 @@ pub(super) fn weight_init_ui(ui: &mut Ui, label: &str, id: &str, w: &mut WeightI
 }
 
 pub(super) fn bias_init_ui(ui: &mut Ui, cell: CellKind, b: &mut BiasInit) {
-    let name = |b: &BiasInit| match b {
-        BiasInit::PytorchDefault => "PyTorch default",
-        BiasInit::Zero => "zero",
-        BiasInit::ForgetBias { .. } => "forget-gate bias",
-        BiasInit::Chrono { .. } => "chrono",
+    let name = |b: &BiasInit| {
+        tr(match b {
+            BiasInit::PytorchDefault => Msg::InitPytorch,
+            BiasInit::Zero => Msg::InitZero,
+            BiasInit::ForgetBias { .. } => Msg::BiasForget,
+            BiasInit::Chrono { .. } => Msg::BiasChrono,
+        })
     };
     ui.horizontal(|ui| {
-        ui.label("Biases");
+        ui.label(tr(Msg::Biases));
         egui::ComboBox::from_id_salt("init_bias")
             .selected_text(name(b))
             .show_ui(ui, |ui| {
@@ -193,16 +199,14 @@ pub(super) fn bias_init_ui(ui: &mut Ui, cell: CellKind, b: &mut BiasInit) {
                 }
             })
             .response
-            .on_hover_text("A positive LSTM forget-gate bias keeps the cell state (σ(1) ≈ 0.73 instead of 0.5 per step), so memory and gradients last longer. Chrono init draws forget biases for memories of 1 to T_max steps. (LSTM only.)");
+            .on_hover_text(tr(Msg::BiasHint));
     });
     match b {
         BiasInit::ForgetBias { value } => {
             ui.horizontal(|ui| {
-                ui.label("    forget bias");
+                ui.label(tr(Msg::ForgetBias));
                 ui.add(egui::DragValue::new(value).range(-10.0..=10.0).speed(0.05))
-                    .on_hover_text(
-                        "Added to one bias vector only, so the effective bias is this value.",
-                    )
+                    .on_hover_text(tr(Msg::ForgetBiasHint))
                     .context_menu(sweep_menu("init.bias.value"));
             });
         }
@@ -210,7 +214,7 @@ pub(super) fn bias_init_ui(ui: &mut Ui, cell: CellKind, b: &mut BiasInit) {
             ui.horizontal(|ui| {
                 ui.label("    T_max");
                 ui.add(egui::DragValue::new(t_max).range(2.5..=100_000.0))
-                    .on_hover_text("Longest memory the forget gates start with (Tallec & Ollivier 2018); about the task's longest dependency.")
+                    .on_hover_text(tr(Msg::TMaxHint))
                     .context_menu(sweep_menu("init.bias.t_max"));
             });
         }
@@ -218,50 +222,63 @@ pub(super) fn bias_init_ui(ui: &mut Ui, cell: CellKind, b: &mut BiasInit) {
     }
 }
 
+/// The optimizer's name, the same in both languages (PyTorch spells it `RMSprop`).
+const RMSPROP: &str = "RMSProp"; // i18n-exempt: an optimizer's name, not translated
+
 pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
     let lr = o.lr();
     ui.horizontal(|ui| {
-        ui.label("Method");
+        ui.label(tr(Msg::Method));
         egui::ComboBox::from_id_salt("optimizer")
             .selected_text(match o {
                 OptimizerConfig::Sgd { .. } => "SGD",
-                OptimizerConfig::RmsProp { .. } => "RMSProp",
+                OptimizerConfig::RmsProp { .. } => RMSPROP,
                 OptimizerConfig::Adam { .. } => "Adam",
             })
             .show_ui(ui, |ui| {
                 let is = |o: &OptimizerConfig, i: usize| {
-                    matches!((o, i), (OptimizerConfig::Sgd { .. }, 0) | (OptimizerConfig::RmsProp { .. }, 1) | (OptimizerConfig::Adam { .. }, 2))
+                    matches!(
+                        (o, i),
+                        (OptimizerConfig::Sgd { .. }, 0)
+                            | (OptimizerConfig::RmsProp { .. }, 1)
+                            | (OptimizerConfig::Adam { .. }, 2)
+                    )
                 };
                 if ui.selectable_label(is(o, 0), "SGD").clicked() && !is(o, 0) {
                     *o = OptimizerConfig::sgd(lr);
                 }
-                if ui.selectable_label(is(o, 1), "RMSProp").clicked() && !is(o, 1) {
-                    *o = OptimizerConfig::RmsProp { lr, alpha: 0.99, eps: 1e-8, weight_decay: 0.0 };
+                if ui.selectable_label(is(o, 1), RMSPROP).clicked() && !is(o, 1) {
+                    *o = OptimizerConfig::RmsProp {
+                        lr,
+                        alpha: 0.99,
+                        eps: 1e-8,
+                        weight_decay: 0.0,
+                    };
                 }
                 if ui.selectable_label(is(o, 2), "Adam").clicked() && !is(o, 2) {
                     *o = OptimizerConfig::adam(lr);
                 }
             })
             .response
-            .on_hover_text("PyTorch's update formulas. Adam and RMSProp divide by a running gradient scale, which hides (but does not cure) vanishing gradients.");
+            .on_hover_text(tr(Msg::OptimizerHint));
     });
     let lr_slider = |ui: &mut Ui, lr: &mut f64| {
         ui.horizontal(|ui| {
-            ui.label("Learning rate");
+            ui.label(tr(Msg::LearningRate));
             ui.add(egui::Slider::new(lr, 1e-5..=1.0).logarithmic(true))
-                .on_hover_text("Step size. With exploding gradients and no clipping, one large step can throw the weights far away.")
-                    .context_menu(sweep_menu("optimizer.lr"));
+                .on_hover_text(tr(Msg::LearningRateHint))
+                .context_menu(sweep_menu("optimizer.lr"));
         });
     };
     let wd = |ui: &mut Ui, weight_decay: &mut f64| {
         ui.horizontal(|ui| {
-            ui.label("Weight decay");
+            ui.label(tr(Msg::WeightDecay));
             ui.add(
                 egui::DragValue::new(weight_decay)
                     .range(0.0..=1.0)
                     .speed(1e-5),
             )
-            .on_hover_text("L2 penalty added to the gradient (PyTorch's weight_decay).")
+            .on_hover_text(tr(Msg::WeightDecayHint))
             .context_menu(sweep_menu("optimizer.weight_decay"));
         });
     };
@@ -275,16 +292,16 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
         } => {
             lr_slider(ui, lr);
             ui.horizontal(|ui| {
-                ui.label("Momentum");
+                ui.label(tr(Msg::Momentum));
                 ui.add(
                     egui::DragValue::new(momentum)
                         .range(0.0..=0.999)
                         .speed(0.01),
                 )
-                .on_hover_text("Velocity kept between updates (0 = plain SGD).")
+                .on_hover_text(tr(Msg::MomentumHint))
                 .context_menu(sweep_menu("optimizer.momentum"));
-                ui.checkbox(nesterov, "Nesterov")
-                    .on_hover_text("Look-ahead momentum; needs momentum > 0.");
+                ui.checkbox(nesterov, tr(Msg::Nesterov))
+                    .on_hover_text(tr(Msg::NesterovHint));
             });
             wd(ui, weight_decay);
         }
@@ -296,9 +313,9 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
         } => {
             lr_slider(ui, lr);
             ui.horizontal(|ui| {
-                ui.label("Alpha");
+                ui.label(tr(Msg::Alpha));
                 ui.add(egui::DragValue::new(alpha).range(0.0..=0.9999).speed(0.001))
-                    .on_hover_text("Decay of the running average of squared gradients.");
+                    .on_hover_text(tr(Msg::AlphaHint));
             });
             wd(ui, weight_decay);
         }
@@ -313,14 +330,14 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
             ui.horizontal(|ui| {
                 ui.label("β1");
                 ui.add(egui::DragValue::new(beta1).range(0.0..=0.9999).speed(0.001))
-                    .on_hover_text("Decay of the first-moment (mean gradient) average.");
+                    .on_hover_text(tr(Msg::Beta1Hint));
                 ui.label("β2");
                 ui.add(
                     egui::DragValue::new(beta2)
                         .range(0.0..=0.99999)
                         .speed(0.0001),
                 )
-                .on_hover_text("Decay of the second-moment (squared gradient) average.");
+                .on_hover_text(tr(Msg::Beta2Hint));
             });
             wd(ui, weight_decay);
         }

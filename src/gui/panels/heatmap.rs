@@ -5,6 +5,8 @@ use egui::Ui;
 use egui_plot::{Plot, PlotImage, PlotPoint};
 
 use crate::gui::heatmap::HeatmapTexture;
+use crate::gui::i18n::plots::Plots;
+use crate::gui::i18n::{tr, trf};
 use crate::gui::style;
 
 /// Draws the heatmap `texture` of the run named `name` with its colour bar.
@@ -15,17 +17,17 @@ pub fn heatmap_plot(
     plot: Plot<'static>,
 ) {
     let Some(h) = texture else {
-        ui.weak("The heatmap shows the selected run's gradient profiles once it has some.");
+        ui.weak(tr(Plots::HeatmapEmpty));
         return;
     };
     let (x0, x1) = (h.first_step, h.last_step_f.max(h.first_step + 1.0));
     let t = h.t_len as f64;
     plot.height(ui.available_height().min(300.0) - 28.0)
-        .x_axis_label("training step")
-        .y_axis_label("time step t")
+        .x_axis_label(tr(Plots::TrainingStep))
+        .y_axis_label(tr(Plots::TimeStepAxis))
         .show(ui, |p| {
             p.image(PlotImage::new(
-                format!("{name} log10 ‖∂L/∂h_t‖"),
+                trf(Plots::HeatmapImage, &[("run", &name)]),
                 h.texture.id(),
                 PlotPoint::new(f64::midpoint(x0, x1), t / 2.0 - 0.5),
                 egui::vec2((x1 - x0) as f32, t as f32),

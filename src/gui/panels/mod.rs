@@ -15,11 +15,15 @@ pub mod plots;
 pub mod runs;
 pub mod sweep_tab;
 pub mod toolbar;
+pub mod tour;
 
 use super::heatmap::HeatmapTexture;
+use super::i18n::shell::Shell;
+use super::i18n::{tr, trf};
 use super::runs::Runs;
 use super::state::{SavedState, SidePanel, TextSampler, UiCommand, View};
 use super::sweep::{ActiveSweep, RunState};
+use super::tour::Tour;
 use crate::sweep::{Sweep, SweepError};
 use crate::train::{ConfigError, TrainConfig};
 
@@ -40,10 +44,12 @@ pub struct Frame<'a> {
     pub sweep_preview: &'a Result<Sweep, SweepError>,
     /// The latest sweep started and the states of its runs.
     pub sweep: Option<(&'a ActiveSweep, &'a [RunState])>,
-    /// The titles of the plots drawn last frame (the export menu offers them).
-    pub plot_titles: Vec<String>,
     /// Whether a deleted run can be brought back.
     pub can_undo: bool,
+    /// The guided tour, while it is shown, and where last frame drew each plot (it outlines
+    /// one).
+    pub tour: Option<&'a Tour>,
+    pub plot_rects: &'a [(String, egui::Rect)],
     pub frame_ms: f64,
 }
 
@@ -70,10 +76,16 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         heatmap,
         sweep_preview,
         sweep,
-        plot_titles,
         can_undo,
         frame_ms,
+        tour,
+        plot_rects,
     } = frame;
+    let scroll_to_plot = tour
+        .filter(|t| t.scroll_pending)
+        .map(|t| t.step().plot.title());
+    // The plots drawn last frame: the export menu offers them.
+    let plot_titles: Vec<String> = plot_rects.iter().map(|(t, _)| t.clone()).collect();
     let mut out = Drawn::default();
     let commands = &mut out.commands;
     egui::Panel::top("toolbar").show(ui, |ui| {
@@ -117,10 +129,10 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             if let Some(msg) = message {
                 ui.horizontal_wrapped(|ui| {
                     ui.colored_label(ui.visuals().warn_fg_color, msg);
-                    if can_undo && ui.small_button("Undo delete").clicked() {
+                    if can_undo && ui.small_button(tr(Shell::UndoDelete)).clicked() {
                         out.commands.push(UiCommand::UndoDelete);
                     }
-                    if ui.small_button("Dismiss").clicked() {
+                    if ui.small_button(tr(Shell::Dismiss)).clicked() {
                         out.commands.push(UiCommand::DismissMessage);
                     }
                 });
@@ -128,7 +140,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             }
             match view {
                 View::Training => {
-                    out.plot_rects = plots::plots_ui(ui, state, runs, heatmap);
+                    out.plot_rects = plots::plots_ui(ui, state, runs, heatmap, scroll_to_plot);
                 }
                 View::Sweep => {
                     out.sweep_markers =
@@ -137,6 +149,9 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             }
         });
     });
+    if let Some(tour) = tour {
+        tour::tour_ui(ui, tour, plot_rects, &mut out.commands);
+    }
     out
 }
 
@@ -151,35 +166,35 @@ struct SidePanelSpec {
     closed_id: &'static str,
     default_size: f32,
     size_range: std::ops::RangeInclusive<f32>,
-    hide: &'static str,
-    hide_hover: &'static str,
+    hide: Shell,
+    hide_hover: Shell,
     /// The closed strip's button and its hover text.
     arrow: &'static str,
-    show_hover: &'static str,
+    show_hover: Shell,
 }
 
 const SETUP_PANEL: SidePanelSpec = SidePanelSpec {
     panel: SidePanel::Setup,
-    id: "experiment",
+    id: "experiment", // i18n-exempt: egui panel id
     closed_id: "experiment_closed",
     default_size: 330.0,
     size_range: 260.0..=520.0,
-    hide: "◀ Hide setup",
-    hide_hover: "Give the plots the width; the strip on the left brings the setup back",
+    hide: Shell::HideSetup,
+    hide_hover: Shell::HideSetupHint,
     arrow: "▶",
-    show_hover: "Show the setup panel",
+    show_hover: Shell::ShowSetup,
 };
 
 const RUNS_PANEL: SidePanelSpec = SidePanelSpec {
     panel: SidePanel::Runs,
-    id: "runs",
+    id: "runs", // i18n-exempt: egui panel id
     closed_id: "runs_closed",
     default_size: 310.0,
     size_range: 310.0..=560.0,
-    hide: "Hide runs ▶",
-    hide_hover: "Give the plots the width; the strip on the right brings the runs back",
+    hide: Shell::HideRuns,
+    hide_hover: Shell::HideRunsHint,
     arrow: "◀",
-    show_hover: "Show the runs panel",
+    show_hover: Shell::ShowRuns,
 };
 
 /// Draws the side panel `spec`: open, its hide button and `contents`; closed, a strip with
@@ -207,9 +222,9 @@ fn side_panel(
             .size_range(spec.size_range.clone()),
         |ui, open| {
             let (button, hover) = if open {
-                (spec.hide, spec.hide_hover)
+                (tr(spec.hide), tr(spec.hide_hover))
             } else {
-                (spec.arrow, spec.show_hover)
+                (spec.arrow, tr(spec.show_hover))
             };
             let clicked = if open {
                 ui.small_button(button)
@@ -239,22 +254,19 @@ fn view_tabs_ui(
 ) {
     ui.horizontal(|ui| {
         for (tab, label, hover) in [
-            (View::Training, "Training", "The curves of the runs"),
-            (
-                View::Sweep,
-                "Sweep",
-                "Sweep one or two settings of the setup over values and seeds, and plot the result against them",
-            ),
+            (View::Training, Shell::TrainingTab, Shell::TrainingTabHint),
+            (View::Sweep, Shell::SweepTab, Shell::SweepTabHint),
         ] {
-            let going = sweep.is_some_and(|(s, _)| !s.stopped && s.run_ids.iter().any(Option::is_none));
+            let going =
+                sweep.is_some_and(|(s, _)| !s.stopped && s.run_ids.iter().any(Option::is_none));
             let text = if tab == View::Sweep && going {
-                format!("{label} (running)")
+                trf(Shell::TabRunning, &[("tab", &tr(label))])
             } else {
-                label.to_owned()
+                tr(label).to_owned()
             };
             if ui
                 .selectable_label(view == tab, text)
-                .on_hover_text(hover)
+                .on_hover_text(tr(hover))
                 .clicked()
             {
                 out.push(UiCommand::ShowView(tab));

@@ -6,6 +6,8 @@ use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
 use super::log_axis::{lg, linear_y, log_y};
 use crate::gui::heatmap::HeatmapTexture;
+use crate::gui::i18n::plots::Plots;
+use crate::gui::i18n::{Lang, Message, tr, trf};
 use crate::gui::runs::{RunView, Runs};
 use crate::gui::state::SavedState;
 use crate::gui::style;
@@ -27,69 +29,90 @@ const MAX_POINTS: usize = 1200;
 /// How wide the smoothing slider is with its value and its label.
 const SLIDER_ROW_WIDTH: f32 = 240.0;
 
-/// Draws the plots that are switched on, in one or two columns; returns where each was
-/// drawn, by title.
+/// The plots' titles, in the order they are drawn.
+pub const TITLES: [Plots; 7] = [
+    Plots::LossTitle,
+    Plots::GradNormTitle,
+    Plots::ProfileTitle,
+    Plots::HeatmapTitle,
+    Plots::TensorsTitle,
+    Plots::SpectralTitle,
+    Plots::SaturationTitle,
+];
+
+/// The plot a title names, in either language: a title taken before the language was
+/// switched (a PNG export asked for then) still finds the plot drawn under the other.
+pub fn plot_titled(title: &str) -> Option<Plots> {
+    TITLES
+        .into_iter()
+        .find(|k| Lang::ALL.iter().any(|&l| k.text(l) == title))
+}
+
+/// Draws the plots that are switched on, in one or two columns, scrolling `scroll_to` into
+/// view (the tour's plot); returns where each was drawn, by title (in the window's language; the plots' egui ids are their English
+/// titles, so zoom and pan survive a switch of language).
 pub fn plots_ui(
     ui: &mut Ui,
     state: &mut SavedState,
     runs: &Runs,
     heatmap: Option<&HeatmapTexture>,
+    scroll_to: Option<Plots>,
 ) -> Vec<(String, egui::Rect)> {
     let mut reset = false;
     ui.horizontal_wrapped(|ui| {
         let t = &mut state.plots;
-        ui.label("Plots:");
-        ui.checkbox(&mut t.loss, "loss");
-        ui.checkbox(&mut t.grad_norm, "gradient norm");
-        ui.checkbox(&mut t.profile, "gradient profile");
-        ui.checkbox(&mut t.heatmap, "heatmap");
-        ui.checkbox(&mut t.tensors, "per-tensor norms");
-        ui.checkbox(&mut t.spectral, "spectral radius");
-        ui.checkbox(&mut t.saturation, "saturation");
+        ui.label(tr(Plots::PlotsLabel));
+        ui.checkbox(&mut t.loss, tr(Plots::ToggleLoss));
+        ui.checkbox(&mut t.grad_norm, tr(Plots::ToggleGradNorm));
+        ui.checkbox(&mut t.profile, tr(Plots::ToggleProfile));
+        ui.checkbox(&mut t.heatmap, tr(Plots::ToggleHeatmap));
+        ui.checkbox(&mut t.tensors, tr(Plots::ToggleTensors));
+        ui.checkbox(&mut t.spectral, tr(Plots::ToggleSpectral));
+        ui.checkbox(&mut t.saturation, tr(Plots::ToggleSaturation));
         ui.separator();
-        ui.checkbox(&mut state.log_loss, "log loss");
+        ui.checkbox(&mut state.log_loss, tr(Plots::LogLoss));
         // A slider is a row of its own parts and does not wrap: start a new row when it
         // would stick out (it widens the area, and the plots under it, past the window).
         // (In a wrapping row `available_width` is the whole row's: measure what is left.)
         if ui.max_rect().right() - ui.cursor().left() < SLIDER_ROW_WIDTH {
             ui.end_row();
         }
-        ui.add(egui::Slider::new(&mut state.smoothing, 0.0..=0.99).text("smoothing"))
-            .on_hover_text("Exponential moving average of the loss curves (0 = raw).");
+        ui.add(egui::Slider::new(&mut state.smoothing, 0.0..=0.99).text(tr(Plots::Smoothing)))
+            .on_hover_text(tr(Plots::SmoothingHint));
         reset = ui
-            .button("Reset view")
-            .on_hover_text("Undo zoom and pan: fit every plot to its data again")
+            .button(tr(Plots::ResetView))
+            .on_hover_text(tr(Plots::ResetViewHint))
             .clicked();
     });
     let toggles = state.plots;
-    let mut shown: Vec<(&str, DrawPlot)> = Vec::new();
+    let mut shown: Vec<(Plots, DrawPlot)> = Vec::new();
     if toggles.loss {
-        shown.push(("Loss", loss_plot));
+        shown.push((Plots::LossTitle, loss_plot));
     }
     if toggles.grad_norm {
-        shown.push(("Gradient norm", grad_norm_plot));
+        shown.push((Plots::GradNormTitle, grad_norm_plot));
     }
     if toggles.profile {
-        shown.push(("Gradient profile", profile_plot));
+        shown.push((Plots::ProfileTitle, profile_plot));
     }
     if toggles.heatmap {
-        shown.push(("Gradient heatmap", heatmap_plot));
+        shown.push((Plots::HeatmapTitle, heatmap_plot));
     }
     if toggles.tensors {
-        shown.push(("Per-tensor gradient norms", tensor_plot));
+        shown.push((Plots::TensorsTitle, tensor_plot));
     }
     if toggles.spectral {
-        shown.push(("Spectral radius of W_hh", spectral_plot));
+        shown.push((Plots::SpectralTitle, spectral_plot));
     }
     if toggles.saturation {
-        shown.push(("Saturation", saturation_plot));
+        shown.push((Plots::SaturationTitle, saturation_plot));
     }
     if shown.is_empty() {
-        ui.label("All plots are hidden: switch some on above.");
+        ui.label(tr(Plots::AllHidden));
         return Vec::new();
     }
     if runs.is_empty() {
-        ui.weak("Press Start to train the setup on the left; its curves appear here.");
+        ui.weak(tr(Plots::StartHint));
     }
     let cols = if ui.available_width() > 720.0 { 2 } else { 1 };
     let rows = shown.len().div_ceil(cols);
@@ -104,10 +127,11 @@ pub fn plots_ui(
     egui::ScrollArea::vertical().show(ui, |ui| {
         for chunk in shown.chunks(cols) {
             ui.columns(cols, |columns| {
-                for (col, (title, draw)) in columns.iter_mut().zip(chunk) {
+                for (col, (key, draw)) in columns.iter_mut().zip(chunk) {
+                    let title = tr(*key);
                     let scoped = col.scope(|ui| {
-                        ui.strong(*title);
-                        let mut plot = Plot::new(*title)
+                        ui.strong(title);
+                        let mut plot = Plot::new(key.text(Lang::En))
                             .height(height)
                             .legend(Legend::default())
                             .allow_scroll(false);
@@ -116,7 +140,10 @@ pub fn plots_ui(
                         }
                         draw(&data, ui, plot);
                     });
-                    rects.push(((*title).to_owned(), scoped.response.rect));
+                    if scroll_to == Some(*key) {
+                        col.scroll_to_rect(scoped.response.rect, Some(egui::Align::Center));
+                    }
+                    rects.push((title.to_owned(), scoped.response.rect));
                 }
             });
         }
@@ -209,9 +236,9 @@ fn heatmap_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
 fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     let log = data.state.log_loss;
     let plot = if log {
-        log_y(plot, "step")
+        log_y(plot, tr(Plots::HoverStep))
     } else {
-        linear_y(plot, "step")
+        linear_y(plot, tr(Plots::HoverStep))
     };
     let baseline = data
         .runs
@@ -219,18 +246,18 @@ fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         .map(|r| (r.config.task().baseline(), r.config.task().name()));
     // One legend entry per run (egui_plot merges items of the same name): the legend stays
     // half as long, and a click on it shows or hides both curves of the run.
-    ui.weak("solid: training batches · dashed: held-out set");
+    ui.weak(tr(Plots::LossCaption));
     // Cross-entropy is in nats (natural log, as PyTorch's); the text task's metric is bits.
     let unit = match data.runs.selected().map(|r| r.config.task().loss_kind()) {
-        Some(crate::nn::LossKind::Xent) => "cross-entropy (nats)",
-        Some(_) => "mean squared error",
-        None => "loss",
+        Some(crate::nn::LossKind::Xent) => tr(Plots::UnitXent),
+        Some(_) => tr(Plots::UnitMse),
+        None => tr(Plots::UnitLoss),
     };
-    plot.x_axis_label("training step")
+    plot.x_axis_label(tr(Plots::TrainingStep))
         .y_axis_label(unit)
         .show(ui, |p| {
             for r in visible(data) {
-                let mut train = series(r, "loss", |a| a.mean);
+                let mut train = series(r, "loss", |a| a.mean); // i18n-exempt: a history column
                 smooth(&mut train, data.state.smoothing);
                 p.line(Line::new(r.name.clone(), to_points(&train, log)).color(r.color));
                 dots(p, &r.name, &train, log, r.color);
@@ -247,9 +274,15 @@ fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                 let y = if log { lg(b) } else { Some(b) };
                 if let Some(y) = y {
                     p.hline(
-                        HLine::new(format!("{task} baseline {}", style::num(b)), y)
-                            .color(style::REFERENCE)
-                            .style(LineStyle::dashed_dense()),
+                        HLine::new(
+                            trf(
+                                Plots::Baseline,
+                                &[("task", &task), ("value", &style::num(b))],
+                            ),
+                            y,
+                        )
+                        .color(style::REFERENCE)
+                        .style(LineStyle::dashed_dense()),
                     );
                 }
             }
@@ -268,10 +301,10 @@ fn grad_norm_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
             if n > 0.0 { sum / n } else { 0.0 }
         });
         if let (Some(f), false) = (frac, r.config.clip == Clip::None) {
-            ui.weak(format!(
-                "{}: clipping engaged in {:.0} % of updates",
-                r.name,
-                100.0 * f
+            let percent = format!("{:.0}", 100.0 * f);
+            ui.weak(trf(
+                Plots::ClipEngaged,
+                &[("run", &r.name), ("percent", &percent)],
             ));
         }
     }
@@ -279,9 +312,9 @@ fn grad_norm_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         Clip::GlobalNorm { max_norm } => Some(max_norm),
         _ => None,
     });
-    ui.weak("solid: before clipping · dashed: after (the norm the update used)");
-    log_y(plot, "step")
-        .x_axis_label("training step")
+    ui.weak(tr(Plots::GradNormCaption));
+    log_y(plot, tr(Plots::HoverStep))
+        .x_axis_label(tr(Plots::TrainingStep))
         .show(ui, |p| {
             for r in visible(data) {
                 let pre = series(r, "grad_norm_pre_clip", |a| a.max);
@@ -298,7 +331,7 @@ fn grad_norm_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
             }
             if let Some(t) = threshold.and_then(lg) {
                 p.hline(
-                    HLine::new("clip threshold", t)
+                    HLine::new(tr(Plots::ClipThreshold), t)
                         .color(style::REFERENCE)
                         .style(LineStyle::dashed_dense()),
                 );
@@ -313,7 +346,7 @@ fn profile_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         plot.legend(Legend::default().position(egui_plot::Corner::LeftTop)),
         "t",
     )
-    .x_axis_label("time step t (loss at the right)")
+    .x_axis_label(tr(Plots::ProfileAxis))
     .show(ui, |p| {
         for r in visible(data) {
             let Some(latest) = &r.history.latest else {
@@ -328,28 +361,34 @@ fn profile_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                 .filter_map(|(i, &g)| lg(g).map(|y| [(start + i) as f64, y]))
                 .collect();
             p.line(
-                Line::new(format!("{} ‖∂L/∂h_t‖ @ step {}", r.name, latest.step), pts)
-                    .color(r.color)
-                    .width(2.0),
+                Line::new(
+                    trf(
+                        Plots::ProfileLine,
+                        &[("run", &r.name), ("step", &latest.step)],
+                    ),
+                    pts,
+                )
+                .color(r.color)
+                .width(2.0),
             );
         }
     });
 }
 
 fn tensor_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
-    const COLS: [(&str, &str); 6] = [
+    let cols: [(&str, &str); 6] = [
         ("grad_norm_weight_ih", "W_ih"),
         ("grad_norm_weight_hh", "W_hh"),
         ("grad_norm_bias_ih", "b_ih"),
         ("grad_norm_bias_hh", "b_hh"),
-        ("grad_norm_readout_weight", "readout W"),
-        ("grad_norm_readout_bias", "readout b"),
+        ("grad_norm_readout_weight", tr(Plots::ReadoutWeight)),
+        ("grad_norm_readout_bias", tr(Plots::ReadoutBias)),
     ];
-    log_y(plot, "step")
-        .x_axis_label("training step")
+    log_y(plot, tr(Plots::HoverStep))
+        .x_axis_label(tr(Plots::TrainingStep))
         .show(ui, |p| {
             if let Some(r) = data.runs.selected() {
-                for (i, (col, name)) in COLS.iter().enumerate() {
+                for (i, (col, name)) in cols.iter().enumerate() {
                     let v = series(r, col, |a| a.mean);
                     p.line(
                         Line::new(format!("{} {name}", r.name), to_points(&v, true))
@@ -364,9 +403,9 @@ fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     // The selected run shows every gate block; the others their largest block, to keep the
     // legend readable with many runs.
     let selected = data.runs.selected;
-    ui.weak("solid: spectral radius ρ · dotted: largest singular value σ_max");
-    linear_y(plot, "step")
-        .x_axis_label("training step")
+    ui.weak(tr(Plots::SpectralCaption));
+    linear_y(plot, tr(Plots::HoverStep))
+        .x_axis_label(tr(Plots::TrainingStep))
         .show(ui, |p| {
             for r in visible(data) {
                 let gates = r.config.model.cell.gate_names();
@@ -377,7 +416,8 @@ fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                         .map(|g| diag_series(r, &format!("{prefix}_{g}")))
                         .collect()
                 };
-                let (rho, sigma) = (series_of("rho"), series_of("sigma_max"));
+                let rho = series_of("rho"); // i18n-exempt: the history columns' prefix
+                let sigma = series_of("sigma_max");
                 if per_gate {
                     for (g, gate) in gates.iter().enumerate() {
                         let c = shade(r.color, g);
@@ -399,7 +439,7 @@ fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                             .collect()
                     };
                     let suffix = if gates.len() > 1 {
-                        " (largest gate)"
+                        tr(Plots::LargestGate)
                     } else {
                         ""
                     };
@@ -422,7 +462,7 @@ fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                 }
             }
             p.hline(
-                HLine::new("ρ = 1 (Pascanu et al.)", 1.0)
+                HLine::new(tr(Plots::PascanuLine), 1.0)
                     .color(style::REFERENCE)
                     .style(LineStyle::dashed_dense()),
             );
@@ -430,8 +470,8 @@ fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
 }
 
 fn saturation_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
-    linear_y(plot, "step")
-        .x_axis_label("training step")
+    linear_y(plot, tr(Plots::HoverStep))
+        .x_axis_label(tr(Plots::TrainingStep))
         .include_y(0.0)
         .include_y(1.0)
         .show(ui, |p| {
@@ -441,7 +481,7 @@ fn saturation_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                     r.config.model.cell,
                     crate::nn::CellKind::Rnn(crate::nn::Activation::Relu)
                 ) {
-                    "dead ReLU units"
+                    tr(Plots::DeadRelu)
                 } else {
                     "|h| > 0.99"
                 };
@@ -452,7 +492,7 @@ fn saturation_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                 if g.iter().any(|(_, v)| v.is_finite()) {
                     p.line(
                         Line::new(
-                            format!("{} gates < 0.01 or > 0.99", r.name),
+                            trf(Plots::SaturatedGates, &[("run", &r.name)]),
                             to_points(&g, false),
                         )
                         .color(r.color)

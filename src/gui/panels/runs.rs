@@ -3,20 +3,22 @@
 
 use egui::Ui;
 
+use crate::gui::i18n::shell::Shell;
+use crate::gui::i18n::{tr, trf};
 use crate::gui::runs::{RunStatus, Runs};
 use crate::gui::state::{DialogKind, TextSampler, UiCommand};
 use crate::gui::style;
 
 /// Keys offered for "duplicate with change" (any RON path of the setup works).
 const COMMON_KEYS: [&str; 8] = [
-    "seed=2",
-    "optimizer.lr=0.01",
-    "model.cell=gru",
-    "model.hidden=64",
-    "clip=none",
-    "clip=global_norm(max_norm: 1.0)",
-    "init.weight_hh=orthogonal(gain: 1.0)",
-    "bptt=truncated(k1: 10, k2: 20, mode: per_segment)",
+    "seed=2",                               // i18n-exempt: a setting by its RON path, as typed
+    "optimizer.lr=0.01",                    // i18n-exempt: a setting by its RON path, as typed
+    "model.cell=gru",                       // i18n-exempt: a setting by its RON path, as typed
+    "model.hidden=64",                      // i18n-exempt: a setting by its RON path, as typed
+    "clip=none",                            // i18n-exempt: a setting by its RON path, as typed
+    "clip=global_norm(max_norm: 1.0)",      // i18n-exempt: a setting by its RON path, as typed
+    "init.weight_hh=orthogonal(gain: 1.0)", // i18n-exempt: a setting by its RON path, as typed
+    "bptt=truncated(k1: 10, k2: 20, mode: per_segment)", // i18n-exempt: a setting by its RON path, as typed
 ];
 
 /// The runs list; `duplicate_edit` is the text of "Duplicate with change", `step_n` the N of
@@ -29,27 +31,27 @@ pub fn runs_ui(
     out: &mut Vec<UiCommand>,
 ) {
     ui.horizontal(|ui| {
-        ui.heading("Runs");
+        ui.heading(tr(Shell::Runs));
         if ui
-            .button("Open runs…")
-            .on_hover_text("Add run folders from anywhere: a `bptt-lab train --out` folder, a sweep's output (one group), a collected Slurm array. Dropping a folder on the window does the same.")
+            .button(tr(Shell::OpenRuns))
+            .on_hover_text(tr(Shell::OpenRunsHint))
             .clicked()
         {
             out.push(UiCommand::OpenDialog(DialogKind::OpenRuns));
         }
     });
     if let Some(ws) = &runs.workspace {
-        ui.weak(format!("Recorded in {}", ws.root().display()))
-            .on_hover_text("The workspace: every run started here writes its folder there while it trains; the window lists them at start. --workspace DIR or BPTT_LAB_WORKSPACE choose another.");
+        ui.weak(trf(Shell::RecordedIn, &[("dir", &ws.root().display())]))
+            .on_hover_text(tr(Shell::WorkspaceHint));
     }
     // Always drawn (disabled with no run selected): selecting a run must not move the list
     // below, or a second click would land on another run's button.
     let selected_id = runs.selected;
     ui.add_enabled_ui(selected_id.is_some(), |ui| {
         ui.horizontal(|ui| {
-            ui.label("Change");
+            ui.label(tr(Shell::Change));
             ui.add(egui::TextEdit::singleline(duplicate_edit).desired_width(150.0))
-                .on_hover_text("One setting as key=value, by its RON path, e.g. optimizer.lr=0.01 or model.cell=gru");
+                .on_hover_text(tr(Shell::ChangeHint));
             egui::ComboBox::from_id_salt("dup_keys")
                 .selected_text("…")
                 .width(20.0)
@@ -61,12 +63,12 @@ pub fn runs_ui(
                     }
                 })
                 .response
-                .on_hover_text("Common changes");
+                .on_hover_text(tr(Shell::CommonChanges));
         });
         if ui
-            .button("Duplicate with change")
-            .on_hover_text("Start a copy of the selected run (same seed) with this one setting changed: an A/B comparison")
-            .on_disabled_hover_text("Select a run first")
+            .button(tr(Shell::Duplicate))
+            .on_hover_text(tr(Shell::DuplicateHint))
+            .on_disabled_hover_text(tr(Shell::SelectRunFirst))
             .clicked()
             && let Some(id) = selected_id
         {
@@ -76,7 +78,7 @@ pub fn runs_ui(
     ui.separator();
     egui::ScrollArea::vertical().show(ui, |ui| {
         if runs.is_empty() {
-            ui.weak("Runs you start appear here.");
+            ui.weak(tr(Shell::RunsAppearHere));
         }
         let selected = runs.selected;
         for r in runs.iter().rev() {
@@ -93,7 +95,7 @@ pub fn runs_ui(
                     let mut visible = r.visible;
                     if ui
                         .checkbox(&mut visible, "")
-                        .on_hover_text("Show in the plots")
+                        .on_hover_text(tr(Shell::ShowInPlots))
                         .changed()
                     {
                         out.push(UiCommand::SetVisible(r.id, visible));
@@ -101,14 +103,17 @@ pub fn runs_ui(
                     let mut name = r.name.clone();
                     if ui
                         .add(egui::TextEdit::singleline(&mut name).desired_width(140.0))
-                        .on_hover_text("Run name (editable)")
+                        .on_hover_text(tr(Shell::RunNameHint))
                         .changed()
                     {
                         out.push(UiCommand::Rename(r.id, name));
                     }
                 });
                 ui.add(egui::Label::new(egui::RichText::new(r.summary()).small()).wrap());
-                let status = format!("{} · step {}", r.status.label(), r.steps_done());
+                let status = trf(
+                    Shell::RunStatus,
+                    &[("status", &r.status.label()), ("step", &r.steps_done())],
+                );
                 if matches!(r.status, RunStatus::Failed(_)) {
                     ui.colored_label(ui.visuals().error_fg_color, status);
                 } else {
@@ -118,29 +123,35 @@ pub fn runs_ui(
                 // row keeps its height as its run trains and ends.
                 let metric_name = r.config.task().metric_name();
                 ui.small(match &r.last_step {
-                    Some(m) => format!(
-                        "loss {}  ·  {metric_name} {}",
-                        style::num(m.loss),
-                        style::num(m.metric)
+                    Some(m) => trf(
+                        Shell::LastLoss,
+                        &[
+                            ("loss", &style::num(m.loss)),
+                            ("metric", &metric_name),
+                            ("value", &style::num(m.metric)),
+                        ],
                     ),
-                    None => format!("loss —  ·  {metric_name} —"),
+                    None => trf(Shell::LastLossNone, &[("metric", &metric_name)]),
                 });
                 ui.small(match r.final_eval {
-                    Some((loss, metric)) => format!(
-                        "held-out loss {}  ·  {metric_name} {}",
-                        style::num(loss),
-                        style::num(metric)
+                    Some((loss, metric)) => trf(
+                        Shell::HeldOutLoss,
+                        &[
+                            ("loss", &style::num(loss)),
+                            ("metric", &metric_name),
+                            ("value", &style::num(metric)),
+                        ],
                     ),
-                    None => "held-out loss — (at the end)".to_owned(),
+                    None => tr(Shell::HeldOutLossNone).to_owned(),
                 });
                 let mut tags = r.tags.join(", ");
                 if ui
                     .add(
                         egui::TextEdit::singleline(&mut tags)
-                            .hint_text("tags")
+                            .hint_text(tr(Shell::TagsPlaceholder))
                             .desired_width(200.0),
                     )
-                    .on_hover_text("Tags, comma separated (kept in the run's folder)")
+                    .on_hover_text(tr(Shell::TagsHint))
                     .changed()
                 {
                     out.push(UiCommand::SetTags(r.id, tags));
@@ -152,8 +163,11 @@ pub fn runs_ui(
                     // The same buttons in the same places whatever the run's state: a second
                     // click never lands on another button.
                     if ui
-                        .add_enabled(selected != Some(r.id), egui::Button::new("Select").small())
-                        .on_hover_text("Run controls, heatmap and exports act on the selected run")
+                        .add_enabled(
+                            selected != Some(r.id),
+                            egui::Button::new(tr(Shell::Select)).small(),
+                        )
+                        .on_hover_text(tr(Shell::SelectHint))
                         .clicked()
                     {
                         out.push(UiCommand::Select(r.id));
@@ -161,23 +175,26 @@ pub fn runs_ui(
                     let resumable = !r.is_live() && r.folder.is_some() && !r.status.diverged();
                     let unfinished = r.steps_done() < r.config.steps;
                     if ui
-                        .add_enabled(resumable && unfinished, egui::Button::new("Continue").small())
-                        .on_hover_text("Carry the run on from its checkpoint to its steps, as if it had never stopped")
+                        .add_enabled(
+                            resumable && unfinished,
+                            egui::Button::new(tr(Shell::Continue)).small(),
+                        )
+                        .on_hover_text(tr(Shell::ContinueHint))
                         .clicked()
                     {
                         out.push(UiCommand::Continue(r.id));
                     }
                     if ui
                         .add_enabled(resumable, egui::Button::new(format!("+{step_n}")).small())
-                        .on_hover_text(format!("Train {step_n} more steps (the N of Step N), from its checkpoint"))
+                        .on_hover_text(trf(Shell::TrainMoreHint, &[("n", &step_n)]))
                         .clicked()
                     {
                         out.push(UiCommand::TrainMore(r.id, step_n));
                     }
                     ui.add_space(12.0);
                     if ui
-                        .small_button("Delete")
-                        .on_hover_text("Stop and remove this run; its folder goes to the workspace's trash (Undo brings it back)")
+                        .small_button(tr(Shell::Delete))
+                        .on_hover_text(tr(Shell::DeleteHint))
                         .clicked()
                     {
                         out.push(UiCommand::Delete(r.id));
@@ -202,19 +219,23 @@ pub fn text_sampler_ui(
         return;
     }
     ui.separator();
-    ui.strong("Sample text");
+    ui.strong(tr(Shell::SampleText));
     let TextSampler { request: s, output } = sampler;
     ui.horizontal(|ui| {
-        ui.label("Temperature");
-        ui.add(egui::DragValue::new(&mut s.temperature).range(0.0..=3.0).speed(0.01))
-            .on_hover_text("0 = always the most likely character; 1 = the model's distribution; higher = more random");
-        ui.label("Length");
+        ui.label(tr(Shell::Temperature));
+        ui.add(
+            egui::DragValue::new(&mut s.temperature)
+                .range(0.0..=3.0)
+                .speed(0.01),
+        )
+        .on_hover_text(tr(Shell::TemperatureHint));
+        ui.label(tr(Shell::Length));
         ui.add(egui::DragValue::new(&mut s.length).range(1..=5000))
-            .on_hover_text("Characters to generate");
+            .on_hover_text(tr(Shell::LengthHint));
     });
-    ui.add(egui::TextEdit::singleline(&mut s.seed_text).hint_text("seed text"))
-        .on_hover_text("Text the model reads before it starts writing");
-    if ui.button("Sample").clicked() {
+    ui.add(egui::TextEdit::singleline(&mut s.seed_text).hint_text(tr(Shell::SeedTextPlaceholder)))
+        .on_hover_text(tr(Shell::SeedTextHint));
+    if ui.button(tr(Shell::Sample)).clicked() {
         out.push(UiCommand::SampleText);
     }
     if !output.is_empty() {

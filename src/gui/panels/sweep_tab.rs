@@ -7,6 +7,8 @@ use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Point
 
 use super::log_axis::{log_axis, log_grid, log_grid_x};
 use crate::expect::{Compare, ExpectMetric};
+use crate::gui::i18n::sweep::Sweep as Msg;
+use crate::gui::i18n::{tr, trf};
 use crate::gui::state::{DialogKind, SavedState, UiCommand};
 use crate::gui::style;
 use crate::gui::sweep::{
@@ -30,69 +32,67 @@ pub fn sweep_tab_ui(
 ) -> Vec<(egui::Pos2, u64)> {
     let mut markers = Vec::new();
     egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.label(format!(
-            "Sweep the setup on the left ({}) over one or two settings. Each point trains one \
-             run per seed; the runs join the runs list (hidden from the training plots until \
-             you open one) and fill in the result plot as they finish.",
-            state.preset_name
-        ));
+        ui.label(trf(Msg::Intro, &[("preset", &state.preset_name)]));
         ui.add_space(4.0);
         editor_ui(state, ui);
         ui.add_space(4.0);
         let active = sweep.is_some_and(|(s, _)| !s.stopped);
-        ui.horizontal_wrapped(|ui| {
-            match &preview {
-                Ok(sweep) => {
-                    let counts: Vec<String> = sweep
-                        .axes
-                        .iter()
-                        .map(|a| format!("{} values", a.values.len()))
-                        .collect();
-                    ui.label(format!(
-                        "{} × {} seeds = {} runs of {} steps",
-                        counts.join(" × "),
-                        sweep.seeds.len(),
-                        sweep.runs.len(),
-                        sweep.runs.first().map_or(0, |r| r.config.steps)
-                    ));
-                }
-                Err(e) => {
-                    ui.colored_label(ui.visuals().error_fg_color, e.to_string());
-                }
+        ui.horizontal_wrapped(|ui| match &preview {
+            Ok(sweep) => {
+                let counts: Vec<String> = sweep
+                    .axes
+                    .iter()
+                    .map(|a| trf(Msg::ValuesCount, &[("n", &a.values.len())]))
+                    .collect();
+                ui.label(trf(
+                    Msg::PreviewCounts,
+                    &[
+                        ("counts", &counts.join(" × ")),
+                        ("seeds", &sweep.seeds.len()),
+                        ("runs", &sweep.runs.len()),
+                        ("steps", &sweep.runs.first().map_or(0, |r| r.config.steps)),
+                    ],
+                ));
+            }
+            Err(e) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    trf(Msg::PreviewError, &[("error", e)]),
+                );
             }
         });
         ui.horizontal_wrapped(|ui| {
             if ui
-                .add_enabled(preview.is_ok(), egui::Button::new("Run sweep"))
-                .on_hover_text("Start the sweep's runs, a few at a time (a sweep still going is stopped)")
+                .add_enabled(preview.is_ok(), egui::Button::new(tr(Msg::RunSweep)))
+                .on_hover_text(tr(Msg::RunSweepHint))
                 .clicked()
             {
                 out.push(UiCommand::RunSweep);
             }
             if ui
-                .add_enabled(active, egui::Button::new("Stop sweep"))
-                .on_hover_text("Start no more runs and stop those training; finished runs keep their results")
+                .add_enabled(active, egui::Button::new(tr(Msg::StopSweep)))
+                .on_hover_text(tr(Msg::StopSweepHint))
                 .clicked()
             {
                 out.push(UiCommand::StopSweep);
             }
             if ui
-                .button("Open sweep file…")
-                .on_hover_text("Load a sweep file (e.g. sweeps/*.ron): its base setup goes to the panel on the left, its settings here")
+                .button(tr(Msg::OpenSweep))
+                .on_hover_text(tr(Msg::OpenSweepHint))
                 .clicked()
             {
                 out.push(UiCommand::OpenDialog(DialogKind::OpenSweep));
             }
             if ui
-                .add_enabled(preview.is_ok(), egui::Button::new("Save sweep as RON…"))
-                .on_hover_text("A sweep file with this setup as its base: `bptt-lab sweep FILE` runs the same runs headless, on all cores, or as a Slurm array (--emit)")
+                .add_enabled(preview.is_ok(), egui::Button::new(tr(Msg::SaveSweep)))
+                .on_hover_text(tr(Msg::SaveSweepHint))
                 .clicked()
             {
                 out.push(UiCommand::OpenDialog(DialogKind::SaveSweep));
             }
             if ui
-                .add_enabled(sweep.is_some(), egui::Button::new("Export results (CSV)…"))
-                .on_hover_text("One row per finished run, the columns of `bptt-lab sweep`'s results.csv")
+                .add_enabled(sweep.is_some(), egui::Button::new(tr(Msg::ExportResults)))
+                .on_hover_text(tr(Msg::ExportResultsHint))
                 .clicked()
             {
                 out.push(UiCommand::OpenDialog(DialogKind::ExportSweepResults));
@@ -100,7 +100,7 @@ pub fn sweep_tab_ui(
         });
         ui.separator();
         let Some((active, states)) = sweep else {
-            ui.weak("No sweep yet: set it up above and press Run sweep.");
+            ui.weak(tr(Msg::NoSweep));
             return;
         };
         progress_ui(active, states, ui);
@@ -125,19 +125,23 @@ fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
             for (i, axis) in editor.axes.iter_mut().enumerate() {
-                ui.label(if i == 0 { "Setting (x axis)" } else { "Second setting (lines)" });
+                ui.label(tr(if i == 0 {
+                    Msg::FirstSetting
+                } else {
+                    Msg::SecondSetting
+                }));
                 ui.horizontal(|ui| {
                     let shown = offered
                         .iter()
                         .find(|s| s.names(&axis.key))
-                        .map_or("other…", |s| s.label);
+                        .map_or(tr(Msg::OtherSetting), |s| tr(s.label));
                     egui::ComboBox::from_id_salt(("sweep_key", i))
                         .selected_text(shown)
                         .width(170.0)
                         .show_ui(ui, |ui| {
                             for s in &offered {
                                 if ui
-                                    .selectable_label(s.names(&axis.key), s.label)
+                                    .selectable_label(s.names(&axis.key), tr(s.label))
                                     .on_hover_text(s.key)
                                     .clicked()
                                 {
@@ -146,32 +150,32 @@ fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
                             }
                         })
                         .response
-                        .on_hover_text("The settings of the setup on the left that can be swept; any other can be typed as a RON path on the right");
+                        .on_hover_text(tr(Msg::SettingComboHint));
                     ui.add(egui::TextEdit::singleline(&mut axis.key).desired_width(170.0))
-                        .on_hover_text("The setting's RON path, as `--set` takes it: optimizer.lr, init.weight_hh.gain, bptt.k2, model.cell …");
-                    if i > 0 && ui.small_button("Remove").clicked() {
+                        .on_hover_text(tr(Msg::SettingPathHint));
+                    if i > 0 && ui.small_button(tr(Msg::Remove)).clicked() {
                         remove = Some(i);
                     }
                 });
                 ui.end_row();
                 ui.label("");
                 ui.horizontal(|ui| {
-                    ui.radio_value(&mut axis.spacing, Spacing::Linear, "linear")
-                        .on_hover_text("n values evenly spaced from → to");
-                    ui.radio_value(&mut axis.spacing, Spacing::Log, "log")
-                        .on_hover_text("n values evenly spaced in log scale (from, to > 0)");
-                    ui.radio_value(&mut axis.spacing, Spacing::List, "list")
-                        .on_hover_text("RON values, comma separated: 0.1, 0.5 or rnn(tanh), lstm, gru");
+                    ui.radio_value(&mut axis.spacing, Spacing::Linear, tr(Msg::Linear))
+                        .on_hover_text(tr(Msg::LinearHint));
+                    ui.radio_value(&mut axis.spacing, Spacing::Log, tr(Msg::Log))
+                        .on_hover_text(tr(Msg::LogHint));
+                    ui.radio_value(&mut axis.spacing, Spacing::List, tr(Msg::List))
+                        .on_hover_text(tr(Msg::ListHint));
                     if axis.spacing == Spacing::List {
                         ui.add(
                             egui::TextEdit::singleline(&mut axis.list)
-                                .hint_text("rnn(tanh), lstm, gru")
+                                .hint_text("rnn(tanh), lstm, gru") // i18n-exempt: RON values, as typed in the field
                                 .desired_width(260.0),
                         );
                     } else {
-                        ui.label("from");
+                        ui.label(tr(Msg::From));
                         number(ui, &mut axis.from);
-                        ui.label("to");
+                        ui.label(tr(Msg::To));
                         number(ui, &mut axis.to);
                         ui.label("n");
                         ui.add(egui::DragValue::new(&mut axis.n).range(1..=100));
@@ -181,7 +185,11 @@ fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
             }
             if axes < 2 {
                 ui.label("");
-                if ui.button("Add a second setting").on_hover_text("One line per value of the second setting (e.g. the cell type)").clicked() {
+                if ui
+                    .button(tr(Msg::AddSecond))
+                    .on_hover_text(tr(Msg::AddSecondHint))
+                    .clicked()
+                {
                     let mut second = AxisEdit::default();
                     if let Some(cell) = offered.iter().find(|s| s.key == "model.cell") {
                         second.pick(cell, base);
@@ -191,21 +199,21 @@ fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
                 ui.end_row();
             }
 
-            ui.label("Seeds per point");
+            ui.label(tr(Msg::SeedsPerPoint));
             ui.horizontal(|ui| {
                 ui.add(egui::DragValue::new(&mut editor.seeds).range(1..=50))
-                    .on_hover_text("Runs per point, with seeds seed, seed+1, …: the band of the result plot spans them");
-                ui.label("Steps per run");
+                    .on_hover_text(tr(Msg::SeedsPerPointHint));
+                ui.label(tr(Msg::StepsPerRun));
                 ui.add(egui::DragValue::new(&mut editor.steps).range(0..=10_000_000))
-                    .on_hover_text(format!("0 = the setup's ({})", base.steps));
-                ui.label("Runs at a time");
+                    .on_hover_text(trf(Msg::StepsPerRunHint, &[("steps", &base.steps)]));
+                ui.label(tr(Msg::RunsAtATime));
                 ui.add(egui::DragValue::new(&mut editor.jobs).range(1..=64))
-                    .on_hover_text("How many of the sweep's runs train at once: about one per core is fastest");
+                    .on_hover_text(tr(Msg::RunsAtATimeHint));
             });
             ui.end_row();
 
-            ui.checkbox(&mut editor.solved_on, "Solved when")
-                .on_hover_text("Steps to solve: the first diagnostics step at which this held");
+            ui.checkbox(&mut editor.solved_on, tr(Msg::SolvedWhen))
+                .on_hover_text(tr(Msg::SolvedWhenHint));
             ui.add_enabled_ui(editor.solved_on, |ui| {
                 ui.horizontal(|ui| {
                     egui::ComboBox::from_id_salt("sweep_solved_metric")
@@ -252,10 +260,10 @@ fn number(ui: &mut Ui, v: &mut f64) {
 
 fn metric_label(m: ExpectMetric) -> &'static str {
     match m {
-        ExpectMetric::EvalLoss => "held-out loss",
-        ExpectMetric::EvalMetric => "held-out metric",
-        ExpectMetric::ProfileRatio => "profile ratio g₀/g_T",
-        ExpectMetric::Diverged => "diverged (1/0)",
+        ExpectMetric::EvalLoss => tr(Msg::HeldOutLoss),
+        ExpectMetric::EvalMetric => tr(Msg::HeldOutMetric),
+        ExpectMetric::ProfileRatio => tr(Msg::ProfileRatio),
+        ExpectMetric::Diverged => tr(Msg::DivergedFlag),
     }
 }
 
@@ -268,18 +276,25 @@ fn progress_ui(active: &ActiveSweep, states: &[RunState], ui: &mut Ui) {
     let elapsed = active.started.elapsed().as_secs_f64();
     let left = total - done - lost;
     let mut parts = vec![
-        format!("Sweep S{}: {done} / {total} runs done", active.number),
-        format!("{training} training"),
+        trf(
+            Msg::ProgressDone,
+            &[
+                ("number", &active.number),
+                ("done", &done),
+                ("total", &total),
+            ],
+        ),
+        trf(Msg::ProgressTraining, &[("training", &training)]),
     ];
     if lost > 0 {
-        parts.push(format!("{lost} stopped or failed"));
+        parts.push(trf(Msg::ProgressLost, &[("lost", &lost)]));
     }
     parts.push(style::duration(elapsed));
     if active.stopped && left > 0 {
-        parts.push("stopped".into());
+        parts.push(tr(Msg::Stopped).into());
     } else if left > 0 && done + lost > 0 {
         let eta = elapsed / (done + lost) as f64 * left as f64;
-        parts.push(format!("about {} left", style::duration(eta)));
+        parts.push(trf(Msg::TimeLeft, &[("time", &style::duration(eta))]));
     }
     let text = parts.join(" · ");
     ui.strong(&active.sweep.name);
@@ -299,7 +314,7 @@ fn result_plot_ui(
     out: &mut Vec<UiCommand>,
 ) -> Vec<(egui::Pos2, u64)> {
     ui.horizontal(|ui| {
-        ui.label("Plot");
+        ui.label(tr(Msg::Plot));
         egui::ComboBox::from_id_salt("sweep_y")
             .selected_text(editor.y.label())
             .show_ui(ui, |ui| {
@@ -307,8 +322,8 @@ fn result_plot_ui(
                     ui.selectable_value(&mut editor.y, y, y.label());
                 }
             });
-        ui.checkbox(&mut editor.log_y, "log y");
-        ui.weak("line: mean over seeds · band: min to max · dots: runs (click one to open it)");
+        ui.checkbox(&mut editor.log_y, tr(Msg::LogY));
+        ui.weak(tr(Msg::PlotKey));
     });
     let y_kind = editor.y;
     let rows: Vec<_> = states
@@ -450,7 +465,7 @@ fn result_plot_ui(
         })
         .collect();
     if rows.is_empty() {
-        ui.weak("Results appear here as runs finish.");
+        ui.weak(tr(Msg::ResultsAppear));
     }
     if response.response.clicked()
         && let Some(pos) = response.response.interact_pointer_pos()
@@ -490,9 +505,9 @@ fn points_table_ui(active: &ActiveSweep, states: &[RunState], ui: &mut Ui) {
     let seeds = active.sweep.seeds.len();
     let solved = active.expect.map(|e| {
         let d = e.describe();
-        d.split(" by step").next().unwrap_or(&d).to_owned()
+        d.split(" by step").next().unwrap_or(&d).to_owned() // i18n-exempt: cuts the library's clause text, not shown
     });
-    egui::CollapsingHeader::new("Results per point")
+    egui::CollapsingHeader::new(tr(Msg::ResultsPerPoint))
         .default_open(true)
         .show(ui, |ui| {
             egui::Grid::new("sweep_points")
@@ -502,13 +517,13 @@ fn points_table_ui(active: &ActiveSweep, states: &[RunState], ui: &mut Ui) {
                     for k in &keys {
                         ui.strong(k);
                     }
-                    for h in ["done", "held-out loss", "held-out metric"] {
+                    for h in [Msg::DoneColumn, Msg::HeldOutLoss, Msg::HeldOutMetric].map(tr) {
                         ui.strong(h);
                     }
-                    ui.strong(solved.as_deref().unwrap_or("solved"))
-                        .on_hover_text("Runs in which the clause held at a diagnostics step");
-                    ui.strong("median steps");
-                    ui.strong("diverged");
+                    ui.strong(solved.as_deref().unwrap_or(tr(Msg::SolvedColumn)))
+                        .on_hover_text(tr(Msg::SolvedColumnHint));
+                    ui.strong(tr(Msg::MedianSteps));
+                    ui.strong(tr(Msg::DivergedColumn));
                     ui.end_row();
                     for (p, point) in states.chunks(seeds).enumerate() {
                         for v in &active.sweep.runs[p * seeds].values {

@@ -3,10 +3,12 @@
 use egui::Ui;
 
 use crate::gui::i18n::shell::Shell;
-use crate::gui::i18n::{self, Lang, tr};
+use crate::gui::i18n::tour::TourText;
+use crate::gui::i18n::{self, Lang, tr, trf};
 use crate::gui::runs::{RunStatus, Runs};
 use crate::gui::state::{DialogKind, UiCommand, WindowPrefs};
 use crate::gui::style;
+use crate::gui::tour::TourMove;
 
 /// The menus and run controls. `valid`: whether the panel's setup can start a run.
 pub fn toolbar_ui(
@@ -23,6 +25,13 @@ pub fn toolbar_ui(
         export_menu_ui(ui, runs.selected().is_some(), plot_titles, out);
         settings_menu_ui(ui, &mut window.system_dialogs);
         language_ui(ui, &mut window.language);
+        if ui
+            .button(format!("🎓 {}", tr(TourText::TourButton)))
+            .on_hover_text(tr(TourText::TourHint))
+            .clicked()
+        {
+            out.push(UiCommand::Tour(TourMove::Begin));
+        }
         ui.separator();
         run_controls_ui(ui, runs, valid, step_n, out);
     });
@@ -50,12 +59,15 @@ fn language_ui(ui: &mut Ui, language: &mut Option<Lang>) {
 }
 
 fn presets_menu_ui(ui: &mut Ui, out: &mut Vec<UiCommand>) {
-    ui.menu_button("Presets", |ui| {
+    ui.menu_button(tr(Shell::Presets), |ui| {
         ui.set_max_width(420.0);
         for (file, text) in crate::preset::builtin() {
             let parsed = crate::preset::Preset::from_ron(text, std::path::Path::new(file));
             let (name, desc) = match &parsed {
-                Ok(p) => (p.name.clone(), p.description.clone()),
+                Ok(p) => {
+                    let (name, desc) = i18n::preset_text(&p.name, &p.description, p.zh_cn.as_ref());
+                    (name.to_owned(), desc.to_owned())
+                }
                 Err(e) => (file.to_owned(), e.to_string()),
             };
             if ui.button(&name).on_hover_text(&desc).clicked() {
@@ -64,11 +76,11 @@ fn presets_menu_ui(ui: &mut Ui, out: &mut Vec<UiCommand>) {
             }
         }
         ui.separator();
-        if ui.button("Open preset file…").clicked() {
+        if ui.button(tr(Shell::OpenPresetFile)).clicked() {
             out.push(UiCommand::OpenDialog(DialogKind::OpenPreset));
             ui.close();
         }
-        if ui.button("Save setup as preset…").clicked() {
+        if ui.button(tr(Shell::SavePresetAs)).clicked() {
             out.push(UiCommand::OpenDialog(DialogKind::SavePreset));
             ui.close();
         }
@@ -76,49 +88,39 @@ fn presets_menu_ui(ui: &mut Ui, out: &mut Vec<UiCommand>) {
 }
 
 fn settings_menu_ui(ui: &mut Ui, system_dialogs: &mut bool) {
-    ui.menu_button("Settings", |ui| {
-        ui.checkbox(system_dialogs, "System file dialogs")
-            .on_hover_text(
-                "The desktop's own file dialog (needs a file-chooser portal: GNOME, KDE, most \
-             desktops). Off: the app's own dialog, with a path field, which works everywhere. \
-             When the system's cannot open, the app's opens instead.",
-            );
+    ui.menu_button(tr(Shell::Settings), |ui| {
+        ui.checkbox(system_dialogs, tr(Shell::SystemDialogs))
+            .on_hover_text(tr(Shell::SystemDialogsHint));
     });
 }
 
 fn export_menu_ui(ui: &mut Ui, has_run: bool, plot_titles: &[String], out: &mut Vec<UiCommand>) {
-    ui.menu_button("Export", |ui| {
+    ui.menu_button(tr(Shell::Export), |ui| {
         if ui
-            .add_enabled(
-                has_run,
-                egui::Button::new("Metrics of the selected run (CSV)…"),
-            )
+            .add_enabled(has_run, egui::Button::new(tr(Shell::ExportMetrics)))
             .clicked()
         {
             out.push(UiCommand::OpenDialog(DialogKind::ExportMetrics));
             ui.close();
         }
         if ui
-            .add_enabled(
-                has_run,
-                egui::Button::new("Weights of the selected run (NPZ)…"),
-            )
-            .on_hover_text("PyTorch names: load into torch.nn.RNN/LSTM/GRU and a Linear readout")
+            .add_enabled(has_run, egui::Button::new(tr(Shell::ExportWeights)))
+            .on_hover_text(tr(Shell::ExportWeightsHint))
             .clicked()
         {
             out.push(UiCommand::OpenDialog(DialogKind::ExportWeights));
             ui.close();
         }
         if ui
-            .button("Shown runs as one long CSV…")
-            .on_hover_text("A row per run, step and quantity, with the runs' settings as columns: pandas.read_csv reads it at once")
+            .button(tr(Shell::ExportRuns))
+            .on_hover_text(tr(Shell::ExportRunsHint))
             .clicked()
         {
             out.push(UiCommand::OpenDialog(DialogKind::ExportRuns));
             ui.close();
         }
         ui.separator();
-        ui.label("Plot as PNG:");
+        ui.label(tr(Shell::PlotAsPng));
         for title in plot_titles {
             if ui.button(format!("{title}…")).clicked() {
                 out.push(UiCommand::OpenDialog(DialogKind::ExportPlot(title.clone())));
@@ -140,18 +142,16 @@ fn run_controls_ui(
     let paused = matches!(status, Some(RunStatus::Paused | RunStatus::Ready));
     let live = status.as_ref().is_some_and(|s| !s.ended());
     if ui
-        .add_enabled(valid && !running, egui::Button::new("Start"))
-        .on_hover_text(
-            "Train the current run; makes a new run from the panel if there is none to continue",
-        )
+        .add_enabled(valid && !running, egui::Button::new(tr(Shell::Start)))
+        .on_hover_text(tr(Shell::StartHint))
         .clicked()
     {
         out.push(UiCommand::Start);
     }
     let (label, hover) = if running {
-        ("Pause", "Pause training (Space)")
+        (tr(Shell::Pause), tr(Shell::PauseHint))
     } else {
-        ("Resume", "Resume training (Space)")
+        (tr(Shell::Resume), tr(Shell::ResumeHint))
     };
     if ui
         .add_enabled(running || (paused && live), egui::Button::new(label))
@@ -161,42 +161,41 @@ fn run_controls_ui(
         out.push(UiCommand::TogglePause);
     }
     if ui
-        .add_enabled(valid && !running, egui::Button::new("Step 1"))
-        .on_hover_text("Train one step, then pause")
+        .add_enabled(valid && !running, egui::Button::new(tr(Shell::StepOne)))
+        .on_hover_text(tr(Shell::StepOneHint))
         .clicked()
     {
         out.push(UiCommand::Step(1));
     }
     ui.add(egui::DragValue::new(step_n).range(1..=100_000).speed(1.0))
-        .on_hover_text("Number of steps for the Step N button");
+        .on_hover_text(tr(Shell::StepCountHint));
     if ui
-        .add_enabled(valid && !running, egui::Button::new("Step N"))
-        .on_hover_text("Train N steps, then pause")
+        .add_enabled(valid && !running, egui::Button::new(tr(Shell::StepN)))
+        .on_hover_text(tr(Shell::StepNHint))
         .clicked()
     {
         out.push(UiCommand::Step(*step_n));
     }
     if ui
-        .add_enabled(live, egui::Button::new("Stop"))
-        .on_hover_text("End the current run; it keeps its curves")
+        .add_enabled(live, egui::Button::new(tr(Shell::Stop)))
+        .on_hover_text(tr(Shell::StopHint))
         .clicked()
     {
         out.push(UiCommand::Stop);
     }
     if ui
-        .add_enabled(runs.selected().is_some(), egui::Button::new("Reset"))
-        .on_hover_text(
-            "Discard the current run and make it again: same setup, same seed, same initial weights",
+        .add_enabled(
+            runs.selected().is_some(),
+            egui::Button::new(tr(Shell::Reset)),
         )
+        .on_hover_text(tr(Shell::ResetHint))
         .clicked()
     {
         out.push(UiCommand::Reset);
     }
     if ui
-        .add_enabled(valid, egui::Button::new("Start as new run"))
-        .on_hover_text(
-            "Start the panel's setup as another run; the others keep running, for comparison",
-        )
+        .add_enabled(valid, egui::Button::new(tr(Shell::StartNew)))
+        .on_hover_text(tr(Shell::StartNewHint))
         .clicked()
     {
         out.push(UiCommand::StartNew);
@@ -209,14 +208,16 @@ pub fn status_ui(ui: &mut Ui, runs: &Runs, frame_ms: f64) {
         match runs.selected() {
             Some(r) => {
                 let elapsed = r.last_step.as_ref().map_or(0.0, |m| m.elapsed_secs);
-                let text = format!(
-                    "{}: {} · step {} / {} · {:.0} steps/s · {}",
-                    r.name,
-                    r.status.label(),
-                    r.steps_done(),
-                    r.config.steps,
-                    r.steps_per_sec,
-                    style::duration(elapsed)
+                let text = trf(
+                    Shell::Status,
+                    &[
+                        ("name", &r.name),
+                        ("status", &r.status.label()),
+                        ("step", &r.steps_done()),
+                        ("steps", &r.config.steps),
+                        ("rate", &format!("{:.0}", r.steps_per_sec)),
+                        ("time", &style::duration(elapsed)),
+                    ],
                 );
                 if matches!(r.status, RunStatus::Failed(_)) {
                     ui.colored_label(ui.visuals().error_fg_color, text);
@@ -225,13 +226,11 @@ pub fn status_ui(ui: &mut Ui, runs: &Runs, frame_ms: f64) {
                 }
             }
             None => {
-                ui.label(
-                    "No run yet: pick a preset or set up an experiment on the left, then Start.",
-                );
+                ui.label(tr(Shell::NoRunYet));
             }
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.weak(format!("frame {frame_ms:.1} ms"));
+            ui.weak(trf(Shell::FrameTime, &[("ms", &format!("{frame_ms:.1}"))]));
         });
     });
 }

@@ -10,12 +10,17 @@ use ron::value::RawValue;
 use serde::{Deserialize, Serialize};
 
 use crate::expect::{Compare, Expect, ExpectMetric};
+use crate::gui::i18n::sweep::Sweep as Msg;
+use crate::gui::i18n::{tr, trf};
 use crate::preset::Preset;
 use crate::sweep::{Axis, Row, SWEEP_VERSION, Seeds, Sweep, SweepError, SweepFile, Values};
 use crate::train::Setup;
 
-/// What messages about the tab's sweep name as its file.
-pub const TAB_PATH: &str = "the Sweep tab";
+/// What messages about the tab's sweep name as its file ("the Sweep tab", in the window's
+/// language).
+pub fn tab_path() -> &'static Path {
+    Path::new(tr(Msg::TabPath))
+}
 
 /// Most runs a sweep started from the tab may have: every run keeps its curves in memory and
 /// a line in the runs list. Larger sweeps belong to `bptt-lab sweep` (save the tab's sweep as
@@ -70,9 +75,9 @@ impl AxisEdit {
             Spacing::List => Values::List(
                 crate::ronfile::parse::<Vec<Box<RawValue>>>(&format!("[{}]", self.list)).map_err(
                     |e| SweepError::Values {
-                        path: TAB_PATH.into(),
+                        path: tab_path().into(),
                         key: key.clone(),
-                        message: format!("the values must be RON values separated by commas: {e}"),
+                        message: trf(Msg::ListNotRon, &[("error", &e)]),
                     },
                 )?,
             ),
@@ -124,7 +129,8 @@ pub enum Suggest {
 #[derive(Clone, Copy, Debug)]
 pub struct Sweepable {
     pub key: &'static str,
-    pub label: &'static str,
+    /// Its name in the tab's list (see [`tr`]).
+    pub label: Msg,
     pub suggest: Suggest,
 }
 
@@ -155,94 +161,94 @@ impl Sweepable {
 pub const SWEEPABLE: &[Sweepable] = &[
     Sweepable {
         key: "model.cell",
-        label: "Cell",
-        suggest: Suggest::List("rnn(tanh), lstm, gru"),
+        label: Msg::Cell,
+        suggest: Suggest::List("rnn(tanh), lstm, gru"), // i18n-exempt: RON values written to the sweep file
     },
     Sweepable {
         key: "model.hidden",
-        label: "Hidden size H",
+        label: Msg::HiddenSize,
         suggest: Suggest::AroundCurrent(Spacing::Log, 0.5, 2.0, 3),
     },
     Sweepable {
         key: "task.seq_len",
-        label: "Sequence length T",
+        label: Msg::SeqLen,
         suggest: Suggest::AroundCurrent(Spacing::Linear, 0.5, 2.0, 4),
     },
     Sweepable {
         key: "init.weight_hh.gain",
-        label: "W_hh gain",
+        label: Msg::HhGain,
         suggest: Suggest::Range(Spacing::Linear, 0.5, 1.5, 5),
     },
     Sweepable {
         key: "init.weight_hh.radius",
-        label: "W_hh spectral radius",
+        label: Msg::HhRadius,
         suggest: Suggest::Range(Spacing::Linear, 0.5, 1.5, 5),
     },
     Sweepable {
         key: "init.weight_ih.gain",
-        label: "W_ih gain",
+        label: Msg::IhGain,
         suggest: Suggest::Range(Spacing::Linear, 0.5, 2.0, 4),
     },
     Sweepable {
         key: "init.bias.value",
-        label: "Forget-gate bias",
+        label: Msg::ForgetBias,
         suggest: Suggest::Range(Spacing::Linear, 0.0, 3.0, 4),
     },
     Sweepable {
         key: "init.bias.t_max",
-        label: "Chrono t_max",
+        label: Msg::ChronoTMax,
         suggest: Suggest::AroundCurrent(Spacing::Log, 0.25, 4.0, 5),
     },
     Sweepable {
         key: "bptt.k1",
-        label: "Truncation k1",
+        label: Msg::K1,
         suggest: Suggest::AroundCurrent(Spacing::Linear, 0.5, 2.0, 4),
     },
     Sweepable {
         key: "bptt.k",
-        label: "Chunk length k",
+        label: Msg::ChunkK,
         suggest: Suggest::AroundCurrent(Spacing::Linear, 0.5, 2.0, 4),
     },
     Sweepable {
         key: "bptt.k2",
-        label: "Truncation k2",
+        label: Msg::K2,
         suggest: Suggest::AroundCurrent(Spacing::Linear, 0.5, 4.0, 5),
     },
     Sweepable {
         key: "clip.max_norm",
-        label: "Clipping threshold",
+        label: Msg::ClipThreshold,
         suggest: Suggest::Range(Spacing::Log, 0.1, 100.0, 7),
     },
     Sweepable {
         key: "clip.max_value",
-        label: "Clipping value",
+        label: Msg::ClipValue,
         suggest: Suggest::Range(Spacing::Log, 0.01, 10.0, 4),
     },
     Sweepable {
-        key: "clip",
-        label: "Clipping kind",
+        key: "clip", // i18n-exempt: a RON path written to the sweep file
+        label: Msg::ClipKind,
         suggest: Suggest::List(
-            "none, global_norm(max_norm: 1.0), per_tensor_norm(max_norm: 1.0), value(max_value: 0.1)",
+            "none, global_norm(max_norm: 1.0), per_tensor_norm(max_norm: 1.0), value(max_value: 0.1)", // i18n-exempt: RON values written to the sweep file
         ),
     },
     Sweepable {
         key: "optimizer.lr",
-        label: "Learning rate",
+        label: Msg::LearningRate,
         suggest: Suggest::AroundCurrent(Spacing::Log, 0.1, 10.0, 5),
     },
     Sweepable {
         key: "optimizer.momentum",
-        label: "Momentum",
+        label: Msg::Momentum,
         suggest: Suggest::Range(Spacing::Linear, 0.0, 0.9, 4),
     },
     Sweepable {
         key: "optimizer.weight_decay",
-        label: "Weight decay",
+        label: Msg::WeightDecay,
         suggest: Suggest::Range(Spacing::Log, 1e-5, 1e-2, 4),
     },
     Sweepable {
         key: "batch_size",
-        label: "Batch size",
+        label: Msg::BatchSize,
         suggest: Suggest::Range(Spacing::Log, 8.0, 128.0, 5),
     },
 ];
@@ -275,10 +281,10 @@ impl SweepY {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::EvalLoss => "final held-out loss",
-            Self::EvalMetric => "final held-out metric",
-            Self::TrainLoss => "final training loss",
-            Self::StepsToSolve => "steps to solve",
+            Self::EvalLoss => tr(Msg::FinalEvalLoss),
+            Self::EvalMetric => tr(Msg::FinalEvalMetric),
+            Self::TrainLoss => tr(Msg::FinalTrainLoss),
+            Self::StepsToSolve => tr(Msg::StepsToSolve),
         }
     }
 
@@ -400,10 +406,10 @@ impl SweepEditor {
         if sweep.seeds.iter().zip(first..).any(|(s, want)| *s != want) {
             return Err(SweepError::Field {
                 path: path.to_owned(),
-                field: "seeds".to_owned(),
-                message: format!(
-                    "{:?}: the Sweep tab takes consecutive seeds (seed, seed+1, …)",
-                    sweep.seeds
+                field: "seeds".to_owned(), // i18n-exempt: the sweep file's field name
+                message: trf(
+                    Msg::SeedsNotConsecutive,
+                    &[("seeds", &format!("{:?}", sweep.seeds))],
                 ),
             });
         }
@@ -452,16 +458,15 @@ impl SweepEditor {
     /// Expands the editor's sweep over `base` into validated runs, or says what is wrong
     /// (naming the axis and value, as `bptt-lab sweep` does, and "the Sweep tab").
     pub fn expand(&self, name: &str, description: &str, base: &Setup) -> Result<Sweep, SweepError> {
-        let path = Path::new(TAB_PATH);
+        let path = tab_path();
         let sweep = self.to_file(name, description, base)?.expand(path)?;
         if sweep.runs.len() > MAX_TAB_RUNS {
             return Err(SweepError::Field {
                 path: path.to_owned(),
-                field: "axes".to_owned(),
-                message: format!(
-                    "{} runs is more than the tab runs ({MAX_TAB_RUNS}); save the sweep as \
-                     RON and run it with `bptt-lab sweep`",
-                    sweep.runs.len()
+                field: "axes".to_owned(), // i18n-exempt: the sweep file's field name
+                message: trf(
+                    Msg::TooManyRuns,
+                    &[("runs", &sweep.runs.len()), ("max", &MAX_TAB_RUNS)],
                 ),
             });
         }
@@ -552,7 +557,7 @@ mod tests {
         let text = file.to_ron();
         let back = SweepFile::from_ron(&text, Path::new("saved.ron")).unwrap();
         let (a, b) = (
-            file.expand(Path::new(TAB_PATH)).unwrap(),
+            file.expand(tab_path()).unwrap(),
             back.expand(Path::new("saved.ron")).unwrap(),
         );
         assert_eq!(a.axes, b.axes, "{text}");
@@ -576,7 +581,7 @@ mod tests {
         };
         let err = e.expand("t", "d", &base()).unwrap_err().to_string();
         assert!(
-            err.contains("model.cell") && err.contains(TAB_PATH),
+            err.contains("model.cell") && err.contains(&*tab_path().to_string_lossy()),
             "{err}"
         );
     }
@@ -592,7 +597,7 @@ mod tests {
         };
         let err = e.expand("t", "d", &base()).unwrap_err().to_string();
         assert!(err.contains("model.cell") && err.contains("tree"), "{err}");
-        assert!(err.contains(TAB_PATH), "{err}");
+        assert!(err.contains(&*tab_path().to_string_lossy()), "{err}");
         e.axes[0].key = "optimizer.no_such".into();
         e.axes[0].spacing = Spacing::Linear;
         let err = e.expand("t", "d", &base()).unwrap_err().to_string();

@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use super::editor::SweepY;
 use crate::expect::{Expect, Trace, profile_ratio};
+use crate::gui::i18n::sweep::Sweep as Msg;
+use crate::gui::i18n::tr;
 use crate::gui::runs::{RunStatus, RunView, Runs};
 use crate::sweep::{Point, Row, Sweep};
 use crate::train::History;
@@ -75,7 +77,7 @@ impl ActiveSweep {
                     return RunState::Waiting;
                 };
                 let state = match runs.get(*id) {
-                    None => RunState::Lost("deleted".into()),
+                    None => RunState::Lost(tr(Msg::Deleted).into()),
                     Some(view) => {
                         let point = Point {
                             index: run.index,
@@ -115,7 +117,7 @@ impl ActiveSweep {
             .map(|(a, v)| format!("{}={v}", a.key.rsplit('.').next().unwrap_or(&a.key)))
             .collect();
         format!(
-            "S{} · {} · seed {}",
+            "S{} · {} · seed {}", // i18n-exempt: the run's name, written to disk (its workspace folder, its recorded preset)
             self.number,
             point.join(" · "),
             run.seed
@@ -130,8 +132,8 @@ fn row_of(view: &RunView, point: Point, expect: Option<&Expect>) -> RunState {
     let train_loss = view.last_step.as_ref().map(|m| m.loss);
     let (eval, diverged) = match &view.status {
         RunStatus::Ready | RunStatus::Running | RunStatus::Paused => return RunState::Running,
-        RunStatus::Finished { stopped: true } => return RunState::Lost("stopped".into()),
-        RunStatus::Interrupted => return RunState::Lost("interrupted".into()),
+        RunStatus::Finished { stopped: true } => return RunState::Lost(tr(Msg::Stopped).into()),
+        RunStatus::Interrupted => return RunState::Lost(tr(Msg::Interrupted).into()),
         RunStatus::Failed(e) if !e.is_divergence() => return RunState::Lost(e.to_string()),
         RunStatus::Finished { stopped: false } => (view.final_eval, false),
         RunStatus::Failed(_) | RunStatus::DivergedOnRecord(_) => (None, true),

@@ -6,20 +6,25 @@ pub mod editor;
 pub mod live;
 
 pub use editor::{
-    AxisEdit, MAX_TAB_RUNS, SWEEPABLE, Spacing, Suggest, SweepEditor, SweepY, Sweepable, TAB_PATH,
-    sweepable_for,
+    AxisEdit, MAX_TAB_RUNS, SWEEPABLE, Spacing, Suggest, SweepEditor, SweepY, Sweepable,
+    sweepable_for, tab_path,
 };
 pub use live::{ActiveSweep, ResultLine, ResultPoint, RunState, result_lines, x_positions};
 
+use crate::gui::i18n::{Lang, lang};
 use crate::sweep::{Sweep, SweepError};
 use crate::train::Setup;
 
+/// What a preview was expanded from: the editor, the base setup and the language (its
+/// errors are in it).
+type PreviewOf = (SweepEditor, Setup, Lang);
+
 /// The tab's editor and base setup, and what they expand to.
 #[derive(Default)]
-pub struct Preview(Option<((SweepEditor, Setup), Result<Sweep, SweepError>)>);
+pub struct Preview(Option<(PreviewOf, Result<Sweep, SweepError>)>);
 
 impl Preview {
-    /// The editor's sweep expanded over `base` (cached until either changes).
+    /// The editor's sweep expanded over `base` (cached until either, or the language, changes).
     pub fn of(
         &mut self,
         editor: &SweepEditor,
@@ -27,13 +32,14 @@ impl Preview {
         description: &str,
         base: &Setup,
     ) -> &Result<Sweep, SweepError> {
+        let lang = lang();
         let stale = self
             .0
             .as_ref()
-            .is_none_or(|((e, b), _)| e != editor || b != base);
+            .is_none_or(|((e, b, l), _)| e != editor || b != base || *l != lang);
         if stale {
             let result = editor.expand(name, description, base);
-            self.0 = Some(((editor.clone(), base.clone()), result));
+            self.0 = Some(((editor.clone(), base.clone(), lang), result));
         }
         &self.0.as_ref().expect("just set").1
     }
