@@ -6,6 +6,7 @@
 //! rfd returns at once with nothing: an answer that quick is taken as "could not open", said
 //! in the message line, and the app's own dialog opens instead.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,7 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 
 use super::i18n::shell::Shell;
 use super::i18n::{tr, trf};
+use super::plot_export;
 use super::state::{DialogKind, UiCommand};
 
 /// A system dialog answered sooner than this did not open: no person cancels that fast.
@@ -46,18 +48,21 @@ impl Default for Dialogs {
 
 /// The dialog's file-type filter (in the window's language: call it on the UI thread),
 /// extension and file name to save as (`None`: a file to open).
-fn spec(kind: &DialogKind) -> (&'static str, &'static str, Option<&'static str>) {
+/// A plot is saved under an ASCII name made from its English title (`gradient-norm.png`),
+/// whatever the window's language.
+fn spec(kind: &DialogKind) -> (&'static str, &'static str, Option<Cow<'static, str>>) {
+    let name = |n: &'static str| Some(Cow::Borrowed(n));
     match kind {
         DialogKind::OpenRuns => (tr(Shell::FilterRunFolder), "", None),
-        DialogKind::ExportRuns => ("CSV", "csv", Some("runs.csv")), // i18n-exempt: extension, file name
+        DialogKind::ExportRuns => ("CSV", "csv", name("runs.csv")), // i18n-exempt: extension, file name
         DialogKind::OpenPreset => (tr(Shell::FilterPreset), "ron", None), // i18n-exempt: extension
-        DialogKind::SavePreset => (tr(Shell::FilterPreset), "ron", Some("preset.ron")), // i18n-exempt: extension, file name
-        DialogKind::ExportMetrics => ("CSV", "csv", Some("metrics.csv")), // i18n-exempt: extension, file name
-        DialogKind::ExportWeights => ("NPZ", "npz", Some("weights.npz")), // i18n-exempt: extension, file name
-        DialogKind::ExportPlot(_) => ("PNG", "png", Some("plot.png")), // i18n-exempt: extension, file name
+        DialogKind::SavePreset => (tr(Shell::FilterPreset), "ron", name("preset.ron")), // i18n-exempt: extension, file name
+        DialogKind::ExportMetrics => ("CSV", "csv", name("metrics.csv")), // i18n-exempt: extension, file name
+        DialogKind::ExportWeights => ("NPZ", "npz", name("weights.npz")), // i18n-exempt: extension, file name
+        DialogKind::ExportPlot(t) => ("PNG", "png", Some(plot_export::file_name(t).into())), // i18n-exempt: extension
         DialogKind::OpenSweep => (tr(Shell::FilterSweep), "ron", None), // i18n-exempt: extension
-        DialogKind::SaveSweep => (tr(Shell::FilterSweep), "ron", Some("sweep.ron")), // i18n-exempt: extension, file name
-        DialogKind::ExportSweepResults => ("CSV", "csv", Some("results.csv")), // i18n-exempt: extension, file name
+        DialogKind::SaveSweep => (tr(Shell::FilterSweep), "ron", name("sweep.ron")), // i18n-exempt: extension, file name
+        DialogKind::ExportSweepResults => ("CSV", "csv", name("results.csv")), // i18n-exempt: extension, file name
     }
 }
 
@@ -143,7 +148,7 @@ impl Dialogs {
                     let d = d.add_filter(filter, &[ext]);
                     match save_as {
                         None => d.pick_file(),
-                        Some(name) => d.set_file_name(name).save_file(),
+                        Some(name) => d.set_file_name(name.as_ref()).save_file(),
                     }
                 };
                 let _ = tx.send((kind, picked, start.elapsed()));
@@ -161,10 +166,10 @@ impl Dialogs {
     /// Opens the app's own dialog for `kind` (replacing one that is open).
     pub fn open_in_window(&mut self, kind: DialogKind) {
         let (_, ext, save_as) = spec(&kind);
-        let mut dialog = match (&kind, save_as) {
+        let mut dialog = match (&kind, &save_as) {
             (DialogKind::OpenRuns, _) => egui_file::FileDialog::select_folder(),
             (_, None) => egui_file::FileDialog::open_file(),
-            (_, Some(name)) => egui_file::FileDialog::save_file().default_filename(name),
+            (_, Some(name)) => egui_file::FileDialog::save_file().default_filename(name.as_ref()),
         }
         .title(&title(&kind))
         .open_button_text(tr(Shell::DialogOpen).into())

@@ -7,7 +7,7 @@ messages! {
         PlotsLabel => "Plots:", "图表：";
         ToggleLoss => "loss", "损失";
         ToggleGradNorm => "gradient norm", "梯度范数";
-        ToggleProfile => "gradient profile", "梯度随时间步的分布";
+        ToggleProfile => "gradient profile", "各时间步梯度";
         ToggleHeatmap => "heatmap", "热力图";
         ToggleTensors => "per-tensor norms", "各张量的范数";
         ToggleSpectral => "spectral radius", "谱半径";
@@ -22,7 +22,7 @@ messages! {
         AllHidden => "All plots are hidden: switch some on above.",
             "所有图表都已隐藏：请在上方勾选要显示的图表。";
         StartHint => "Press Start to train the setup on the left; its curves appear here.",
-            "按“开始”用左侧的设置进行训练，曲线会显示在这里。";
+            "点击“开始”，用左侧的配置进行训练，曲线会显示在这里。";
 
         // The titles (also the names of the plots in the Export menu).
         LossTitle => "Loss", "损失";
@@ -50,13 +50,13 @@ messages! {
         ClipThreshold => "clip threshold", "梯度裁剪阈值";
         ProfileAxis => "time step t (loss at the right)", "时间步 t（损失在最右端）";
         ProfileLine => "{run} ‖∂L/∂h_t‖ @ step {step}", "{run} ‖∂L/∂h_t‖（训练步 {step}）";
-        ReadoutWeight => "readout W", "读出层 W";
-        ReadoutBias => "readout b", "读出层 b";
+        ReadoutWeight => "readout W", "输出层 W";
+        ReadoutBias => "readout b", "输出层 b";
         SpectralCaption => "solid: spectral radius ρ · dotted: largest singular value σ_max",
             "实线：谱半径 ρ · 点线：最大奇异值 σ_max";
         LargestGate => " (largest gate)", "（取最大的门）";
-        PascanuLine => "ρ = 1 (Pascanu et al.)", "ρ = 1（Pascanu 等人）";
-        DeadRelu => "dead ReLU units", "失活的 ReLU 单元";
+        PascanuLine => "ρ = 1 (Pascanu et al.)", "ρ = 1（Pascanu 等）";
+        DeadRelu => "dead ReLU units", "死亡的 ReLU 单元";
         SaturatedGates => "{run} gates < 0.01 or > 0.99", "{run} 门值 < 0.01 或 > 0.99";
 
         // The heatmap.

@@ -7,7 +7,7 @@ use crate::train::ConfigError;
 messages! {
     /// The setup panel: the model, the task, BPTT, clipping, initialization, the optimizer, training.
     Setup {
-        SweepHint => "Right-click a setting to sweep it.", "右键单击一项设置，即可对它做参数扫描。";
+        SweepHint => "Right-click a setting to sweep it.", "右键单击一个设置项，即可对它做参数扫描。";
 
         // The model.
         Model => "Model", "模型";
@@ -30,7 +30,7 @@ messages! {
         TaskSine => "sine", "sine（时间序列预测）";
         TaskSineSines => "sine (sum of sines)", "sine（正弦波之和）";
         TaskSineMackeyGlass => "sine (Mackey–Glass)", "sine（Mackey–Glass 序列）";
-        TaskDigits => "digits", "digits（逐行或逐像素的手写数字）";
+        TaskDigits => "digits", "digits（手写数字）";
         TaskText => "text", "text（字符级文本生成）";
         SeqLenT => "Sequence length T", "序列长度 T";
         AddingLenHint => "The two marked values are ~T/2 apart: the dependency the gradient must span.",
@@ -40,7 +40,7 @@ messages! {
             "从读入 10 个符号到把它们写回之间相隔的时间步数。";
         LengthL => "Length L", "长度 L";
         LengthHint => "Sequences of U[L, 1.1L] steps; the relevant symbols sit at 10–20 % and 50–60 % of L.",
-            "序列长度服从 U[L, 1.1L]；两个相关符号分别位于 L 的 10–20 % 和 50–60 % 处。";
+            "序列长度服从 U[L, 1.1L]；两个相关符号分别位于 L 的 10%–20% 和 50%–60% 处。";
         SeqLen => "Sequence length", "序列长度";
         ParityLenHint => "Bits per sequence.", "每个序列的比特数。";
         ParityAtEnd => "Parity only at the end", "只在末尾给出奇偶性";
@@ -61,8 +61,8 @@ messages! {
         WindowLen => "Window length", "窗口长度";
         WindowLenHint => "Characters per training window.", "每个训练窗口的字符数。";
         Corpus => "Corpus", "语料";
-        Sonnets => "Shakespeare's Sonnets", "莎士比亚十四行诗";
-        UseSonnets => "use the Sonnets", "改用十四行诗";
+        Sonnets => "Shakespeare's Sonnets", "莎士比亚《十四行诗》";
+        UseSonnets => "use the Sonnets", "改用《十四行诗》";
 
         // Backpropagation through time.
         Bptt => "Backpropagation through time", "通过时间反向传播";
@@ -78,40 +78,40 @@ messages! {
         ChunkHint => "Steps per chunk; the state is detached between chunks.",
             "每块的时间步数；块与块之间隐状态断开计算图。";
         K1Hint => "Steps between backward passes (and updates, per segment).",
-            "两次反向传播之间的时间步数（每个片段之后更新时，也是两次更新之间的步数）。";
+            "两次反向传播之间相隔的时间步数（每个片段之后更新时，也是两次更新之间相隔的时间步数）。";
         K2Hint => "How far back each backward pass goes (k2 ≥ k1). Windows overlap when k2 > k1.",
-            "每次反向传播回溯的步数（k2 ≥ k1）。k2 > k1 时各窗口相互重叠。";
+            "每次反向传播回溯的时间步数（k2 ≥ k1）。k2 > k1 时各窗口相互重叠。";
         Update => "Update", "更新";
         UpdatePerSegment => "after every segment", "每个片段之后";
         UpdateOnce => "once per sequence", "每个序列一次";
         UpdateHint => "Per segment: clip and update after each window (Keras stateful, PyTorch detach). Once per sequence: sum the windows' gradients with fixed weights.",
-            "每个片段之后：每个窗口结束后做梯度裁剪并更新参数（即 Keras 的 stateful、PyTorch 的 detach 写法）。每个序列一次：以固定的权重累加各窗口的梯度。";
+            "每个片段之后：每个窗口结束后做梯度裁剪并更新参数（即 Keras 的 stateful、PyTorch 的 detach 写法）。每个序列一次：在模型参数保持不变的情况下累加各窗口的梯度，整个序列结束后只更新一次。";
         WindowsInfo => "At T = {t}: windows of {lo}–{hi} steps; every loss term gets ≥ {min} steps, a loss at the last step {last_step}.",
             "T = {t} 时：窗口长 {lo}–{hi} 步；每个损失项至少反向传播 {min} 步，最后一个时间步的损失反向传播 {last_step} 步。";
 
         // Gradient clipping.
         Clipping => "Gradient clipping", "梯度裁剪";
         ClipMode => "Mode", "方式";
-        ClipNone => "none", "不裁剪（none）";
-        ClipGlobal => "global norm", "按全局范数（global_norm）";
-        ClipPerTensor => "per-tensor norm", "按张量范数（per_tensor_norm）";
-        ClipValue => "element value", "按元素值（value）";
+        ClipNone => "none", "不裁剪";
+        ClipGlobal => "global norm", "按全局范数";
+        ClipPerTensor => "per-tensor norm", "按张量";
+        ClipValue => "element value", "按值";
         ClipHint => "Pascanu et al. (2013): rescale an exploding gradient before the update. Global norm keeps its direction (clip_grad_norm_); per tensor is Keras clipnorm; element value clamps each entry.",
-            "Pascanu 等人（2013）：在更新之前把爆炸的梯度缩小。按全局范数裁剪保持梯度的方向（即 clip_grad_norm_）；按张量裁剪即 Keras 的 clipnorm；按元素值裁剪把每个分量限制在阈值以内。";
+            "Pascanu 等（2013）：在更新之前把爆炸的梯度缩小。按全局范数裁剪保持梯度的方向（即 clip_grad_norm_）；按张量裁剪即 Keras 的 clipnorm；按值裁剪把每个分量限制在阈值以内。";
         Threshold => "Threshold", "阈值";
         ThresholdHint => "Gradients larger than this are scaled down to it; the threshold is drawn in the gradient-norm plot.",
             "大于此值的梯度会被缩小到此值；阈值画在梯度范数图中。";
 
         // Initialization.
         Init => "Initialization", "初始化";
-        InitPytorch => "PyTorch default", "PyTorch 默认（pytorch_default）";
-        InitXavierUniform => "Xavier uniform", "Xavier 均匀分布（xavier_uniform）";
-        InitXavierNormal => "Xavier normal", "Xavier 正态分布（xavier_normal）";
-        InitOrthogonal => "orthogonal", "正交（orthogonal）";
-        InitIdentity => "identity", "单位矩阵（identity）";
-        InitSpectral => "Gaussian at spectral radius", "按谱半径缩放的高斯分布（spectral_radius）";
-        InitSparse => "sparse", "稀疏（sparse）";
-        InitZero => "zero", "零（zero）";
+        InitPytorch => "PyTorch default", "PyTorch 默认";
+        InitXavierUniform => "Xavier uniform", "Xavier 均匀";
+        InitXavierNormal => "Xavier normal", "Xavier 正态";
+        InitOrthogonal => "orthogonal", "正交";
+        InitIdentity => "identity", "单位矩阵";
+        InitSpectral => "Gaussian at spectral radius", "高斯（按谱半径）";
+        InitSparse => "sparse", "稀疏";
+        InitZero => "zero", "全零";
         WhhHint => "The recurrent matrix decides gradient flow at initialization: its spectral radius ρ is the rate at which gradients shrink (ρ < 1) or grow (ρ > 1) per step back. Orthogonal and identity start at ρ = gain.",
             "初始化时，梯度如何流动由循环矩阵决定：它的谱半径 ρ 就是梯度每往回传播一步缩小（ρ < 1）或增大（ρ > 1）的倍率。正交初始化和单位矩阵初始化的起点为 ρ = gain。";
         WihHint => "Input weights: they set the scale of the pre-activations, hence how saturated tanh and the gates start.",
@@ -124,19 +124,19 @@ messages! {
             "每个门的矩阵块都缩放到这个谱半径：ρ < 1 时梯度消失，ρ > 1 时梯度爆炸（对线性 RNN 而言）。";
         NonZeros => "    non-zeros", "    非零元数";
         NonZerosHint => "Non-zero entries per row (Martens 2010 used 15).",
-            "每行的非零元素个数（Martens 2010 用的是 15）。";
+            "每行的非零元素个数。Martens（2010）用的是 15。";
         SparseRadiusHint => "Spectral radius after rescaling (Pascanu et al. used 1.1 for tanh).",
-            "缩放后的谱半径（Pascanu 等人对 tanh 用的是 1.1）。";
+            "缩放后的谱半径（Pascanu 等对 tanh 用的是 1.1）。";
         Biases => "Biases", "偏置";
-        BiasForget => "forget-gate bias", "遗忘门偏置（forget_bias）";
-        BiasChrono => "chrono", "chrono 初始化（chrono）";
+        BiasForget => "forget-gate bias", "遗忘门偏置";
+        BiasChrono => "chrono", "chrono 初始化";
         BiasHint => "A positive LSTM forget-gate bias keeps the cell state (σ(1) ≈ 0.73 instead of 0.5 per step), so memory and gradients last longer. Chrono init draws forget biases for memories of 1 to T_max steps. (LSTM only.)",
             "正的 LSTM 遗忘门偏置能让记忆元保留下来（每步保留 σ(1) ≈ 0.73，而不是 0.5），记忆和梯度都能维持得更久。chrono 初始化按 1 到 T_max 步的记忆长度抽取遗忘门偏置。（仅用于 LSTM。）";
         ForgetBias => "    forget bias", "    遗忘门偏置";
         ForgetBiasHint => "Added to one bias vector only, so the effective bias is this value.",
             "只加在一个偏置向量上，因此有效偏置就是这个值。";
         TMaxHint => "Longest memory the forget gates start with (Tallec & Ollivier 2018); about the task's longest dependency.",
-            "遗忘门初始时的最长记忆（Tallec 与 Ollivier 2018）；取任务中最长的依赖距离左右。";
+            "遗忘门初始时的最长记忆（时间步数），取任务中最长的依赖距离左右。见 Tallec 与 Ollivier（2018）。";
 
         // The optimizer.
         Optimizer => "Optimizer", "优化器";
@@ -169,20 +169,20 @@ messages! {
         Seed => "Seed", "随机种子";
         SeedHint => "Seeds the initial weights and the data: the same seed gives the same run, bit for bit.",
             "决定初始权重和数据：随机种子相同，运行结果就逐位相同。";
-        HeldOut => "Held-out set", "留出集";
+        HeldOut => "Held-out set", "留出集大小";
         HeldOutHint => "Sequences in the fixed evaluation set, drawn from its own seed stream.",
-            "固定评估集中的序列数，由它自己的随机数流生成。";
+            "留出集（固定的评估集）中的序列数，由它自己的随机数流生成。";
         DiagnosticsEvery => "Diagnostics every", "诊断间隔";
         DiagnosticsHint => "Steps between diagnostics (gradient profile, spectra, held-out loss); 0 = about 4 times a second.",
             "两次诊断（梯度随时间步的分布、谱、留出集损失）之间的训练步数；0 表示每秒约 4 次。";
         Threads => "Threads per run", "每个运行的线程数";
         ThreadsHint => "2 splits each batch over two cores (full BPTT and accumulated truncation, H ≥ 32): about twice the steps per second when this is the only run training; with several runs at once, keep 1. The numbers agree with 1 thread to rounding. (A setting of this machine, not of the experiment: not saved in presets.)",
-            "选 2 时把每个批量分到两个核上计算（适用于完整 BPTT 和每个序列一次更新的截断 BPTT，且 H ≥ 32）：只有这一个运行在训练时，每秒训练步数约翻一倍；同时训练多个运行时请保持 1。结果与单线程只差舍入误差。（这是本机的设置，不属于实验：不保存到预设中。）";
+            "选 2 时把每个批量分到两个核上计算（适用于完整 BPTT 和每个序列一次更新的截断 BPTT，且 H ≥ 32）：只有这一个运行在训练时，每秒训练步数约翻一倍；同时训练多个运行时请保持 1。结果与单线程只差舍入误差。（这是本机的设置项，不属于实验，因此不保存到预设中。）";
         Precision => "Precision", "精度";
         PrecisionHint => "f32 trains faster; f64 is what gradient checks use.", "f32 训练更快；梯度检验使用 f64。";
 
         // The sweep menu of a setting.
-        SweepThis => "Sweep this setting…", "对此设置做参数扫描…";
+        SweepThis => "Sweep this setting…", "对此设置项做参数扫描…";
         SweepThisHint => "Open the Sweep tab with {ron_path} over a range of values",
             "打开“参数扫描”标签页，让 {ron_path} 遍历一组取值";
 
@@ -191,7 +191,7 @@ messages! {
         // its translation.
         ErrFrame => "`{field}`: {allowed}", "`{field}`：{allowed}";
         ErrFrameValue => "`{field}` = {value}: {allowed}", "`{field}` = {value}：{allowed}";
-        ErrFieldSeqLen => "task: sequence length", "task：序列长度";
+        ErrFieldSeqLen => "task: sequence length", "task: 序列长度";
         ErrPositive => "must be a finite number > 0", "必须是大于 0 的有限数";
         ErrNonNegative => "must be a finite number ≥ 0", "必须是大于或等于 0 的有限数";
         ErrUnitInterval => "must be in [0, 1)", "必须在 [0, 1) 内";
@@ -201,9 +201,9 @@ messages! {
         ErrK2 => "must be ≥ k1 = {k1} (back-propagate at least the k1 new steps)",
             "必须 ≥ k1 = {k1}（至少要把 k1 个新的时间步反向传播）";
         ErrActivations => "T·B·G·H = {t}·{b}·{g}·{h} = {floats} stored activations is more than {max}; use a smaller batch, hidden size or sequence",
-            "T·B·G·H = {t}·{b}·{g}·{h} = {floats} 个要存储的激活值，超过了上限 {max}；请减小批量大小、隐藏单元数或序列长度";
+            "T·B·G·H = {t}·{b}·{g}·{h} = {floats}，即要存储的激活值个数，超过了上限 {max}；请减小批量大小、隐藏单元数或序列长度";
         ErrEvalActivations => "T·N·G·H = {t}·{n}·{g}·{h} = {floats} stored activations for the held-out set is more than {max}; use a smaller held-out set",
-            "T·N·G·H = {t}·{n}·{g}·{h} = {floats} 个留出集要存储的激活值，超过了上限 {max}；请减小留出集";
+            "T·N·G·H = {t}·{n}·{g}·{h} = {floats}，即留出集要存储的激活值个数，超过了上限 {max}；请减小留出集大小";
         ErrLstmOnly => "applies to the LSTM's forget gate only; model.cell is {cell}",
             "只适用于 LSTM 的遗忘门；当前 model.cell 为 {cell}";
         ErrNesterov => "needs momentum > 0 and dampening = 0 (as in PyTorch)",
@@ -212,12 +212,12 @@ messages! {
         ErrFiniteNonNegative => "finite and ≥ 0", "大于或等于 0 的有限数";
         ErrCannotRead => "cannot read {path}: {error}", "无法读取 {path}：{error}";
         ErrNotUtf8 => "{path} is not UTF-8 text (invalid bytes at byte offset {offset}); allowed: a UTF-8 text file",
-            "{path} 不是 UTF-8 文本（字节偏移 {offset} 处有无效字节）；允许的取值：UTF-8 文本文件";
+            "{path} 不是 UTF-8 文本（字节偏移 {offset} 处有无效字节）；要求：UTF-8 文本文件";
         ErrCorpusTooShort => "{origin} has {chars} characters; seq_len {seq_len} needs at least {needed}",
-            "{origin} 只有 {chars} 个字符；seq_len 为 {seq_len} 时至少需要 {needed} 个";
+            "“{origin}”只有 {chars} 个字符；seq_len 为 {seq_len} 时至少需要 {needed} 个";
         ErrVocabTooLarge => "{origin} has {distinct} distinct characters; allowed: at most {max} (each is an input and an output of the model)",
-            "{origin} 含有 {distinct} 种不同的字符；最多允许 {max} 种（每种字符都是模型的一个输入和一个输出）";
-        ErrBundledSonnets => "the bundled sonnets", "内置的十四行诗";
+            "“{origin}”含有 {distinct} 种不同的字符；最多允许 {max} 种（每种字符都是模型的一个输入和一个输出）";
+        ErrBundledSonnets => "the bundled sonnets", "内置的《十四行诗》";
         ErrNotRegularFile => "not a regular file (a folder, FIFO or device cannot be read as data)",
             "不是普通文件（文件夹、FIFO 或设备不能作为数据读取）";
         ErrFileTooLarge => "the file holds {len} bytes, more than the {cap} this reader takes",
@@ -225,8 +225,8 @@ messages! {
         ErrNoSuchFile => "No such file or directory (os error {code})", "文件或目录不存在（os error {code}）";
         ErrPermission => "Permission denied (os error {code})", "权限不足（os error {code}）";
         // The panel's own: the check of a setup runs off the UI thread (`validated.rs`).
-        Checking => "checking the setup (reading the corpus)…", "正在检查设置（读取语料）…";
-        CheckFailed => "the setup could not be checked: {failure_reason}", "无法检查设置：{failure_reason}";
+        Checking => "checking the setup (reading the corpus)…", "正在检查配置（读取语料）…";
+        CheckFailed => "the setup could not be checked: {failure_reason}", "无法检查配置：{failure_reason}";
         CheckNoThread => "no thread: {os_error}", "无法启动线程：{os_error}";
         CheckPanicked => "the check stopped (a panic)", "检查意外中止（panic）";
     }
@@ -411,12 +411,12 @@ mod tests {
                     "the bundled sonnets has 94000 characters; seq_len 20000 needs at least 200010",
                 ),
                 "`task.text.path`: the bundled sonnets has 94000 characters; seq_len 20000 needs at least 200010",
-                "`task.text.path`：内置的十四行诗 只有 94000 个字符；seq_len 为 20000 时至少需要 200010 个",
+                "`task.text.path`：“内置的《十四行诗》”只有 94000 个字符；seq_len 为 20000 时至少需要 200010 个",
             ),
             (
                 error("task: sequence length", "200000", "must be in 1..=100000"),
                 "`task: sequence length` = 200000: must be in 1..=100000",
-                "`task：序列长度` = 200000：必须在 1..=100000 范围内",
+                "`task: 序列长度` = 200000：必须在 1..=100000 范围内",
             ),
             (
                 error(
@@ -425,7 +425,7 @@ mod tests {
                     "the setup could not be checked: the check stopped (a panic)",
                 ),
                 "`task`: the setup could not be checked: the check stopped (a panic)",
-                "`task`：无法检查设置：检查意外中止（panic）",
+                "`task`：无法检查配置：检查意外中止（panic）",
             ),
             // A phrase not known stays English, in the Chinese frame.
             (

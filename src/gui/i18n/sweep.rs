@@ -5,10 +5,10 @@ messages! {
     Sweep {
         // The tab.
         Intro => "Sweep the setup on the left ({preset}) over one or two settings. Each point trains one run per seed; the runs join the runs list (hidden from the training plots until you open one) and fill in the result plot as they finish.",
-            "对左侧的配置（{preset}）在一到两个参数上做参数扫描。每个点为每个随机种子训练一个运行；这些运行会加入运行列表（在你打开之前不会出现在训练图中），并在完成后陆续填入结果图。";
+            "以左侧的配置（{preset}）为基础，对其中一两个设置项做参数扫描。每个点为每个随机种子训练一个运行；这些运行会加入运行列表（在你打开之前不会出现在训练图中），并在完成后陆续填入结果图。";
         ValuesCount => "{n} values", "{n} 个取值";
         PreviewCounts => "{counts} × {seeds} seeds = {runs} runs of {steps} steps",
-            "{counts} × {seeds} 个随机种子 = {runs} 个运行，每个 {steps} 步";
+            "{counts} × {seeds} 个随机种子 = {runs} 个运行，每个训练 {steps} 步";
         PreviewError => "{error}", "这个参数扫描无法运行：{error}";
         RunSweep => "Run sweep", "运行参数扫描";
         RunSweepHint => "Start the sweep's runs, a few at a time (a sweep still going is stopped)",
@@ -18,10 +18,10 @@ messages! {
             "不再启动新的运行，并停止正在训练的运行；已完成的运行保留其结果";
         OpenSweep => "Open sweep file…", "打开参数扫描文件…";
         OpenSweepHint => "Load a sweep file (e.g. sweeps/*.ron): its base setup goes to the panel on the left, its settings here",
-            "载入一个参数扫描文件（例如 sweeps/*.ron）：其基础配置填入左侧面板，扫描的参数填入这里";
+            "载入一个参数扫描文件（例如 sweeps/*.ron）：其基础配置填入左侧面板，扫描的设置项填入这里";
         SaveSweep => "Save sweep as RON…", "将参数扫描另存为 RON…";
         SaveSweepHint => "A sweep file with this setup as its base: `bptt-lab sweep FILE` runs the same runs headless, on all cores, or as a Slurm array (--emit)",
-            "保存一个以当前配置为基础的参数扫描文件：`bptt-lab sweep FILE` 可以在无界面的情况下用全部核心运行同样的运行，也可以作为 Slurm 作业数组提交（--emit）";
+            "保存一个以当前配置为基础的参数扫描文件：`bptt-lab sweep FILE` 可在无界面模式下用全部 CPU 核心跑完同样的这些运行，也可以作为 Slurm 作业数组提交（--emit）";
         ExportResults => "Export results (CSV)…", "导出结果（CSV）…";
         ExportResultsHint => "One row per finished run, the columns of `bptt-lab sweep`'s results.csv",
             "每个已完成的运行一行，列与 `bptt-lab sweep` 输出的 results.csv 相同";
@@ -29,13 +29,13 @@ messages! {
             "还没有参数扫描：请在上方设置好，然后点击“运行参数扫描”。";
 
         // The editor.
-        FirstSetting => "Setting (x axis)", "参数（x 轴）";
-        SecondSetting => "Second setting (lines)", "第二个参数（各条线）";
+        FirstSetting => "Setting (x axis)", "设置项（x 轴）";
+        SecondSetting => "Second setting (lines)", "第二个设置项（各条线）";
         OtherSetting => "other…", "其他…";
         SettingComboHint => "The settings of the setup on the left that can be swept; any other can be typed as a RON path on the right",
-            "左侧配置中可以扫描的参数；其他参数可以在右侧以 RON 路径输入";
+            "左侧配置中可以扫描的设置项；其他设置项可以在右侧以 RON 路径输入";
         SettingPathHint => "The setting's RON path, as `--set` takes it: optimizer.lr, init.weight_hh.gain, bptt.k2, model.cell …",
-            "该参数的 RON 路径，写法与 `--set` 相同：optimizer.lr、init.weight_hh.gain、bptt.k2、model.cell …";
+            "该设置项的 RON 路径，写法与 `--set` 相同：optimizer.lr、init.weight_hh.gain、bptt.k2、model.cell …";
         Remove => "Remove", "移除";
         Linear => "linear", "线性";
         LinearHint => "n values evenly spaced from → to", "从起点到终点均匀分布的 n 个值";
@@ -47,23 +47,23 @@ messages! {
             "RON 值，以逗号分隔：0.1, 0.5 或 rnn(tanh), lstm, gru";
         From => "from", "从";
         To => "to", "到";
-        AddSecond => "Add a second setting", "添加第二个参数";
+        AddSecond => "Add a second setting", "添加第二个设置项";
         AddSecondHint => "One line per value of the second setting (e.g. the cell type)",
-            "第二个参数的每个取值画一条线（例如单元类型）";
+            "第二个设置项的每个取值画一条线（例如单元类型）";
         SeedsPerPoint => "Seeds per point", "每点随机种子数";
         SeedsPerPointHint => "Runs per point, with seeds seed, seed+1, …: the band of the result plot spans them",
             "每个点的运行数，随机种子依次为 seed、seed+1、…：结果图中的色带覆盖这些运行";
-        StepsPerRun => "Steps per run", "每个运行的步数";
-        StepsPerRunHint => "0 = the setup's ({steps})", "0 = 使用配置中的步数（{steps}）";
+        StepsPerRun => "Steps per run", "每个运行的训练步数";
+        StepsPerRunHint => "0 = the setup's ({steps})", "0 = 使用配置中的训练步数（{steps}）";
         RunsAtATime => "Runs at a time", "同时运行数";
         RunsAtATimeHint => "How many of the sweep's runs train at once: about one per core is fastest",
             "参数扫描中同时训练的运行数：大约每个核心一个时最快";
         SolvedWhen => "Solved when", "达标条件";
         SolvedWhenHint => "Steps to solve: the first diagnostics step at which this held",
-            "达标所需步数：首次满足此条件的诊断步";
+            "达标所需步数：首次满足此条件时的训练步（在诊断时检查）";
         HeldOutLoss => "held-out loss", "留出集损失";
         HeldOutMetric => "held-out metric", "留出集指标";
-        ProfileRatio => "profile ratio g₀/g_T", "梯度分布比值 g₀/g_T";
+        ProfileRatio => "profile ratio g₀/g_T", "首末时间步梯度比 g₀/g_T";
         DivergedFlag => "diverged (1/0)", "是否发散（1/0）";
 
         // The settings the tab offers to sweep.
@@ -74,8 +74,8 @@ messages! {
         HhRadius => "W_hh spectral radius", "W_hh 谱半径";
         IhGain => "W_ih gain", "W_ih 增益";
         ForgetBias => "Forget-gate bias", "遗忘门偏置";
-        ChronoTMax => "Chrono t_max", "Chrono 初始化的 t_max";
-        K1 => "Truncation k1", "更新间隔步数 k1";
+        ChronoTMax => "Chrono t_max", "chrono 初始化的 t_max";
+        K1 => "Truncation k1", "反向传播间隔 k1（时间步）";
         ChunkK => "Chunk length k", "分块长度 k";
         K2 => "Truncation k2", "截断长度 k2";
         ClipThreshold => "Clipping threshold", "梯度裁剪阈值";
@@ -95,7 +95,7 @@ messages! {
         // Progress.
         ProgressDone => "Sweep S{number}: {done} / {total} runs done",
             "参数扫描 S{number}：已完成 {done} / {total} 个运行";
-        ProgressTraining => "{training} training", "{training} 个训练中";
+        ProgressTraining => "{training} training", "{training} 个正在训练";
         ProgressLost => "{lost} stopped or failed", "{lost} 个已停止或失败";
         Stopped => "stopped", "已停止";
         TimeLeft => "about {time} left", "约剩 {time}";
@@ -110,8 +110,8 @@ messages! {
         DoneColumn => "done", "完成";
         SolvedColumn => "solved", "达标";
         SolvedColumnHint => "Runs in which the clause held at a diagnostics step",
-            "在某个诊断步满足该条件的运行数";
-        MedianSteps => "median steps", "步数中位数";
+            "在某次诊断时满足该条件的运行数";
+        MedianSteps => "median steps", "达标步数中位数";
         DivergedColumn => "diverged", "发散";
 
         // Runs that ended without a result.
@@ -123,7 +123,7 @@ messages! {
         ListNotRon => "the values must be RON values separated by commas: {error}",
             "取值必须是以逗号分隔的 RON 值：{error}";
         SeedsNotConsecutive => "{seeds}: the Sweep tab takes consecutive seeds (seed, seed+1, …)",
-            "{seeds}：参数扫描页只接受连续的随机种子（seed, seed+1, …）";
+            "{seeds}：参数扫描页只接受连续的随机种子（seed、seed+1、…）";
         TooManyRuns => "{runs} runs is more than the tab runs ({max}); save the sweep as RON and run it with `bptt-lab sweep`",
             "{runs} 个运行超出了本页可运行的上限（{max}）；请将参数扫描另存为 RON，再用 `bptt-lab sweep` 运行";
     }

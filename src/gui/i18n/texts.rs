@@ -24,7 +24,7 @@ messages! {
         CannotRunSweep => "Cannot run the sweep: {e}", "无法运行参数扫描：{e}";
         // The message line: runs.
         CannotStart => "Cannot start: {e}", "无法开始：{e}";
-        DuplicateFailed => "Duplicate with change: {e}", "复制并修改：{e}";
+        DuplicateFailed => "Duplicate with change: {e}", "复制并改动：{e}";
         OpenedRuns => "Opened {n} run(s) from {p}", "已从 {p} 打开 {n} 个运行";
         OpenedRunsSomeBad => "Opened {n} run(s) from {p}; {m} could not be read: {es}",
             "已从 {p} 打开 {n} 个运行；另有 {m} 个无法读取：{es}";
@@ -41,7 +41,7 @@ messages! {
         CannotBringBack => "Cannot bring the run back: {e}", "无法恢复该运行：{e}";
         // The saved state.
         RestoreFailed => "The saved settings could not be read ({e}); the app opened with the defaults",
-            "无法读取保存的设置（{e}），程序已按默认设置打开";
+            "无法读取保存的设置（{e}），本程序已按默认设置打开";
         // A run's status (runs list, status bar).
         StatusReady => "ready", "就绪";
         StatusRunning => "running", "训练中";
@@ -58,7 +58,7 @@ messages! {
         SummaryChunks => "chunks of {k}", "按 {k} 步分块";
         SummaryNoClip => "no clip", "不裁剪";
         SummaryClipGlobal => "clip ‖g‖ ≤ {max}", "裁剪 ‖g‖ ≤ {max}";
-        SummaryClipEach => "clip each ‖g‖ ≤ {max}", "逐张量裁剪 ‖g‖ ≤ {max}";
+        SummaryClipEach => "clip each ‖g‖ ≤ {max}", "按张量裁剪 ‖g‖ ≤ {max}";
         SummaryClipValue => "clip |g| ≤ {max}", "按值裁剪 |g| ≤ {max}";
         // A run's record (runs list, in the warning colour).
         CannotWriteRunFolder => "cannot write the run folder {p}: {e}", "无法写入运行文件夹 {p}：{e}";
