@@ -1086,6 +1086,14 @@ fn walk_the_tour(lang: Lang) {
         }
         let shown = h.state().runs.iter().filter(|r| r.visible).count();
         assert_eq!(shown, 1, "step {i}: only the step's run is shown");
+        // The cores go to the step's run: the tour's earlier runs are paused.
+        let current = h.state().runs.selected;
+        step_until(&mut h, "the tour's other runs to pause", |a| {
+            a.runs
+                .iter()
+                .filter(|r| Some(r.id) != current)
+                .all(|r| !matches!(r.status, RunStatus::Running))
+        });
         let next = if i + 1 == steps.len() {
             TourText::Finish
         } else {

@@ -8,8 +8,10 @@ use serde::Deserialize;
 use super::app::BpttApp;
 use super::i18n::plots::Plots;
 use super::i18n::{Lang, Message};
+use super::runs::RunStatus;
 use super::state::{PlotToggles, UiCommand};
 use crate::preset;
+use crate::train::Command;
 
 /// The tour's steps, compiled in.
 const TOUR_RON: &str = include_str!("../../assets/tour.ron");
@@ -129,6 +131,8 @@ pub struct Tour {
     runs: Vec<Option<u64>>,
     /// The runs that were shown when the tour began (hidden during it, shown again after).
     hidden: Vec<u64>,
+    /// Tour runs the tour paused when it moved on (resumed when it comes back to them).
+    paused: Vec<u64>,
     /// The step's plot is to be scrolled into view (once, when the step is entered).
     pub scroll_pending: bool,
 }
@@ -180,6 +184,7 @@ impl BpttApp {
                     index: 0,
                     runs,
                     hidden,
+                    paused: Vec::new(),
                     scroll_pending: true,
                 }
             }
@@ -204,11 +209,35 @@ impl BpttApp {
                     self.apply(UiCommand::SetVisible(id, j == i));
                 }
             }
+            self.focus_tour_run(&mut tour, i);
         }
         tour.scroll_pending = true;
         tour.step().plot.show(&mut self.state.plots);
         self.ui.view = super::state::View::Training;
         self.ui.tour = Some(tour);
+    }
+
+    /// Gives the cores to step `i`'s run: pauses the tour's other runs still training and
+    /// resumes this one if the tour paused it before.
+    fn focus_tour_run(&mut self, tour: &mut Tour, i: usize) {
+        let current = tour.runs[i];
+        for id in tour.runs.iter().flatten().copied() {
+            let Some(r) = self.runs.get_mut(id) else {
+                continue;
+            };
+            if Some(id) == current {
+                if let Some(k) = tour.paused.iter().position(|p| *p == id)
+                    && matches!(r.status, RunStatus::Paused | RunStatus::Running)
+                {
+                    tour.paused.swap_remove(k);
+                    r.send(Command::Resume);
+                    r.status = RunStatus::Running;
+                }
+            } else if matches!(r.status, RunStatus::Running) {
+                r.send(Command::Pause);
+                tour.paused.push(id);
+            }
+        }
     }
 
     /// Loads the step's preset with its changes and starts a run of it; its id.
