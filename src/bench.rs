@@ -106,6 +106,7 @@ impl Bench {
             bptt: Bptt::Full,
             clip: Clip::GlobalNorm { max_norm: 1.0 },
             reduction: Reduction::Mean,
+            train_bias_hh: true,
         };
         let batch = &self.pool[i % self.pool.len()];
         let stats = self

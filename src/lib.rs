@@ -27,6 +27,7 @@ pub mod bench;
 pub mod cli;
 pub mod expect;
 pub mod export;
+pub mod frameworks;
 pub mod fsutil;
 pub mod fuzzing;
 pub mod grad;

@@ -291,6 +291,7 @@ fn step_config(bptt: Bptt) -> StepConfig {
         bptt,
         clip: Clip::GlobalNorm { max_norm: 1.0 },
         reduction: Reduction::Mean,
+        train_bias_hh: true,
     }
 }
 

@@ -52,6 +52,7 @@ fn lstm_learns_to_remember_the_first_input() {
         bptt: Bptt::Full,
         clip: Clip::GlobalNorm { max_norm: 1.0 },
         reduction: Reduction::Mean,
+        train_bias_hh: true,
     };
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let mut losses = Vec::new();

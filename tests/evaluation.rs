@@ -17,6 +17,7 @@ fn setup(task: TaskConfig) -> Setup {
         model: ModelConfig {
             cell: CellKind::Gru,
             hidden: 4,
+            recurrent_bias: true,
         },
         task,
         init: Init::default(),

@@ -418,6 +418,7 @@ fn train3(name: &str, cell: CellKind) -> f64 {
         bptt: Bptt::Full,
         clip: Clip::GlobalNorm { max_norm: 1.0 },
         reduction: Reduction::Mean,
+        train_bias_hh: true,
     };
     let mut worst: (f64, String) = (0.0, String::new());
     let mut note = |err: f64, what: String| {

@@ -29,7 +29,11 @@ const CELLS: [CellKind; 4] = [
 fn tiny_setup(cell: CellKind, precision: Precision, seed: u64, seq_len: usize) -> Setup {
     Setup {
         seed,
-        model: ModelConfig { cell, hidden: 6 },
+        model: ModelConfig {
+            cell,
+            hidden: 6,
+            recurrent_bias: true,
+        },
         task: TaskConfig::Adding { seq_len },
         init: Init::default(),
         bptt: Bptt::Full,
@@ -258,6 +262,7 @@ fn worker_setup() -> Setup {
         model: ModelConfig {
             cell: CellKind::Lstm,
             hidden: 8,
+            recurrent_bias: true,
         },
         task: TaskConfig::Adding { seq_len: 10 },
         init: Init::default(),
@@ -392,6 +397,7 @@ fn diverging_setup(precision: Precision) -> Setup {
         model: ModelConfig {
             cell: CellKind::Rnn(Activation::Relu),
             hidden: 8,
+            recurrent_bias: true,
         },
         task: TaskConfig::Adding { seq_len: 10 },
         init: Init {

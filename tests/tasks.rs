@@ -566,6 +566,7 @@ fn train(
         bptt: Bptt::Full,
         clip: Clip::GlobalNorm { max_norm: 1.0 },
         reduction: Reduction::Mean,
+        train_bias_hh: true,
     };
     let mut rng = train_rng(1);
     let losses = (0..steps)

@@ -147,6 +147,7 @@ fn two_thread_training_steps_match_one_thread() {
             bptt: Bptt::Full,
             clip: Clip::GlobalNorm { max_norm: 0.5 },
             reduction: Reduction::Mean,
+            train_bias_hh: true,
         };
         let mut runs = [1, 2].map(|threads| {
             let model = Model::new(cell, DIMS, params.clone());

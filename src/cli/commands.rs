@@ -53,6 +53,46 @@ pub(super) fn resolve_preset(name: &str) -> Result<(Preset, PathBuf), CliError> 
     )))
 }
 
+/// `bptt-lab export`: the preset (a file, a built-in's name or a run folder's preset.ron)
+/// with `--seed` and `--set` applied, exported for `framework` into `out`.
+pub(super) fn export(
+    framework: crate::frameworks::Framework,
+    name: &str,
+    out: &Path,
+    batches: usize,
+    seed: Option<u64>,
+    set: &[String],
+) -> Result<(), CliError> {
+    let folder_preset = Path::new(name).join(crate::store::PRESET);
+    let (mut preset, path) = if Path::new(name).is_dir() && folder_preset.is_file() {
+        (Preset::load(&folder_preset)?, folder_preset)
+    } else {
+        resolve_preset(name)?
+    };
+    if let Some(s) = seed {
+        preset.config.seed = s;
+    }
+    for assignment in set {
+        preset.apply_set(assignment)?;
+    }
+    preset.validate(&path)?;
+    let exported = crate::frameworks::export(&preset, framework, batches, out)?;
+    let n = exported.lab_losses.len();
+    if n < batches.min(usize::try_from(preset.config.steps).unwrap_or(usize::MAX)) {
+        eprintln!("note: the lab's run diverged after {n} steps; the export holds those {n}");
+    }
+    for f in &exported.files {
+        println!("wrote {}", f.display());
+    }
+    println!(
+        "{} steps; run `python {}` to train them in {} and compare with the lab's losses",
+        n,
+        out.join("train.py").display(),
+        framework.name()
+    );
+    Ok(())
+}
+
 /// Applies `--seed`, `--steps` and `--set` to a preset, then validates it.
 fn prepare(
     preset: &mut Preset,

@@ -171,6 +171,29 @@ pub enum Command {
         #[command(subcommand)]
         action: PresetsAction,
     },
+    /// Hand a setup over to PyTorch or Keras: a commented train.py that trains it on the lab's
+    /// own batches from the lab's initial weights, and checks its loss per step against the
+    /// lab's (`init_weights.npz` in the framework's layout, `batches.npz`, `lab_losses.csv`).
+    Export {
+        /// `pytorch` (torch.nn and torch.optim) or `keras` (keras.layers with a
+        /// tf.GradientTape loop).
+        #[arg(value_enum)]
+        framework: crate::frameworks::Framework,
+        /// A preset file, a built-in preset's name, or a run folder (its preset.ron).
+        preset: String,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Training steps whose batches go with the script.
+        #[arg(long, default_value_t = crate::frameworks::DEFAULT_BATCHES)]
+        batches: usize,
+        /// Random seed (default: the preset's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Change a setting by its RON path first (e.g. `precision=f64`). Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Loss and gradients (float64) for weights and a batch in an NPZ file, written as NPZ.
     ///
     /// IN holds `x [T,B,I]`, `y`, `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`,
@@ -393,6 +416,9 @@ pub enum CliError {
     /// The window could not open.
     #[error(transparent)]
     Gui(#[from] crate::gui::GuiError),
+    /// A setup that cannot be exported (what has no counterpart, or too many batches).
+    #[error(transparent)]
+    Export(#[from] crate::frameworks::ExportError),
 }
 
 impl CliError {
@@ -424,7 +450,11 @@ impl CliError {
             | Self::Incomplete { .. }
             | Self::Unreadable { .. }
             | Self::CurrentExe(_)
-            | Self::Gui(_) => 1,
+            | Self::Gui(_)
+            | Self::Export(
+                crate::frameworks::ExportError::Io { .. } | crate::frameworks::ExportError::Run(_),
+            ) => 1,
+            Self::Export(_) => EXIT_BAD_INPUT,
         }
     }
 }
@@ -540,6 +570,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             PresetsAction::Check { dir } => commands::presets_check(dir),
         },
+        Command::Export {
+            framework,
+            preset,
+            out,
+            batches,
+            seed,
+            set,
+        } => commands::export(framework, &preset, &out, batches, seed, &set),
         Command::Grad {
             cell,
             loss,

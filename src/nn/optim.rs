@@ -53,6 +53,23 @@ pub enum OptimizerConfig {
         #[serde(default)]
         weight_decay: f64,
     },
+    /// `keras.optimizers.Adam(learning_rate, beta_1, beta_2, epsilon)`: the same moments as
+    /// PyTorch's Adam, but ε is added to `√v` before the bias correction ("epsilon hat"):
+    /// `w ← w − α·m / (√v + ε)` with `α = lr·√(1 − β2ᵗ) / (1 − β1ᵗ)`, and ε = 1e-7 by default.
+    /// No weight decay (Keras's is decoupled, unlike PyTorch's L2 term).
+    KerasAdam {
+        lr: f64,
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        #[serde(default = "default_keras_eps")]
+        eps: f64,
+    },
+}
+
+fn default_keras_eps() -> f64 {
+    1e-7
 }
 
 fn default_alpha() -> f64 {
@@ -97,22 +114,39 @@ impl OptimizerConfig {
     /// The learning rate.
     pub fn lr(&self) -> f64 {
         match *self {
-            Self::Sgd { lr, .. } | Self::RmsProp { lr, .. } | Self::Adam { lr, .. } => lr,
+            Self::Sgd { lr, .. }
+            | Self::RmsProp { lr, .. }
+            | Self::Adam { lr, .. }
+            | Self::KerasAdam { lr, .. } => lr,
         }
     }
 
     fn set_lr(&mut self, new: f64) {
         match self {
-            Self::Sgd { lr, .. } | Self::RmsProp { lr, .. } | Self::Adam { lr, .. } => *lr = new,
+            Self::Sgd { lr, .. }
+            | Self::RmsProp { lr, .. }
+            | Self::Adam { lr, .. }
+            | Self::KerasAdam { lr, .. } => *lr = new,
         }
     }
 
-    /// Short name (`sgd`, `rmsprop`, `adam`).
+    /// Short name (`sgd`, `rmsprop`, `adam`, `keras_adam`).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Sgd { .. } => "sgd",
             Self::RmsProp { .. } => "rmsprop",
             Self::Adam { .. } => "adam",
+            Self::KerasAdam { .. } => "keras_adam",
+        }
+    }
+
+    /// Keras's Adam with its defaults (β = 0.9, 0.999; ε = 1e-7) and learning rate `lr`.
+    pub fn keras_adam(lr: f64) -> Self {
+        Self::KerasAdam {
+            lr,
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            eps: default_keras_eps(),
         }
     }
 }
@@ -152,7 +186,10 @@ impl<F: Scalar> Optimizer<F> {
                 .map(|s| vec![F::zero(); s.len()])
                 .collect()
         };
-        let buf2 = if matches!(config, OptimizerConfig::Adam { .. }) {
+        let buf2 = if matches!(
+            config,
+            OptimizerConfig::Adam { .. } | OptimizerConfig::KerasAdam { .. }
+        ) {
             zeros()
         } else {
             Vec::new()
@@ -305,7 +342,99 @@ impl<F: Scalar> Optimizer<F> {
                         *p -= step_size * *m / denom;
                     }
                 }
+                OptimizerConfig::KerasAdam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                } => keras_adam_update(
+                    p,
+                    g,
+                    (&mut self.buf1[k], &mut self.buf2[k]),
+                    t,
+                    [lr, beta1, beta2, eps],
+                ),
             }
         }
+    }
+}
+
+/// One tensor's update by Keras's Adam: `[lr, β1, β2, ε]`, update number `t`.
+fn keras_adam_update<F: Scalar>(
+    p: &mut [F],
+    g: &[F],
+    (m_buf, v_buf): (&mut [F], &mut [F]),
+    t: u64,
+    [lr, beta1, beta2, eps]: [f64; 4],
+) {
+    // As Keras computes it: m += (g − m)(1 − β1), v += (g² − v)(1 − β2),
+    // w −= m·α / (√v + ε), α = lr·√(1 − β2ᵗ) / (1 − β1ᵗ), in the weights' type.
+    // The powers βᵗ start from β rounded to float32 even for float64 weights:
+    // Keras's `ops.cast(β, "float64")` of a Python float makes a float32
+    // tensor first (measured against keras 3.15: equal to 1e-17 with this,
+    // 7e-6 apart without).
+    let (b1, b2, eps, lr) = (
+        F::of_f64(beta1),
+        F::of_f64(beta2),
+        F::of_f64(eps),
+        F::of_f64(lr),
+    );
+    let as_f32 = |b: f64| F::of_f64(f64::from(b as f32));
+    let t_f = F::of_f64(t as f64);
+    let one = F::one();
+    let alpha = lr * (one - as_f32(beta2).powf(t_f)).sqrt() / (one - as_f32(beta1).powf(t_f));
+    for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m_buf).zip(v_buf) {
+        *m += (g - *m) * (one - b1);
+        *v += (g * g - *v) * (one - b2);
+        *p -= *m * alpha / (v.sqrt() + eps);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Optimizer, OptimizerConfig};
+    use crate::nn::{CellKind, Dims, Params};
+
+    /// One parameter tensor with value `w` and gradient `g`, the rest zero.
+    fn one(w: f64) -> Params<f64> {
+        let mut p = Params::zeros(
+            CellKind::Rnn(crate::nn::Activation::Tanh),
+            Dims {
+                input: 1,
+                hidden: 1,
+                output: 1,
+            },
+        );
+        p.weight_ih[[0, 0]] = w;
+        p
+    }
+
+    #[test]
+    fn keras_adam_moves_a_weight_as_keras_does() {
+        // keras 3.15.1, float64: Adam(learning_rate=0.003, epsilon=1e-7) on w = 0.5 with
+        // gradient 0.1 moves it by 0.002999885108085354 (measured; PyTorch's Adam with
+        // eps = 1e-7 moves it by 0.0029999970).
+        let mut p = one(0.5);
+        let g = one(0.1);
+        let mut opt = Optimizer::new(OptimizerConfig::keras_adam(0.003), &p);
+        opt.step(&mut p, &g);
+        let moved = 0.5 - p.weight_ih[[0, 0]];
+        assert!(
+            (moved - 0.002_999_885_108_085_354).abs() < 1e-17,
+            "{moved:e}"
+        );
+        let mut q = one(0.5);
+        let mut torch = Optimizer::new(
+            OptimizerConfig::Adam {
+                lr: 0.003,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-7,
+                weight_decay: 0.0,
+            },
+            &q,
+        );
+        torch.step(&mut q, &g);
+        assert!((0.5 - q.weight_ih[[0, 0]] - 0.003 * 0.1 / (0.1 + 1e-7)).abs() < 1e-15);
     }
 }

@@ -25,6 +25,16 @@ pub struct ModelConfig {
     pub cell: CellKind,
     /// Hidden size H.
     pub hidden: usize,
+    /// `false`: `b_hh` is zero and does not learn, leaving one bias per gate (`b_ih`), as in
+    /// Keras's `SimpleRNN` and `LSTM`, whose single `bias` is PyTorch's `b_ih + b_hh`. (Two
+    /// biases with the same gradient move their sum twice as fast: the same weights then
+    /// train differently in the two frameworks.) Default `true`, PyTorch's.
+    #[serde(default = "yes")]
+    pub recurrent_bias: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// How often diagnostics are computed and how large the held-out set is.
@@ -415,6 +425,17 @@ fn validate_optimizer(o: &OptimizerConfig) -> Result<(), ConfigError> {
             unit_interval("optimizer.adam.beta2", beta2)?;
             positive("optimizer.adam.eps", eps)?;
             non_negative("optimizer.adam.weight_decay", weight_decay)?;
+        }
+        OptimizerConfig::KerasAdam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+        } => {
+            positive("optimizer.keras_adam.lr", lr)?;
+            unit_interval("optimizer.keras_adam.beta1", beta1)?;
+            unit_interval("optimizer.keras_adam.beta2", beta2)?;
+            positive("optimizer.keras_adam.eps", eps)?;
         }
     }
     Ok(())

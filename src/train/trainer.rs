@@ -106,7 +106,10 @@ impl<F: Scalar> Trainer<F> {
     pub fn new(config: &TrainConfig) -> Result<Self, RunError> {
         let cell = config.model.cell;
         let dims = config.dims();
-        let params = init_params::<F>(cell, dims, config.init, config.seed)?;
+        let mut params = init_params::<F>(cell, dims, config.init, config.seed)?;
+        if !config.model.recurrent_bias {
+            params.bias_hh.fill(F::zero());
+        }
         let model = Model::new(cell, dims, params);
         let optimizer = Optimizer::new(config.optimizer, &model.params);
         let eval_batch = evaluation_set(config.task(), config.seed, config.eval.size);
@@ -181,6 +184,7 @@ impl<F: Scalar> Trainer<F> {
             bptt: self.config.bptt,
             clip: self.config.clip,
             reduction: Reduction::Mean,
+            train_bias_hh: self.config.model.recurrent_bias,
         };
         let lr = self.optimizer.config().lr();
         let stats = self

@@ -141,6 +141,7 @@ messages! {
         // The optimizer.
         Optimizer => "Optimizer", "优化器";
         Method => "Method", "方法";
+        KerasAdamHint => "keras.optimizers.Adam: the same moments as PyTorch's Adam, but ε (1e-7) is added to √v before the bias correction, so early steps differ. What a Keras export needs to give the same numbers.", "keras.optimizers.Adam：与 PyTorch 的 Adam 用同样的矩估计，但 ε（1e-7）在偏差校正之前加到 √v 上，所以最初几步的更新不同。导出为 Keras 脚本并得到相同数值时需要选它。";
         OptimizerHint => "PyTorch's update formulas. Adam and RMSProp divide by a running gradient scale, which hides (but does not cure) vanishing gradients.",
             "采用 PyTorch 的更新公式。Adam 和 RMSProp 会除以梯度尺度的滑动估计，这能掩盖（但不能治愈）梯度消失。";
         LearningRate => "Learning rate", "学习率";

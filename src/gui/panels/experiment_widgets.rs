@@ -224,6 +224,8 @@ pub(super) fn bias_init_ui(ui: &mut Ui, cell: CellKind, b: &mut BiasInit) {
 
 /// The optimizer's name, the same in both languages (PyTorch spells it `RMSprop`).
 const RMSPROP: &str = "RMSProp"; // i18n-exempt: an optimizer's name, not translated
+/// Keras's Adam (ε outside the bias correction), by its framework's name.
+const KERAS_ADAM: &str = "Adam (Keras)"; // i18n-exempt: an optimizer's name, not translated
 
 pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
     let lr = o.lr();
@@ -234,6 +236,7 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
                 OptimizerConfig::Sgd { .. } => "SGD",
                 OptimizerConfig::RmsProp { .. } => RMSPROP,
                 OptimizerConfig::Adam { .. } => "Adam",
+                OptimizerConfig::KerasAdam { .. } => KERAS_ADAM,
             })
             .show_ui(ui, |ui| {
                 let is = |o: &OptimizerConfig, i: usize| {
@@ -242,6 +245,7 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
                         (OptimizerConfig::Sgd { .. }, 0)
                             | (OptimizerConfig::RmsProp { .. }, 1)
                             | (OptimizerConfig::Adam { .. }, 2)
+                            | (OptimizerConfig::KerasAdam { .. }, 3)
                     )
                 };
                 if ui.selectable_label(is(o, 0), "SGD").clicked() && !is(o, 0) {
@@ -257,6 +261,14 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
                 }
                 if ui.selectable_label(is(o, 2), "Adam").clicked() && !is(o, 2) {
                     *o = OptimizerConfig::adam(lr);
+                }
+                if ui
+                    .selectable_label(is(o, 3), KERAS_ADAM)
+                    .on_hover_text(tr(Msg::KerasAdamHint))
+                    .clicked()
+                    && !is(o, 3)
+                {
+                    *o = OptimizerConfig::keras_adam(lr);
                 }
             })
             .response
@@ -340,6 +352,26 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
                 .on_hover_text(tr(Msg::Beta2Hint));
             });
             wd(ui, weight_decay);
+        }
+        OptimizerConfig::KerasAdam {
+            lr,
+            beta1,
+            beta2,
+            eps: _,
+        } => {
+            lr_slider(ui, lr);
+            ui.horizontal(|ui| {
+                ui.label("β1");
+                ui.add(egui::DragValue::new(beta1).range(0.0..=0.9999).speed(0.001))
+                    .on_hover_text(tr(Msg::Beta1Hint));
+                ui.label("β2");
+                ui.add(
+                    egui::DragValue::new(beta2)
+                        .range(0.0..=0.99999)
+                        .speed(0.0001),
+                )
+                .on_hover_text(tr(Msg::Beta2Hint));
+            });
         }
     }
 }

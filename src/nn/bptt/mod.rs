@@ -191,6 +191,10 @@ pub struct StepConfig {
     pub bptt: Bptt,
     pub clip: Clip,
     pub reduction: Reduction,
+    /// Whether `b_hh` learns. `false`: its gradient is set to zero before clipping and the
+    /// update, so it keeps its value (zero from the initialization): one bias per gate, as
+    /// Keras's `SimpleRNN` and `LSTM` have (their `bias` is PyTorch's `b_ih + b_hh`).
+    pub train_bias_hh: bool,
 }
 
 /// What [`Engine::loss_and_grad`] returns beside the parameter gradients.

@@ -100,6 +100,7 @@ impl<F: Scalar> Engine<F> {
             bptt,
             clip,
             reduction,
+            train_bias_hh,
         } = config;
         let mut stats = StepStats::default();
         let mut apply = |params: &mut Params<F>,
@@ -114,6 +115,9 @@ impl<F: Scalar> Engine<F> {
                     value: loss,
                     segment_end,
                 });
+            }
+            if !train_bias_hh {
+                grads.bias_hh.fill(F::zero());
             }
             let tensor_norms = grads.norms();
             let report: ClipReport = clip.apply(grads);
