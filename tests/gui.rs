@@ -1148,3 +1148,50 @@ fn the_tour_walks_to_its_end_in_english() {
 fn the_tour_walks_to_its_end_in_chinese() {
     walk_the_tour(Lang::ZhCn);
 }
+
+#[test]
+fn the_export_menu_writes_a_pytorch_script_of_the_selected_run_on_a_thread() {
+    let mut h = harness(trainer_factory());
+    h.step();
+    h.get_by_label("Export").click();
+    h.run_steps(3);
+    assert!(has_text(&h, "As a Keras training script…"));
+    h.get_by_label("As a PyTorch training script…").click();
+    h.run_steps(3);
+    assert!(
+        has_text(&h, "Choose a folder for the PyTorch script"),
+        "a folder dialog"
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    h.state_mut().apply(UiCommand::ExportScript(
+        bptt_lab::frameworks::Framework::Pytorch,
+        dir.path().to_owned(),
+    ));
+    step_until(&mut h, "the export to finish", |a| {
+        a.ui.script_exports.is_empty()
+    });
+    let message = h.state().ui.message.clone().unwrap_or_default();
+    assert!(message.starts_with("Wrote the PyTorch script"), "{message}");
+    for f in [
+        "train.py",
+        "init_weights.npz",
+        "batches.npz",
+        "lab_losses.csv",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f} written");
+    }
+    // What Keras cannot do the same way is refused, with the reason, in the message line.
+    let keras = tempfile::tempdir().expect("a temp dir");
+    h.state_mut().apply(UiCommand::ExportScript(
+        bptt_lab::frameworks::Framework::Keras,
+        keras.path().to_owned(),
+    ));
+    step_until(&mut h, "the export to finish", |a| {
+        a.ui.script_exports.is_empty()
+    });
+    let message = h.state().ui.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("Cannot export to Keras") && message.contains("recurrent_bias"),
+        "{message}"
+    );
+}

@@ -203,7 +203,10 @@ impl BpttApp {
     /// Whether the window should keep repainting: a run trains, a sweep has runs to start or
     /// the setup is being checked.
     pub fn any_running(&self) -> bool {
-        self.runs.any_running() || self.sweeps.pending() || self.validated.pending()
+        self.runs.any_running()
+            || self.sweeps.pending()
+            || self.validated.pending()
+            || !self.ui.script_exports.is_empty()
     }
 
     /// Starts the first frame's runs: `autostart` runs of the panel's setup, seeds seed,
@@ -253,6 +256,7 @@ impl eframe::App for BpttApp {
             self.ui.message = answers.message;
         }
         self.schedule_sweep();
+        self.finish_script_exports();
         if !ctx.egui_wants_keyboard_input() && ctx.input(|i| i.key_pressed(egui::Key::Space)) {
             self.deferred.push(UiCommand::TogglePause);
         }

@@ -53,7 +53,9 @@ impl Default for Dialogs {
 fn spec(kind: &DialogKind) -> (&'static str, &'static str, Option<Cow<'static, str>>) {
     let name = |n: &'static str| Some(Cow::Borrowed(n));
     match kind {
-        DialogKind::OpenRuns => (tr(Shell::FilterRunFolder), "", None),
+        DialogKind::OpenRuns | DialogKind::ExportScript(_) => {
+            (tr(Shell::FilterRunFolder), "", None)
+        }
         DialogKind::ExportRuns => ("CSV", "csv", name("runs.csv")), // i18n-exempt: extension, file name
         DialogKind::OpenPreset => (tr(Shell::FilterPreset), "ron", None), // i18n-exempt: extension
         DialogKind::SavePreset => (tr(Shell::FilterPreset), "ron", name("preset.ron")), // i18n-exempt: extension, file name
@@ -70,6 +72,7 @@ fn spec(kind: &DialogKind) -> (&'static str, &'static str, Option<Cow<'static, s
 fn title(kind: &DialogKind) -> String {
     match kind {
         DialogKind::OpenRuns => tr(Shell::TitleOpenRuns).into(),
+        DialogKind::ExportScript(f) => trf(Shell::TitleExportScript, &[("framework", &f.name())]),
         DialogKind::ExportRuns => tr(Shell::TitleExportRuns).into(),
         DialogKind::OpenPreset => tr(Shell::TitleOpenPreset).into(),
         DialogKind::SavePreset => tr(Shell::TitleSavePreset).into(),
@@ -101,6 +104,7 @@ fn command(kind: DialogKind, path: PathBuf) -> UiCommand {
         DialogKind::OpenSweep => UiCommand::LoadSweep(path),
         DialogKind::ExportSweepResults => UiCommand::ExportSweepResults(path),
         DialogKind::OpenRuns => UiCommand::OpenRuns(path),
+        DialogKind::ExportScript(f) => UiCommand::ExportScript(f, path),
         DialogKind::ExportRuns => UiCommand::ExportRuns(path),
     }
 }
@@ -142,7 +146,7 @@ impl Dialogs {
                 if let Some(folder) = folder {
                     d = d.set_directory(folder);
                 }
-                let picked = if kind == DialogKind::OpenRuns {
+                let picked = if matches!(kind, DialogKind::OpenRuns | DialogKind::ExportScript(_)) {
                     d.pick_folder()
                 } else {
                     let d = d.add_filter(filter, &[ext]);
@@ -167,7 +171,9 @@ impl Dialogs {
     pub fn open_in_window(&mut self, kind: DialogKind) {
         let (_, ext, save_as) = spec(&kind);
         let mut dialog = match (&kind, &save_as) {
-            (DialogKind::OpenRuns, _) => egui_file::FileDialog::select_folder(),
+            (DialogKind::OpenRuns | DialogKind::ExportScript(_), _) => {
+                egui_file::FileDialog::select_folder()
+            }
             (_, None) => egui_file::FileDialog::open_file(),
             (_, Some(name)) => egui_file::FileDialog::save_file().default_filename(name.as_ref()),
         }

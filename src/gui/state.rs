@@ -9,6 +9,7 @@ use super::i18n::texts::Texts;
 use super::i18n::{self, Lang, trf};
 use super::sweep::SweepEditor;
 use super::tour::{Tour, TourMove};
+use crate::frameworks::Framework;
 use crate::preset::{self, Preset, PresetText};
 use crate::train::Setup;
 use crate::train::sample::SampleRequest;
@@ -263,6 +264,9 @@ pub enum UiCommand {
     ExportRuns(PathBuf),
     /// Begin, move through or leave the guided tour.
     Tour(TourMove),
+    /// Write the selected run's setup (or the panel's) as a training script for a framework
+    /// into a folder, on a thread of its own.
+    ExportScript(Framework, PathBuf),
 }
 
 /// What the central area shows.
@@ -297,6 +301,8 @@ pub enum DialogKind {
     /// A folder of runs to open.
     OpenRuns,
     ExportRuns,
+    /// A folder to write a training script for a framework into.
+    ExportScript(Framework),
 }
 
 /// The text sampler's settings and its latest output.
@@ -341,7 +347,12 @@ pub struct UiState {
     pub trashed: Vec<(std::path::PathBuf, std::path::PathBuf)>,
     /// The guided tour, while it is shown.
     pub tour: Option<Tour>,
+    /// Script exports under way: each says on its channel what it wrote or why it could not.
+    pub script_exports: Vec<crossbeam_channel::Receiver<ScriptExport>>,
 }
+
+/// How a script export ended: the folder and the steps exported, or the error's text.
+pub type ScriptExport = (Framework, PathBuf, Result<usize, String>);
 
 impl Default for UiState {
     fn default() -> Self {
@@ -355,6 +366,7 @@ impl Default for UiState {
             sweep_markers: Vec::new(),
             trashed: Vec::new(),
             tour: None,
+            script_exports: Vec::new(),
         }
     }
 }

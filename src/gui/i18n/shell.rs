@@ -27,6 +27,8 @@ messages! {
         ExportWeightsHint => "PyTorch names: load into torch.nn.RNN/LSTM/GRU and a Linear readout",
             "参数沿用 PyTorch 的命名：可直接载入 torch.nn.RNN/LSTM/GRU 和一个 Linear 输出层";
         ExportRuns => "Shown runs as one long CSV…", "所显示的运行（合并为一个长格式 CSV）…";
+        ExportScript => "As a {framework} training script…", "导出为 {framework} 训练脚本…";
+        ExportScriptHint => "The selected run's setup (or the panel's) as train.py, with its initial weights in the framework's layout and the lab's first 100 batches: the script trains them and compares its loss with the lab's. What the framework cannot do the same way is refused, with the reason.", "所选运行的配置（未选运行时为面板上的配置）导出为 train.py，并附上按框架布局存放的初始权重和本实验室最初 100 个训练步的批量：脚本用它们训练，并把自己的损失与本实验室的比较。框架无法以同样方式完成的配置会被拒绝，并说明原因。";
         ExportRunsHint => "A row per run, step and quantity, with the runs' settings as columns: \
             pandas.read_csv reads it at once",
             "每个运行、每个训练步、每个量各占一行，各运行的设置项作为列：pandas.read_csv 可一次读入";
@@ -138,6 +140,7 @@ messages! {
         FilterSweep => "RON sweep", "RON 参数扫描";
         TitleOpenRuns => "Open runs (a run folder or a folder of runs)", "打开运行文件夹（一个运行的文件夹，或装有多个运行的文件夹）";
         TitleExportRuns => "Export the shown runs as CSV", "将所显示的运行导出为 CSV";
+        TitleExportScript => "Choose a folder for the {framework} script", "为 {framework} 脚本选择一个文件夹";
         TitleOpenPreset => "Open a preset", "打开预设";
         TitleSavePreset => "Save the setup as a preset", "将当前配置保存为预设";
         TitleExportMetrics => "Export the selected run's metrics as CSV", "将所选运行的指标导出为 CSV";

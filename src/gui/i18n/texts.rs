@@ -5,6 +5,11 @@ messages! {
     Texts {
         // The message line: files, presets and exports.
         CannotOpen => "Cannot open {p}: {e}", "无法打开 {p}：{e}";
+        ExportingScript => "Writing the {framework} script (the lab trains its first steps for their losses)…", "正在写出 {framework} 脚本（本实验室先训练最初的若干步，以得到它们的损失）……";
+        ExportedScript => "Wrote the {framework} script and its {steps} steps of batches to {dir}: run python train.py there.", "已把 {framework} 脚本和 {steps} 个训练步的批量写入 {dir}：在那里运行 python train.py。";
+        CannotExportScript => "Cannot export to {framework}: {e}", "无法导出为 {framework}：{e}";
+        CannotStartExport => "Cannot start the export: {e}", "无法开始导出：{e}";
+        ExportStopped => "The export stopped before it finished (its thread ended).", "导出在完成之前就中止了（它的线程已结束）。";
         Saved => "Saved {p}", "已保存 {p}";
         CannotSave => "Cannot save {p}: {e}", "无法保存 {p}：{e}";
         SystemDialogFailed => "Cannot open the system file dialog ({e}): the app's own opened instead",

@@ -2,6 +2,7 @@
 
 use egui::Ui;
 
+use crate::frameworks::Framework;
 use crate::gui::i18n::shell::Shell;
 use crate::gui::i18n::tour::TourText;
 use crate::gui::i18n::{self, Lang, tr, trf};
@@ -118,6 +119,20 @@ fn export_menu_ui(ui: &mut Ui, has_run: bool, plot_titles: &[String], out: &mut 
         {
             out.push(UiCommand::OpenDialog(DialogKind::ExportRuns));
             ui.close();
+        }
+        ui.separator();
+        for framework in [Framework::Pytorch, Framework::Keras] {
+            if ui
+                .button(trf(
+                    Shell::ExportScript,
+                    &[("framework", &framework.name())],
+                ))
+                .on_hover_text(tr(Shell::ExportScriptHint))
+                .clicked()
+            {
+                out.push(UiCommand::OpenDialog(DialogKind::ExportScript(framework)));
+                ui.close();
+            }
         }
         ui.separator();
         ui.label(tr(Shell::PlotAsPng));
