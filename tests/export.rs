@@ -109,6 +109,11 @@ fn every_cell_exports_to_both_frameworks_with_their_layouts_and_back_bit_for_bit
                     .unwrap_or_else(|e| panic!("{cell} {precision} {framework:?}: {e}"));
                 assert_eq!(out.lab_losses.len(), 7);
                 python_compiles(&dir.path().join("train.py"));
+                let script = std::fs::read_to_string(dir.path().join("train.py")).expect("read");
+                assert!(
+                    script.contains("def make_batch(rng)"),
+                    "the adding problem's generator, for training beyond the lab's batches"
+                );
                 let weights = dir.path().join("init_weights.npz");
                 let tensors: Vec<(String, ArrayD<f64>)> = if precision == "f32" {
                     read_all::<f32>(&weights)
@@ -307,6 +312,10 @@ fn every_loss_and_schedule_writes_a_script_that_compiles() {
             script.contains(&p.name),
             "{name}: the script names its preset"
         );
+        // The adding problem's generator is written in Python; the others say there is none.
+        let adding = matches!(p.config.task, bptt_lab::tasks::TaskConfig::Adding { .. });
+        assert_eq!(script.contains("def make_batch(rng)"), adding, "{name}");
+        assert_eq!(script.contains("the lab's batches only"), !adding, "{name}");
         python_compiles(&dir.path().join("train.py"));
     }
 }

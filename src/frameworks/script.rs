@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::Framework;
 use crate::nn::{Activation, Bptt, CellKind, Clip, LossKind, OptimizerConfig, UpdateMode};
 use crate::preset::Preset;
+use crate::tasks::{Series, TaskConfig};
 use crate::train::{Precision, TrainConfig};
 
 /// A float as Python reads it back to the same value.
@@ -53,6 +54,7 @@ The setup, as the lab writes it (`bptt-lab train --set KEY=VALUE` edits it):
     {setup}
 """
 
+import argparse
 import csv
 import pathlib
 
@@ -110,6 +112,7 @@ fn pytorch(s: &mut String, c: &TrainConfig, d: crate::nn::Dims, dtype: &str, ste
 
 HERE = pathlib.Path(__file__).resolve().parent
 torch.set_default_dtype({dtype})  # the lab's precision
+DTYPE_NP = np.{np_dtype}
 INPUT, HIDDEN, OUTPUT = {i}, {h}, {o}
 STEPS = {steps}  # the batches in batches.npz
 
@@ -133,6 +136,10 @@ model.load_state_dict(
     {{("" if k.startswith("readout.") else "rnn.") + k: torch.from_numpy(weights[k]) for k in weights.files}}
 )
 "#,
+        np_dtype = match c.precision {
+            Precision::F32 => "float32",
+            Precision::F64 => "float64",
+        },
         i = d.input,
         h = d.hidden,
         o = d.output,
@@ -155,6 +162,7 @@ model.load_state_dict(
 
 /// The batches, and the training loop of the PyTorch script.
 fn torch_training(s: &mut String, c: &TrainConfig) {
+    s.push_str(&steps_and_batches(c, Layout::TimeMajor));
     s.push_str(
         r#"
 
@@ -181,8 +189,8 @@ def state_at(x, t):
 
 # ---- training ------------------------------------------------------------------------------
 losses = []
-for step in range(STEPS):
-    batch = batch_at(step)
+for step in range(steps):
+    batch = batch_at(step) if step < STEPS else make_batch(rng)
     x = batch["x"]
     T = x.shape[0]
     total = divisor(batch, 0, T)
@@ -295,6 +303,94 @@ fn torch_clip(clip: Clip) -> String {
     }
 }
 
+/// A numpy generator of fresh batches for the tasks simple enough to write in a few lines
+/// (adding, sum of sines): the lab's distribution, numpy's random stream. It makes `x` and the
+/// target time-major; `to_framework` then puts them in the script's layout.
+fn generator(c: &TrainConfig) -> Option<String> {
+    let b = c.batch_size;
+    match c.setup().task {
+        TaskConfig::Adding { seq_len } => Some(format!(
+            r#"SEQ_LEN, BATCH = {seq_len}, {b}
+
+
+def make_batch(rng):
+    """A fresh batch of the adding problem: values U[0, 1) on channel 0, a marker (1) on
+    channel 1 at one step of each half; the target is the sum of the two marked values."""
+    x = np.zeros((SEQ_LEN, BATCH, 2))
+    x[:, :, 0] = rng.random((SEQ_LEN, BATCH))
+    rows = np.arange(BATCH)
+    i1 = rng.integers(0, SEQ_LEN // 2, BATCH)
+    i2 = rng.integers(SEQ_LEN // 2, SEQ_LEN, BATCH)
+    x[i1, rows, 1] = 1.0
+    x[i2, rows, 1] = 1.0
+    y = (x[i1, rows, 0] + x[i2, rows, 0])[:, None]
+    return to_framework(x, y)
+"#
+        )),
+        TaskConfig::Sine {
+            seq_len,
+            series: Series::Sines,
+            noise,
+        } => Some(format!(
+            r#"SEQ_LEN, BATCH, NOISE = {seq_len}, {b}, {noise}
+SINES = [(1.0, 30.0), (0.5, 12.0), (0.25, 7.0)]  # amplitude, period in steps
+
+
+def make_batch(rng):
+    """A fresh batch of the noisy sum of sines: random phases per sequence, Gaussian noise
+    of NOISE; the input is v_t and the target the next value v_(t+1) at every step."""
+    t = np.arange(SEQ_LEN + 1)[:, None]
+    v = sum(a * np.sin(2 * np.pi / period * t + rng.uniform(0, 2 * np.pi, BATCH)) for a, period in SINES)
+    v = v + NOISE * rng.standard_normal((SEQ_LEN + 1, BATCH))
+    return to_framework(v[:-1, :, None], v[1:, :, None])
+"#,
+            noise = py(noise)
+        )),
+        _ => None,
+    }
+}
+
+/// The loop's head: how many steps, and where each step's batch comes from.
+fn steps_and_batches(c: &TrainConfig, layout: Layout) -> String {
+    let Some(make) = generator(c) else {
+        return "steps = STEPS  # this task has no generator in the script: the lab's batches only
+"
+        .to_owned();
+    };
+    let convert = match layout {
+        Layout::TimeMajor => {
+            r#"def to_framework(x, y):
+    return {"x": torch.from_numpy(x.astype(DTYPE_NP)), "y": torch.from_numpy(y.astype(DTYPE_NP))}
+"#
+        }
+        Layout::BatchMajor => {
+            r#"def to_framework(x, y):
+    """Keras is batch-major: [T, B, .] becomes [B, T, .] (a last-step target is [B, O])."""
+    y = np.transpose(y, (1, 0, 2)) if y.ndim == 3 else y
+    return {"x": tf.constant(np.transpose(x, (1, 0, 2)).astype(DTYPE_NP)), "y": tf.constant(y.astype(DTYPE_NP))}
+"#
+        }
+    };
+    format!(
+        r#"
+
+# ---- beyond the lab's batches: fresh ones from the same distribution -----------------------
+# python train.py --steps 5000 --seed 0: the first STEPS steps are the lab's batches, the rest
+# drawn here (numpy's random stream, not the lab's).
+{convert}
+
+{make}
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--steps", type=int, default=STEPS, help="training steps (default: the lab's batches)")
+parser.add_argument("--seed", type=int, default=0, help="seed of the batches after the lab's")
+args = parser.parse_args()
+steps = args.steps
+rng = np.random.default_rng(args.seed)
+"#
+    )
+}
+
 /// Where the time axis is in the batches: PyTorch's `[T, B, ·]` or Keras's `[B, T, ·]`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Layout {
@@ -385,6 +481,7 @@ import tensorflow as tf  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 keras.backend.set_floatx({dtype})  # the lab's precision
+DTYPE_NP = np.{np_dtype}
 INPUT, HIDDEN, OUTPUT = {i}, {h}, {o}
 STEPS = {steps}  # the batches in batches.npz
 
@@ -407,6 +504,10 @@ def run(x, state):
     return readout(h), new_state
 
 "#,
+        np_dtype = match c.precision {
+            Precision::F32 => "float32",
+            Precision::F64 => "float64",
+        },
         i = d.input,
         h = d.hidden,
         o = d.output,
@@ -430,6 +531,7 @@ def run(x, state):
 
 /// The batches, and the `tf.GradientTape` loop of the Keras script.
 fn keras_training(s: &mut String, c: &TrainConfig) {
+    s.push_str(&steps_and_batches(c, Layout::BatchMajor));
     s.push_str(
         r#"
 
@@ -450,8 +552,8 @@ def state_at(x, t):
 
 # ---- training: a tf.GradientTape loop ------------------------------------------------------
 losses = []
-for step in range(STEPS):
-    batch = batch_at(step)
+for step in range(steps):
+    batch = batch_at(step) if step < STEPS else make_batch(rng)
     x = batch["x"]
     T = x.shape[1]
     total = divisor(batch, 0, T)

@@ -141,6 +141,8 @@ messages! {
         // The optimizer.
         Optimizer => "Optimizer", "优化器";
         Method => "Method", "方法";
+        RecurrentBias => "Recurrent bias b_hh", "循环偏置 b_hh";
+        RecurrentBiasHint => "PyTorch's cells have two biases, b_ih and b_hh, both learned. Off: b_hh is zero and does not learn, leaving one bias per gate, as Keras's SimpleRNN and LSTM (whose bias is b_ih + b_hh). The two train differently: two biases with the same gradient move their sum twice as fast. A Keras export of an RNN or LSTM needs it off.", "PyTorch 的单元有两个偏置 b_ih 和 b_hh，都参与学习。关闭时 b_hh 为零且不学习，每个门只剩一个偏置，和 Keras 的 SimpleRNN、LSTM 一样（它们的偏置相当于 b_ih + b_hh）。两者训练起来不同：梯度相同的两个偏置，其和的变化速度是一个偏置的两倍。把 RNN 或 LSTM 导出为 Keras 脚本时需要关闭它。";
         KerasAdamHint => "keras.optimizers.Adam: the same moments as PyTorch's Adam, but ε (1e-7) is added to √v before the bias correction, so early steps differ. What a Keras export needs to give the same numbers.", "keras.optimizers.Adam：与 PyTorch 的 Adam 用同样的矩估计，但 ε（1e-7）在偏差校正之前加到 √v 上，所以最初几步的更新不同。导出为 Keras 脚本并得到相同数值时需要选它。";
         OptimizerHint => "PyTorch's update formulas. Adam and RMSProp divide by a running gradient scale, which hides (but does not cure) vanishing gradients.",
             "采用 PyTorch 的更新公式。Adam 和 RMSProp 会除以梯度尺度的滑动估计，这能掩盖（但不能治愈）梯度消失。";

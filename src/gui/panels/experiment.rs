@@ -80,6 +80,8 @@ pub fn experiment_ui(
                     .on_hover_text(tr(Msg::HiddenHint))
                     .context_menu(sweep_menu("model.hidden"));
             });
+            ui.checkbox(&mut model.recurrent_bias, tr(Msg::RecurrentBias))
+                .on_hover_text(tr(Msg::RecurrentBiasHint));
             if matches!(
                 init.bias,
                 BiasInit::ForgetBias { .. } | BiasInit::Chrono { .. }
