@@ -56,10 +56,15 @@ The setup, as the lab writes it (`bptt-lab train --set KEY=VALUE` edits it):
 
 import argparse
 import csv
-import pathlib
+{os_import}import pathlib
 
 import numpy as np
 "#,
+        os_import = if framework == Framework::Keras {
+            "import os\n"
+        } else {
+            ""
+        },
         name = preset.name,
         version = env!("CARGO_PKG_VERSION"),
         framework = framework.name(),
@@ -473,8 +478,7 @@ fn keras(s: &mut String, c: &TrainConfig, d: crate::nn::Dims, dtype: &str, steps
     };
     let _ = write!(
         s,
-        r#"import os
-
+        r#"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notes
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -502,6 +506,7 @@ def run(x, state):
     """The readout of every step of x from `state` (None: zeros), and the state after."""
     h, *new_state = rnn(x, initial_state=state)
     return readout(h), new_state
+
 
 "#,
         np_dtype = match c.precision {
