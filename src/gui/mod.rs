@@ -13,7 +13,9 @@
 //! - [`sweep`]: the Sweep tab's editor and the sweep its runs make;
 //! - [`panels`]: drawing only, each panel given the pieces of state it draws;
 //! - [`i18n`]: every word the window shows, in English and 简体中文;
-//! - [`tour`]: the guided tour of BPTT, its steps read from `assets/tour.ron`;
+//! - [`script_export`]: training scripts for PyTorch and Keras, written on a thread;
+//! - [`tour`], [`tour_moves`]: the guided tour of BPTT (its steps read from
+//!   `assets/tour.ron`) and what its moves do;
 //! - [`style`]: colours, fonts and number formats; [`naming`]: names of new runs.
 
 pub mod app;
@@ -26,10 +28,12 @@ pub mod notebook;
 pub mod panels;
 pub mod plot_export;
 pub mod runs;
+pub mod script_export;
 pub mod state;
 pub mod style;
 pub mod sweep;
 pub mod tour;
+pub mod tour_moves;
 pub mod validated;
 
 pub use app::{BpttApp, GuiError, GuiOptions, check_sweep_file, run_gui};

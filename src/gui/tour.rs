@@ -1,17 +1,12 @@
 //! The guided tour of BPTT (Tour / 导览): the steps of `assets/tour.ron`, each loading a small
 //! preset, starting it, switching its plot on and outlining it, with two or three sentences in
-//! the window's language. The steps are data; this file only reads them and moves between
-//! them.
+//! the window's language. The steps are data; this file reads them and holds where the tour
+//! is ([`Tour`]); what a move does to the app is in [`super::tour_moves`].
 
 use serde::Deserialize;
 
-use super::app::BpttApp;
 use super::i18n::plots::Plots;
 use super::i18n::{Lang, Message};
-use super::runs::RunStatus;
-use super::state::{PlotToggles, UiCommand};
-use crate::preset;
-use crate::train::Command;
 
 /// The tour's steps, compiled in.
 const TOUR_RON: &str = include_str!("../../assets/tour.ron");
@@ -60,20 +55,6 @@ impl TourPlot {
             Self::Spectral => Plots::SpectralTitle,
             Self::Saturation => Plots::SaturationTitle,
         }
-    }
-
-    /// Switches the plot on.
-    pub fn show(self, plots: &mut PlotToggles) {
-        let on = match self {
-            Self::Loss => &mut plots.loss,
-            Self::GradNorm => &mut plots.grad_norm,
-            Self::Profile => &mut plots.profile,
-            Self::Heatmap => &mut plots.heatmap,
-            Self::Tensors => &mut plots.tensors,
-            Self::Spectral => &mut plots.spectral,
-            Self::Saturation => &mut plots.saturation,
-        };
-        *on = true;
     }
 
     /// Whether a plot rectangle's title is this plot's, in either language.
@@ -128,11 +109,11 @@ pub struct Tour {
     pub steps: Vec<TourStep>,
     pub index: usize,
     /// The run started for step `i` (by the steps with a preset).
-    runs: Vec<Option<u64>>,
+    pub(super) runs: Vec<Option<u64>>,
     /// The runs that were shown when the tour began (hidden during it, shown again after).
-    hidden: Vec<u64>,
+    pub(super) hidden: Vec<u64>,
     /// Tour runs the tour paused when it moved on (resumed when it comes back to them).
-    paused: Vec<u64>,
+    pub(super) paused: Vec<u64>,
     /// The step's plot is to be scrolled into view (once, when the step is entered).
     pub scroll_pending: bool,
 }
@@ -144,113 +125,10 @@ impl Tour {
 
     /// The step whose preset the step shown uses: itself or the last one before it with a
     /// preset.
-    fn preset_step(&self) -> Option<usize> {
+    pub(super) fn preset_step(&self) -> Option<usize> {
         (0..=self.index)
             .rev()
             .find(|&i| self.steps[i].preset.is_some())
-    }
-}
-
-impl BpttApp {
-    /// Applies a move of the tour. A step with a preset loads it (with its changes) and starts
-    /// a run of it the first time; coming back to it selects that run again. Only the step's
-    /// run is shown (the runs shown before the tour come back when it ends). Every step
-    /// switches its plot on, scrolls to it and shows the training plots.
-    pub fn tour_move(&mut self, m: TourMove) {
-        let mut tour = match (m, self.ui.tour.take()) {
-            (TourMove::Leave, Some(t)) => {
-                for id in t.hidden {
-                    self.apply(UiCommand::SetVisible(id, true));
-                }
-                return;
-            }
-            (TourMove::Leave, None) => return,
-            (TourMove::Begin, old) | (_, old @ None) => {
-                let mut hidden = old.map(|t| t.hidden).unwrap_or_default();
-                let shown: Vec<u64> = self
-                    .runs
-                    .iter()
-                    .filter(|r| r.visible)
-                    .map(|r| r.id)
-                    .collect();
-                for id in shown {
-                    self.apply(UiCommand::SetVisible(id, false));
-                    hidden.push(id);
-                }
-                let steps = steps();
-                let runs = vec![None; steps.len()];
-                Tour {
-                    steps,
-                    index: 0,
-                    runs,
-                    hidden,
-                    paused: Vec::new(),
-                    scroll_pending: true,
-                }
-            }
-            (TourMove::Next, Some(mut t)) => {
-                t.index = (t.index + 1).min(t.steps.len() - 1);
-                t
-            }
-            (TourMove::Back, Some(mut t)) => {
-                t.index = t.index.saturating_sub(1);
-                t
-            }
-        };
-        if let Some(i) = tour.preset_step() {
-            let existing = tour.runs[i].filter(|id| self.runs.get(*id).is_some());
-            match existing {
-                Some(id) if self.runs.selected != Some(id) => self.apply(UiCommand::Select(id)),
-                Some(_) => {}
-                None => tour.runs[i] = self.start_tour_preset(&tour.steps[i]),
-            }
-            for (j, id) in tour.runs.iter().enumerate() {
-                if let Some(id) = *id {
-                    self.apply(UiCommand::SetVisible(id, j == i));
-                }
-            }
-            self.focus_tour_run(&mut tour, i);
-        }
-        tour.scroll_pending = true;
-        tour.step().plot.show(&mut self.state.plots);
-        self.ui.view = super::state::View::Training;
-        self.ui.tour = Some(tour);
-    }
-
-    /// Gives the cores to step `i`'s run: pauses the tour's other runs still training and
-    /// resumes this one if the tour paused it before.
-    fn focus_tour_run(&mut self, tour: &mut Tour, i: usize) {
-        let current = tour.runs[i];
-        for id in tour.runs.iter().flatten().copied() {
-            let Some(r) = self.runs.get_mut(id) else {
-                continue;
-            };
-            if Some(id) == current {
-                if let Some(k) = tour.paused.iter().position(|p| *p == id)
-                    && matches!(r.status, RunStatus::Paused | RunStatus::Running)
-                {
-                    tour.paused.swap_remove(k);
-                    r.send(Command::Resume);
-                    r.status = RunStatus::Running;
-                }
-            } else if matches!(r.status, RunStatus::Running) {
-                r.send(Command::Pause);
-                tour.paused.push(id);
-            }
-        }
-    }
-
-    /// Loads the step's preset with its changes and starts a run of it; its id.
-    fn start_tour_preset(&mut self, step: &TourStep) -> Option<u64> {
-        let file = step.preset.as_ref()?;
-        self.apply(UiCommand::LoadBuiltin(file.clone()));
-        for assignment in &step.set {
-            if let Err(e) = preset::apply_set(&mut self.state.setup, assignment) {
-                self.ui.message = Some(e.to_string());
-            }
-        }
-        self.apply(UiCommand::StartNew);
-        self.runs.selected
     }
 }
 
