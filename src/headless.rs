@@ -5,6 +5,11 @@
 //! ends it cleanly with its summary, weights and checkpoint. Memory stays bounded however
 //! long it runs: the report keeps a decimated history, not every step.
 
+/// Exit code of `bptt-lab train` when the run diverged: a result (its files and summary are
+/// written), not a failure; a sweep's `array.sh` turns it into 0 so that Slurm does not mark
+/// the task FAILED and a resubmission of the failed tasks does not rerun it.
+pub const EXIT_DIVERGED: u8 = 3;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;

@@ -231,7 +231,7 @@ fn check_weights_npz(path: &Path, g: usize, h: usize, i: usize, o: usize) {
 }
 
 #[test]
-fn train_on_a_diverging_preset_exits_1_and_keeps_the_files() {
+fn train_on_a_diverging_preset_exits_3_and_keeps_the_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     fs::write(
         dir.path().join("explode.ron"),
@@ -254,7 +254,8 @@ fn train_on_a_diverging_preset_exits_1_and_keeps_the_files() {
     )
     .expect("write");
     let args = ["train", "explode.ron", "--out", "run"];
-    let (_, stderr) = run_expecting(dir.path(), &args, 1);
+    // Exit code 3: diverged, a result with its files written (not 1, a failure).
+    let (_, stderr) = run_expecting(dir.path(), &args, 3);
     assert!(
         stderr.contains("diverged at step 2") && stderr.contains("not finite"),
         "stderr should name the step and the quantity:\n{stderr}"

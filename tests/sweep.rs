@@ -274,6 +274,17 @@ fn emit_writes_a_preset_per_run_and_an_array_script_whose_task_0_trains_run_0() 
 
     let script = fs::read_to_string(cluster.join("array.sh")).expect("array.sh");
     assert!(script.contains("#SBATCH --array=0-7"), "{script}");
+    // The log path is quoted (a space in it broke sbatch's directive) and names the job too
+    // (%A_%a), so a resubmitted task does not overwrite the failed attempt's log.
+    let output_line = script
+        .lines()
+        .find(|l| l.starts_with("#SBATCH --output="))
+        .expect("an --output directive");
+    assert!(
+        output_line.starts_with("#SBATCH --output=\"")
+            && output_line.ends_with("/logs/%A_%a.out\""),
+        "{output_line}"
+    );
     assert!(script.contains("SLURM_ARRAY_TASK_ID"), "{script}");
     assert!(
         script.contains(env!("CARGO_BIN_EXE_bptt-lab")),
@@ -303,6 +314,23 @@ fn emit_writes_a_preset_per_run_and_an_array_script_whose_task_0_trains_run_0() 
         !cluster.join("runs/0001/summary.json").exists(),
         "only task 0 ran"
     );
+    // Task 0 again (the whole array resubmitted): its finished run is not trained again.
+    let before = fs::metadata(&summary)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let out = Command::new("bash")
+        .arg(cluster.join("array.sh"))
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .output()
+        .expect("run bash");
+    assert!(out.status.success(), "{}", describe("task 0 again", &out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("skipped"));
+    assert_eq!(
+        fs::metadata(&summary)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        before
+    );
 
     // Without Slurm's variable the script says what it needs.
     let out = Command::new("bash")
@@ -325,12 +353,14 @@ fn collect_rebuilds_the_table_of_the_local_sweep() {
     run_expecting(dir.path(), &["sweep", "tiny.ron", "--emit", "cluster"], 0);
     let cluster = dir.path().join("cluster");
 
-    // Before any task ran: a table with no rows, and the missing runs named.
+    // Before any task ran: a table with no rows, and the missing runs named, with the
+    // command that resubmits just them.
     let (_, stderr) = run_expecting(dir.path(), &["sweep", "--collect", "cluster"], 1);
     assert!(
         stderr.contains("8 of 8 runs have no summary.json yet"),
         "{stderr}"
     );
+    assert!(stderr.contains("sbatch --array=0-7 "), "{stderr}");
 
     for i in 0..8 {
         let out = Command::new("bash")
@@ -591,4 +621,54 @@ fn another_sweep_into_a_sweeps_folder_is_refused_before_anything_is_written() {
     assert!(!a.join("array.sh").exists(), "nothing emitted into it");
     // The same sweep again resumes: nothing to refuse.
     run_expecting(dir.path(), &["sweep", "tiny.ron", "--out", "a"], 0);
+}
+
+#[test]
+fn a_diverged_run_is_a_result_for_slurm_and_train_says_so_with_exit_code_3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The unclipped exploding ReLU RNN diverges within its first steps.
+    let out = Command::new(env!("CARGO_BIN_EXE_bptt-lab"))
+        .current_dir(dir.path())
+        .args([
+            "train",
+            "clip_exploding_rnn_unclipped",
+            "--steps",
+            "300",
+            "--out",
+            "run",
+        ])
+        .output()
+        .expect("run bptt-lab");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        describe("a diverging train", &out)
+    );
+    let summary = fs::read_to_string(dir.path().join("run/summary.json")).expect("written");
+    assert!(summary.contains("diverged"), "{summary}");
+    // array.sh turns exit code 3 into 0 (a valid result, not a FAILED task).
+    let sweep = dir.path().join("diverging.ron");
+    fs::write(
+        &sweep,
+        r#"(version: 1, name: "diverging", description: "an exploding run", base: "clip_exploding_rnn_unclipped", axes: [(key: "batch_size", values: list([32]))], seeds: 1, steps: 300)"#,
+    )
+    .expect("write");
+    let emitted = Command::new(env!("CARGO_BIN_EXE_bptt-lab"))
+        .current_dir(dir.path())
+        .args(["sweep", "diverging.ron", "--emit", "cluster"])
+        .output()
+        .expect("run bptt-lab");
+    assert!(emitted.status.success(), "{}", describe("emit", &emitted));
+    let task = Command::new("bash")
+        .arg(dir.path().join("cluster/array.sh"))
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .output()
+        .expect("run bash");
+    assert!(
+        task.status.success(),
+        "{}",
+        describe("the diverging task", &task)
+    );
+    assert!(String::from_utf8_lossy(&task.stdout).contains("diverged"));
 }

@@ -305,6 +305,7 @@ impl From<ReductionArg> for Reduction {
 
 /// Exit code for bad input (a file, a flag): the message names what is wrong.
 pub const EXIT_BAD_INPUT: u8 = 2;
+pub use crate::headless::EXIT_DIVERGED;
 
 /// Parses the process arguments and runs the command; prints errors (with their causes) to
 /// stderr and exits with the error's code.
@@ -397,11 +398,16 @@ pub enum CliError {
     #[error("{count} run(s) failed ({list}); run the sweep again to retry them")]
     RunsFailed { count: usize, list: String },
     /// A collected sweep with runs still missing.
-    #[error("{missing} of {total} runs have no summary.json yet: {list}")]
+    #[error(
+        "{missing} of {total} runs have no summary.json yet: {list}; resubmit them with `sbatch --array={array} {script}`"
+    )]
     Incomplete {
         missing: usize,
         total: usize,
         list: String,
+        /// The missing runs in `--array` syntax (`10,17-19`).
+        array: String,
+        script: String,
     },
     /// A collected sweep with runs whose files could not be read (each named above).
     #[error("{count} of {total} runs could not be read ({list}); the others are in results.csv")]
@@ -438,11 +444,22 @@ impl CliError {
                 _,
             ))) => EXIT_BAD_INPUT,
             Self::Sweep(e) if e.is_bad_input() => EXIT_BAD_INPUT,
+            Self::DivergedRun {
+                source: crate::train::RunError::Diverged { .. },
+                ..
+            } => EXIT_DIVERGED,
             Self::Sweep(_)
             | Self::Task(_)
             | Self::Run(_)
             | Self::Headless(_)
-            | Self::DivergedRun { .. }
+            | Self::DivergedRun {
+                source:
+                    crate::train::RunError::Init(_)
+                    | crate::train::RunError::Panicked(_)
+                    | crate::train::RunError::Thread(_)
+                    | crate::train::RunError::State(_),
+                ..
+            }
             | Self::Write { .. }
             | Self::NotFinite { .. }
             | Self::NotReproduced { .. }

@@ -296,6 +296,8 @@ pub(super) fn collect(dir: &Path) -> Result<(), CliError> {
             missing: c.missing.len(),
             total,
             list: names(&mut c.missing.iter().copied(), c.missing.len()),
+            array: cluster::array_ranges(&c.missing),
+            script: dir.join("array.sh").display().to_string(),
         })
     }
 }

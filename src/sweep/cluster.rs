@@ -31,6 +31,31 @@ pub fn emit(sweep: &Sweep, dir: &Path, binary: &Path) -> Result<PathBuf, SweepEr
     Ok(path)
 }
 
+/// Task indices in Slurm's `--array` syntax: runs of consecutive ones as ranges
+/// (`[10, 17, 18, 19]` → `10,17-19`).
+pub fn array_ranges(tasks: &[usize]) -> String {
+    let mut sorted = tasks.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        parts.push(if end == start {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
 /// `text` as one single-quoted shell word.
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
@@ -56,7 +81,7 @@ fn array_script(sweep: &Sweep, dir: &Path, binary: &Path) -> String {
 #SBATCH --job-name=bptt-{job_name}
 #SBATCH --array=0-{last}
 #SBATCH --cpus-per-task=1
-#SBATCH --output={shown}/logs/%a.out
+#SBATCH --output="{shown}/logs/%A_%a.out"
 set -euo pipefail
 default_binary={binary}
 default_dir={dir}
@@ -64,8 +89,22 @@ BPTT_LAB="${{BPTT_LAB:-$default_binary}}"
 SWEEP_DIR="${{BPTT_SWEEP_DIR:-$default_dir}}"
 task="${{SLURM_ARRAY_TASK_ID:?is set by sbatch --array; to run task i by hand: SLURM_ARRAY_TASK_ID=i bash array.sh}}"
 i=$(printf %04d "$task")
-exec "$BPTT_LAB" train "$SWEEP_DIR/presets/$i.ron" --out "$SWEEP_DIR/runs/$i"
+# A task whose run finished (its summary.json is written) is not run again when the whole
+# array is resubmitted.
+if [ -f "$SWEEP_DIR/runs/$i/summary.json" ]; then
+    echo "run $i finished before: skipped"
+    exit 0
+fi
+# A run that diverges is a result (exit code {diverged}, its files written): exit 0 for Slurm.
+status=0
+"$BPTT_LAB" train "$SWEEP_DIR/presets/$i.ron" --out "$SWEEP_DIR/runs/$i" || status=$?
+if [ "$status" -eq {diverged} ]; then
+    echo "run $i diverged: its summary.json says so"
+    exit 0
+fi
+exit "$status"
 "#,
+        diverged = crate::headless::EXIT_DIVERGED,
         name = sweep.name.replace('\n', " "),
         file = sweep.path.display(),
         last = n.saturating_sub(1),
@@ -133,4 +172,17 @@ pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
         unreadable,
         expect,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::array_ranges;
+
+    #[test]
+    fn missing_tasks_read_as_slurm_array_ranges() {
+        assert_eq!(array_ranges(&[10, 17, 18, 19]), "10,17-19");
+        assert_eq!(array_ranges(&[3, 1, 2, 2, 7]), "1-3,7");
+        assert_eq!(array_ranges(&[0]), "0");
+        assert_eq!(array_ranges(&[]), "");
+    }
 }
