@@ -672,3 +672,54 @@ fn a_diverged_run_is_a_result_for_slurm_and_train_says_so_with_exit_code_3() {
     );
     assert!(String::from_utf8_lossy(&task.stdout).contains("diverged"));
 }
+
+#[test]
+fn a_sweep_of_more_than_1000_runs_is_several_arrays_with_offsets_and_asks_for_memory() {
+    let dir = tiny_dir();
+    let big = TINY
+        .replace(
+            "values: list([rnn(tanh), gru])",
+            "values: list([rnn(tanh)])",
+        )
+        .replace(
+            "values: log(0.001, 0.1, 2)",
+            "values: log(0.001, 0.1, 1001)",
+        )
+        .replace("seeds: 2,", "seeds: 1,");
+    fs::write(dir.path().join("big.ron"), big).expect("write");
+    let (stdout, _) = run_expecting(dir.path(), &["sweep", "big.ron", "--emit", "cluster"], 0);
+    assert!(stdout.contains("submit.sh"), "{stdout}");
+    let cluster = dir.path().join("cluster");
+    let script = fs::read_to_string(cluster.join("array.sh")).expect("array.sh");
+    assert!(
+        script.contains("#SBATCH --array=0-999\n"),
+        "under MaxArraySize 1001"
+    );
+    let mem: u64 = script
+        .lines()
+        .find_map(|l| l.strip_prefix("#SBATCH --mem="))
+        .and_then(|m| m.strip_suffix('M'))
+        .expect("a --mem request")
+        .parse()
+        .expect("MiB");
+    assert!(
+        (256..1024).contains(&mem),
+        "a tiny run asks for little: {mem} MiB"
+    );
+    let submit = fs::read_to_string(cluster.join("submit.sh")).expect("submit.sh");
+    assert!(submit.contains("sbatch --array=0-999 "), "{submit}");
+    assert!(
+        submit.contains("sbatch --array=0 --export=ALL,BPTT_ARRAY_OFFSET=1000 "),
+        "{submit}"
+    );
+    // The second array's task 0 is run 1000.
+    let out = Command::new("bash")
+        .arg(cluster.join("array.sh"))
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .env("BPTT_ARRAY_OFFSET", "1000")
+        .output()
+        .expect("run bash");
+    assert!(out.status.success(), "{}", describe("task 1000", &out));
+    assert!(cluster.join("runs/1000/summary.json").is_file());
+    assert!(!cluster.join("runs/0000").exists());
+}

@@ -399,15 +399,14 @@ pub enum CliError {
     RunsFailed { count: usize, list: String },
     /// A collected sweep with runs still missing.
     #[error(
-        "{missing} of {total} runs have no summary.json yet: {list}; resubmit them with `sbatch --array={array} {script}`"
+        "{missing} of {total} runs have no summary.json yet: {list}; resubmit them with `{resubmit}`"
     )]
     Incomplete {
         missing: usize,
         total: usize,
         list: String,
-        /// The missing runs in `--array` syntax (`10,17-19`).
-        array: String,
-        script: String,
+        /// The `sbatch` commands that resubmit just them (`--array=10,17-19`).
+        resubmit: String,
     },
     /// A collected sweep with runs whose files could not be read (each named above).
     #[error("{count} of {total} runs could not be read ({list}); the others are in results.csv")]

@@ -254,7 +254,15 @@ pub(super) fn emit(path: &Path, dir: &Path) -> Result<(), CliError> {
         dir.display(),
         script.display()
     );
-    println!("submit:        sbatch {}", script.display());
+    if n > cluster::MAX_ARRAY_TASKS {
+        println!(
+            "submit:        bash {}   ({n} runs: one array per {} runs)",
+            dir.join("submit.sh").display(),
+            cluster::MAX_ARRAY_TASKS
+        );
+    } else {
+        println!("submit:        sbatch {}", script.display());
+    }
     println!("then collect:  bptt-lab sweep --collect {}", dir.display());
     Ok(())
 }
@@ -296,8 +304,7 @@ pub(super) fn collect(dir: &Path) -> Result<(), CliError> {
             missing: c.missing.len(),
             total,
             list: names(&mut c.missing.iter().copied(), c.missing.len()),
-            array: cluster::array_ranges(&c.missing),
-            script: dir.join("array.sh").display().to_string(),
+            resubmit: cluster::submit_commands(&c.missing, &dir.join("array.sh")).join("; "),
         })
     }
 }

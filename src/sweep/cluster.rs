@@ -22,6 +22,17 @@ pub fn emit(sweep: &Sweep, dir: &Path, binary: &Path) -> Result<PathBuf, SweepEr
     let script = array_script(sweep, &abs, binary);
     let path = dir.join("array.sh");
     crate::fsutil::write_atomic(&path, script.as_bytes()).map_err(SweepError::io(&path))?;
+    if sweep.runs.len() > MAX_ARRAY_TASKS {
+        let all: Vec<usize> = (0..sweep.runs.len()).collect();
+        let submit = format!(
+            "#!/bin/bash\n# {} runs are more than one Slurm array may hold ({MAX_ARRAY_TASKS} here, under the\n# default MaxArraySize of 1001): one array per {MAX_ARRAY_TASKS} runs, each with its offset.\nset -euo pipefail\n{}\n",
+            sweep.runs.len(),
+            submit_commands(&all, &abs.join("array.sh")).join("\n")
+        );
+        let submit_path = dir.join("submit.sh");
+        crate::fsutil::write_atomic(&submit_path, submit.as_bytes())
+            .map_err(SweepError::io(&submit_path))?;
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -29,6 +40,64 @@ pub fn emit(sweep: &Sweep, dir: &Path, binary: &Path) -> Result<PathBuf, SweepEr
             .map_err(SweepError::io(&path))?;
     }
     Ok(path)
+}
+
+/// Most tasks in one job array: indices 0..=999, under Slurm's default `MaxArraySize` of 1001.
+/// A larger sweep is several arrays of `array.sh`, each with its offset (`submit.sh`).
+pub const MAX_ARRAY_TASKS: usize = 1000;
+
+/// Memory to ask Slurm for, in MiB, for the largest run of `sweep`: its stored activations
+/// (about 4·T·(B + held-out size)·G·H floats: the training batch and the held-out set) with
+/// half again for scratch, and 256 MiB for the process, its task data and the binary.
+pub fn memory_mib(sweep: &Sweep) -> u64 {
+    sweep
+        .runs
+        .iter()
+        .map(|r| {
+            let c = &r.config;
+            let d = c.dims();
+            let floats = 4.0
+                * c.task().max_seq_len() as f64
+                * (c.batch_size + c.eval.size) as f64
+                * (c.model.cell.gates() * d.hidden) as f64;
+            let bytes = floats
+                * match c.precision {
+                    crate::train::Precision::F32 => 4.0,
+                    crate::train::Precision::F64 => 8.0,
+                };
+            256 + (1.5 * bytes / f64::from(1 << 20)).ceil() as u64
+        })
+        .max()
+        .unwrap_or(256)
+}
+
+/// The `sbatch` commands that submit the tasks `tasks`: one per array of
+/// [`MAX_ARRAY_TASKS`], with its offset, the tasks in `--array` syntax.
+pub fn submit_commands(tasks: &[usize], script: &Path) -> Vec<String> {
+    let mut by_array: std::collections::BTreeMap<usize, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for &t in tasks {
+        by_array
+            .entry(t / MAX_ARRAY_TASKS)
+            .or_default()
+            .push(t % MAX_ARRAY_TASKS);
+    }
+    by_array
+        .into_iter()
+        .map(|(chunk, local)| {
+            let offset = chunk * MAX_ARRAY_TASKS;
+            let export = if offset == 0 {
+                String::new()
+            } else {
+                format!(" --export=ALL,BPTT_ARRAY_OFFSET={offset}")
+            };
+            format!(
+                "sbatch --array={}{export} {}",
+                array_ranges(&local),
+                shell_quote(&script.display().to_string())
+            )
+        })
+        .collect()
 }
 
 /// Task indices in Slurm's `--array` syntax: runs of consecutive ones as ranges
@@ -76,11 +145,14 @@ fn array_script(sweep: &Sweep, dir: &Path, binary: &Path) -> String {
 #   submit:         sbatch {shown}/array.sh
 #   then collect:   bptt-lab sweep --collect {shown}
 #   task i here:    SLURM_ARRAY_TASK_ID=i bash {shown}/array.sh
-# Add your cluster's #SBATCH lines (partition, account, --time) below; Slurm's MaxArraySize
-# (often 1001) caps --array. BPTT_LAB overrides the binary, BPTT_SWEEP_DIR this directory.
+# Add your cluster's #SBATCH lines (partition, account, --time) below. More than {max} runs
+# go in several arrays: submit them with submit.sh. BPTT_LAB overrides the binary,
+# BPTT_SWEEP_DIR this directory.
 #SBATCH --job-name=bptt-{job_name}
 #SBATCH --array=0-{last}
 #SBATCH --cpus-per-task=1
+# Memory: the largest run's activations, estimated (edit it if your site needs more).
+#SBATCH --mem={mem}M
 #SBATCH --output="{shown}/logs/%A_%a.out"
 set -euo pipefail
 default_binary={binary}
@@ -88,6 +160,8 @@ default_dir={dir}
 BPTT_LAB="${{BPTT_LAB:-$default_binary}}"
 SWEEP_DIR="${{BPTT_SWEEP_DIR:-$default_dir}}"
 task="${{SLURM_ARRAY_TASK_ID:?is set by sbatch --array; to run task i by hand: SLURM_ARRAY_TASK_ID=i bash array.sh}}"
+# Sweeps of more than {max} runs are several arrays (submit.sh): each adds its offset.
+task=$(( ${{BPTT_ARRAY_OFFSET:-0}} + task ))
 i=$(printf %04d "$task")
 # A task whose run finished (its summary.json is written) is not run again when the whole
 # array is resubmitted.
@@ -107,7 +181,9 @@ exit "$status"
         diverged = crate::headless::EXIT_DIVERGED,
         name = sweep.name.replace('\n', " "),
         file = sweep.path.display(),
-        last = n.saturating_sub(1),
+        last = n.min(MAX_ARRAY_TASKS).saturating_sub(1),
+        mem = memory_mib(sweep),
+        max = MAX_ARRAY_TASKS,
         binary = shell_quote(&binary.display().to_string()),
         dir = shell_quote(&dir.display().to_string()),
     )
@@ -177,6 +253,18 @@ pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
 #[cfg(test)]
 mod tests {
     use super::array_ranges;
+
+    #[test]
+    fn tasks_beyond_one_array_are_submitted_with_their_offset() {
+        let script = std::path::Path::new("/s/array.sh");
+        assert_eq!(
+            super::submit_commands(&[3, 4, 5, 999, 1000, 1002], script),
+            [
+                "sbatch --array=3-5,999 '/s/array.sh'",
+                "sbatch --array=0,2 --export=ALL,BPTT_ARRAY_OFFSET=1000 '/s/array.sh'"
+            ]
+        );
+    }
 
     #[test]
     fn missing_tasks_read_as_slurm_array_ranges() {
