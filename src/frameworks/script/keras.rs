@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Layout, loss_fns, py, steps_and_batches, windows_fn};
+use super::{Layout, py, sections, steps_and_batches};
 use crate::nn::{Activation, Bptt, CellKind, Clip, OptimizerConfig, UpdateMode};
 use crate::train::{Precision, TrainConfig};
 
@@ -75,13 +75,13 @@ def run(x, state):
             CellKind::Rnn(_) => "one bias (the lab's b_hh is fixed at zero).",
         },
     );
-    s.push_str(&keras_optimizer(c.optimizer));
-    s.push_str("\n\n# ---- the loss ------------------------------------------------------------------------------\n");
-    s.push_str(&loss_fns(c.task().loss_kind(), Layout::BatchMajor));
-    s.push_str("\n\n# ---- backpropagation through time ---------------------------------------------------------\n");
-    s.push_str(&windows_fn(c.bptt));
-    s.push_str("\n\n# ---- gradient clipping -------------------------------------------------------------------\n");
-    s.push_str(&keras_clip(c.clip, cell));
+    sections(
+        s,
+        c,
+        Layout::BatchMajor,
+        &keras_optimizer(c.optimizer),
+        &keras_clip(c.clip, cell),
+    );
     keras_training(s, c);
 }
 

@@ -93,6 +93,18 @@ worst = max(abs(a - b) / max(abs(b), 1e-300) for a, b in zip(losses, lab))
 print(f"worst relative difference from the lab's loss over {len(lab)} steps: {worst:.3e}")
 "#;
 
+/// The sections both scripts have, in order: the optimizer, the loss, the BPTT windows and
+/// the clipping (the framework's own optimizer and clipping code given).
+fn sections(s: &mut String, c: &TrainConfig, layout: Layout, optimizer: &str, clip: &str) {
+    s.push_str(optimizer);
+    s.push_str("\n\n# ---- the loss ------------------------------------------------------------------------------\n");
+    s.push_str(&loss_fns(c.task().loss_kind(), layout));
+    s.push_str("\n\n# ---- backpropagation through time ---------------------------------------------------------\n");
+    s.push_str(&windows_fn(c.bptt));
+    s.push_str("\n\n# ---- gradient clipping -------------------------------------------------------------------\n");
+    s.push_str(clip);
+}
+
 /// The windows of the sequence each backward pass covers, as the lab's `Bptt::windows`.
 fn windows_fn(bptt: Bptt) -> String {
     match bptt {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Layout, loss_fns, py, steps_and_batches, windows_fn};
+use super::{Layout, py, sections, steps_and_batches};
 use crate::nn::{Activation, Bptt, CellKind, Clip, OptimizerConfig, UpdateMode};
 use crate::train::{Precision, TrainConfig};
 
@@ -65,13 +65,13 @@ model.load_state_dict(
         );
     }
     s.push_str("params = [p for p in model.parameters() if p.requires_grad]\n");
-    s.push_str(&torch_optimizer(c.optimizer));
-    s.push_str("\n\n# ---- the loss ------------------------------------------------------------------------------\n");
-    s.push_str(&loss_fns(c.task().loss_kind(), Layout::TimeMajor));
-    s.push_str("\n\n# ---- backpropagation through time ---------------------------------------------------------\n");
-    s.push_str(&windows_fn(c.bptt));
-    s.push_str("\n\n# ---- gradient clipping -------------------------------------------------------------------\n");
-    s.push_str(&torch_clip(c.clip));
+    sections(
+        s,
+        c,
+        Layout::TimeMajor,
+        &torch_optimizer(c.optimizer),
+        &torch_clip(c.clip),
+    );
     torch_training(s, c);
 }
 

@@ -339,18 +339,7 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
             weight_decay,
         } => {
             lr_slider(ui, lr);
-            ui.horizontal(|ui| {
-                ui.label("β1");
-                ui.add(egui::DragValue::new(beta1).range(0.0..=0.9999).speed(0.001))
-                    .on_hover_text(tr(Msg::Beta1Hint));
-                ui.label("β2");
-                ui.add(
-                    egui::DragValue::new(beta2)
-                        .range(0.0..=0.99999)
-                        .speed(0.0001),
-                )
-                .on_hover_text(tr(Msg::Beta2Hint));
-            });
+            betas_ui(ui, beta1, beta2);
             wd(ui, weight_decay);
         }
         OptimizerConfig::KerasAdam {
@@ -360,18 +349,23 @@ pub(super) fn optimizer_ui(ui: &mut Ui, o: &mut OptimizerConfig) {
             eps: _,
         } => {
             lr_slider(ui, lr);
-            ui.horizontal(|ui| {
-                ui.label("β1");
-                ui.add(egui::DragValue::new(beta1).range(0.0..=0.9999).speed(0.001))
-                    .on_hover_text(tr(Msg::Beta1Hint));
-                ui.label("β2");
-                ui.add(
-                    egui::DragValue::new(beta2)
-                        .range(0.0..=0.99999)
-                        .speed(0.0001),
-                )
-                .on_hover_text(tr(Msg::Beta2Hint));
-            });
+            betas_ui(ui, beta1, beta2);
         }
     }
+}
+
+/// Adam's β1 and β2 (PyTorch's and Keras's alike).
+fn betas_ui(ui: &mut Ui, beta1: &mut f64, beta2: &mut f64) {
+    ui.horizontal(|ui| {
+        ui.label("β1");
+        ui.add(egui::DragValue::new(beta1).range(0.0..=0.9999).speed(0.001))
+            .on_hover_text(tr(Msg::Beta1Hint));
+        ui.label("β2");
+        ui.add(
+            egui::DragValue::new(beta2)
+                .range(0.0..=0.99999)
+                .speed(0.0001),
+        )
+        .on_hover_text(tr(Msg::Beta2Hint));
+    });
 }
