@@ -81,7 +81,7 @@ fn shipped_sweeps_expand_into_valid_runs() {
         .filter(|p| p.extension().is_some_and(|e| e == "ron"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 3, "three shipped sweeps: {files:?}");
+    assert_eq!(files.len(), 4, "four shipped sweeps: {files:?}");
     for path in files {
         let sweep = Sweep::load(&path).unwrap_or_else(|e| panic!("{e}"));
         let points: usize = sweep.axes.iter().map(|a| a.values.len()).product();
@@ -286,10 +286,16 @@ fn emit_writes_a_preset_per_run_and_an_array_script_whose_task_0_trains_run_0() 
         "{output_line}"
     );
     assert!(script.contains("SLURM_ARRAY_TASK_ID"), "{script}");
-    assert!(
-        script.contains(env!("CARGO_BIN_EXE_bptt-lab")),
-        "the binary that emitted it: {script}"
+    // The binary that emitted it, copied into the sweep directory and pinned by its hash.
+    let pinned = cluster.join("bin/bptt-lab");
+    let sha = bptt_lab::sweep::cluster::sha256_file(&pinned).expect("the pinned copy");
+    assert_eq!(
+        sha,
+        bptt_lab::sweep::cluster::sha256_file(Path::new(env!("CARGO_BIN_EXE_bptt-lab")))
+            .expect("the binary"),
+        "a copy of the binary that emitted it"
     );
+    assert!(script.contains(&format!("pinned_sha256={sha}")), "{script}");
 
     // Task 0, here, as Slurm would run it.
     let out = Command::new("bash")
@@ -331,6 +337,60 @@ fn emit_writes_a_preset_per_run_and_an_array_script_whose_task_0_trains_run_0() 
             .expect("mtime"),
         before
     );
+
+    // A preset changed after its run finished: the task says so instead of keeping or
+    // overwriting the other setup's result.
+    let preset_text = fs::read_to_string(&preset0).expect("read");
+    fs::write(&preset0, preset_text.replace("seed: 1,", "seed: 99,")).expect("edit");
+    let out = Command::new("bash")
+        .arg(cluster.join("array.sh"))
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .output()
+        .expect("run bash");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        describe("changed preset", &out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("trained another setup"),
+        "{}",
+        describe("changed preset", &out)
+    );
+    fs::write(&preset0, preset_text).expect("restore");
+
+    // A pinned binary that changed (rebuilt, replaced) is refused before it runs a task;
+    // BPTT_LAB names another binary on purpose.
+    let mut bytes = fs::read(&pinned).expect("read");
+    bytes.push(0);
+    fs::write(&pinned, bytes).expect("tamper");
+    let out = Command::new("bash")
+        .arg(cluster.join("array.sh"))
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env_remove("BPTT_LAB")
+        .output()
+        .expect("run bash");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        describe("tampered binary", &out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not the binary this sweep was emitted with"),
+        "{}",
+        describe("tampered binary", &out)
+    );
+    assert!(!cluster.join("runs/0001").exists(), "nothing ran");
+    let out = Command::new("bash")
+        .arg(cluster.join("array.sh"))
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("BPTT_LAB", env!("CARGO_BIN_EXE_bptt-lab"))
+        .output()
+        .expect("run bash");
+    assert!(out.status.success(), "{}", describe("BPTT_LAB", &out));
+    assert!(cluster.join("runs/0001/summary.json").is_file());
 
     // Without Slurm's variable the script says what it needs.
     let out = Command::new("bash")
@@ -647,7 +707,7 @@ fn a_diverged_run_is_a_result_for_slurm_and_train_says_so_with_exit_code_3() {
     );
     let summary = fs::read_to_string(dir.path().join("run/summary.json")).expect("written");
     assert!(summary.contains("diverged"), "{summary}");
-    // array.sh turns exit code 3 into 0 (a valid result, not a FAILED task).
+    // array.sh's task exits 0 for it (a valid result, not a FAILED task).
     let sweep = dir.path().join("diverging.ron");
     fs::write(
         &sweep,

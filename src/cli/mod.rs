@@ -123,6 +123,23 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// One run of a sweep directory written by `sweep --emit`, as a Slurm array task runs it
+    /// (array.sh calls this): trains DIR/presets/I.ron into DIR/runs/I unless its result is
+    /// there, carrying on an interrupted run from its checkpoint. Exits 0 for a run that
+    /// diverged (a result), non-zero only when the run could not be trained.
+    SweepTask {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// The run's number (Slurm's array task id).
+        index: usize,
+        /// The rung of a successive-halving sweep (0 for other sweeps).
+        #[arg(long, default_value_t = 0)]
+        rung: usize,
+        /// Refuse to run unless this executable's SHA-256 is this (array.sh passes the hash
+        /// of the binary the sweep was emitted with).
+        #[arg(long, value_name = "HEX")]
+        pinned_sha256: Option<String>,
+    },
     /// Training throughput on workload W (adding, batch 32, f32, full BPTT, clip 1, Adam),
     /// one JSON line per point with the keys of the peer scripts in shared/peers/.
     Bench {
@@ -394,6 +411,9 @@ pub enum CliError {
     /// Presets whose claims did not hold.
     #[error("{failed} of {total} preset(s) did not reproduce")]
     NotReproduced { failed: usize, total: usize },
+    /// One task of a sweep directory (boxed: it holds a run's failure, which is large).
+    #[error(transparent)]
+    SweepTask(Box<crate::sweep::task::TaskError>),
     /// Sweep runs that failed without a result.
     #[error("{count} run(s) failed ({list}); run the sweep again to retry them")]
     RunsFailed { count: usize, list: String },
@@ -426,6 +446,12 @@ pub enum CliError {
     Export(#[from] crate::frameworks::ExportError),
 }
 
+impl From<crate::sweep::task::TaskError> for CliError {
+    fn from(e: crate::sweep::task::TaskError) -> Self {
+        Self::SweepTask(Box::new(e))
+    }
+}
+
 impl CliError {
     /// The process exit code: [`EXIT_BAD_INPUT`] for what the user gave, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
@@ -443,6 +469,7 @@ impl CliError {
                 _,
             ))) => EXIT_BAD_INPUT,
             Self::Sweep(e) if e.is_bad_input() => EXIT_BAD_INPUT,
+            Self::SweepTask(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Self::DivergedRun {
                 source: crate::train::RunError::Diverged { .. },
                 ..
@@ -462,6 +489,7 @@ impl CliError {
             | Self::Write { .. }
             | Self::NotFinite { .. }
             | Self::NotReproduced { .. }
+            | Self::SweepTask(_)
             | Self::RunsFailed { .. }
             | Self::Incomplete { .. }
             | Self::Unreadable { .. }
@@ -555,6 +583,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             collect.as_deref(),
             yes,
         ),
+        Command::SweepTask {
+            dir,
+            index,
+            rung,
+            pinned_sha256,
+        } => sweep::task(&dir, index, rung, pinned_sha256.as_deref()),
         Command::Bench {
             cell,
             hidden,

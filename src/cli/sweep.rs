@@ -9,7 +9,8 @@ use std::time::Instant;
 use super::CliError;
 use crate::sweep::local::{self, Event};
 use crate::sweep::results::{self, Row};
-use crate::sweep::{Sweep, cluster, run_name};
+use crate::sweep::task::Done;
+use crate::sweep::{Sweep, cluster, halving, run_name};
 
 fn load(path: &Path) -> Result<Sweep, CliError> {
     Ok(Sweep::load(path)?)
@@ -122,6 +123,39 @@ pub(super) fn run(
 
     let reporter = Reporter::new(&sweep, &out);
     let on_event = |event: Event<'_>| reporter.event(event);
+    if let Some(schedule) = &sweep.halving {
+        let on_rung = |k: usize, runs: usize, steps: u64| {
+            eprintln!(
+                "rung {k} of {}: {runs} runs ({} setups) to {steps} steps",
+                schedule.rungs.len(),
+                schedule.rungs[k].setups
+            );
+        };
+        let done = halving::run(&sweep, schedule, &out, jobs, &on_rung, &on_event)?;
+        reporter.finish();
+        print_halving(&out);
+        let failed: Vec<String> = done
+            .rungs
+            .iter()
+            .flat_map(|o| o.failed.iter())
+            .map(|(i, m)| format!("run {}: {m}", run_name(*i)))
+            .collect();
+        if !failed.is_empty() {
+            return Err(CliError::RunsFailed {
+                count: failed.len(),
+                list: failed.join("; "),
+            });
+        }
+        let trained: usize = done.rungs.iter().map(|o| o.ran).sum();
+        let secs: f64 = done.rungs.iter().map(|o| o.wall_secs).sum();
+        println!(
+            "{} rungs, {trained} runs trained now, in {secs:.1} s wall time; wrote {} and {}",
+            done.rungs.len(),
+            out.join("halving.csv").display(),
+            out.join("results.csv").display()
+        );
+        return Ok(());
+    }
     let outcome = local::run(&sweep, &out, jobs, &on_event)?;
     reporter.finish();
     let expect = sweep.runs[0].preset.expect;
@@ -267,8 +301,135 @@ pub(super) fn emit(path: &Path, dir: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `bptt-lab sweep-task DIR I [--rung K]`: one run of an emitted sweep, as array.sh runs it.
+pub(super) fn task(
+    dir: &Path,
+    index: usize,
+    rung: usize,
+    pinned_sha256: Option<&str>,
+) -> Result<(), CliError> {
+    if let Some(want) = pinned_sha256 {
+        let exe = std::env::current_exe().map_err(CliError::CurrentExe)?;
+        let have = cluster::sha256_file(&exe).map_err(CliError::CurrentExe)?;
+        if !have.eq_ignore_ascii_case(want) {
+            return Err(CliError::Usage(format!(
+                "{} is not the binary this sweep was emitted with (SHA-256 {have}, expected \
+                 {want}): emit the sweep again, or name a binary with BPTT_LAB",
+                exe.display()
+            )));
+        }
+    }
+    let r = crate::sweep::task::run_task(dir, index, rung)?;
+    let what = match r.done {
+        Done::Skipped => "its result was there: skipped".to_owned(),
+        Done::Trained => "trained".to_owned(),
+        Done::Continued { from } => format!("carried on from step {from}"),
+        Done::DivergedBefore => "diverged at an earlier rung: that is its result".to_owned(),
+    };
+    println!(
+        "run {}: {what}; {} steps, eval_loss {}{}",
+        r.name,
+        r.row.steps,
+        fmt_opt(r.row.eval_loss),
+        if r.row.diverged {
+            " (diverged: a result, exit 0)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// Prints `dir/halving.csv` as an aligned table.
+fn print_halving(dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(dir.join("halving.csv")) else {
+        return;
+    };
+    let rows: Vec<Vec<String>> = text.lines().map(results::parse_line).collect();
+    let widths: Vec<usize> = (0..rows.first().map_or(0, Vec::len))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |f| f.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    println!();
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(f, &w)| format!("{f:<w$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+}
+
+/// `--collect` of a successive-halving sweep: the current rung; when it is complete, the
+/// next rung's runs and its `sbatch` command.
+fn collect_halving(dir: &Path, schedule: &halving::Schedule) -> Result<(), CliError> {
+    let p = halving::collect(dir, schedule)?;
+    let rung = &schedule.rungs[p.rung];
+    let entered = p.entered;
+    for (i, e) in &p.unreadable {
+        eprintln!("{}: {}", run_name(*i), crate::cli::error_chain(e));
+    }
+    if !p.unreadable.is_empty() {
+        let list: Vec<String> = p.unreadable.iter().map(|(i, _)| run_name(*i)).collect();
+        return Err(CliError::Unreadable {
+            count: p.unreadable.len(),
+            total: entered,
+            list: list.join(", "),
+        });
+    }
+    if !p.missing.is_empty() {
+        let list: Vec<String> = p.missing.iter().take(20).map(|&i| run_name(i)).collect();
+        return Err(CliError::Incomplete {
+            missing: p.missing.len(),
+            total: entered,
+            list: format!(
+                "rung {} ({} steps): {}",
+                p.rung,
+                rung.steps,
+                list.join(", ")
+            ),
+            resubmit: cluster::submit_commands_at(&p.missing, &dir.join("array.sh"), p.rung)
+                .join("; "),
+        });
+    }
+    print_halving(dir);
+    if let Some((k, runs)) = &p.started {
+        println!(
+            "\nrung {} complete; rung {k} started: {} setups ({} runs) carry on to {} steps. \
+             Submit it with:",
+            k - 1,
+            schedule.rungs[*k].setups,
+            runs.len(),
+            schedule.rungs[*k].steps
+        );
+        for command in cluster::submit_commands_at(runs, &dir.join("array.sh"), *k) {
+            println!("  {command}");
+        }
+        println!(
+            "then collect again:  bptt-lab sweep --collect {}",
+            dir.display()
+        );
+    } else if p.finished {
+        println!(
+            "\nall {} rungs complete; wrote {} and {}",
+            schedule.rungs.len(),
+            dir.join("halving.csv").display(),
+            dir.join("results.csv").display()
+        );
+    }
+    Ok(())
+}
+
 /// Gathers `dir/results.csv` from the runs in `dir`.
 pub(super) fn collect(dir: &Path) -> Result<(), CliError> {
+    if let Some(schedule) = halving::Schedule::read(dir)? {
+        return collect_halving(dir, &schedule);
+    }
     let c = cluster::collect(dir)?;
     println!(
         "\n{}",

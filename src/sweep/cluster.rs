@@ -9,17 +9,24 @@ use super::{Sweep, SweepError, run_name};
 use crate::preset::Preset;
 
 /// Writes `dir/points.csv`, `dir/presets/NNNN.ron` (each run's full preset, `expect` kept),
-/// `dir/logs/` and `dir/array.sh`, a Slurm job-array script whose task i runs
-/// `bptt-lab train dir/presets/<i>.ron --out dir/runs/<i>` (i as four digits). `binary` is
-/// the `bptt-lab` the script runs unless the environment variable `BPTT_LAB` names another;
-/// `BPTT_SWEEP_DIR` likewise overrides `dir` (for a directory copied elsewhere). Returns the
-/// script's path.
+/// `dir/logs/`, `dir/bin/bptt-lab` (a copy of `binary`, so that a later build does not change
+/// what queued tasks run) and `dir/array.sh`, a Slurm job-array script whose task i runs
+/// `bptt-lab sweep-task dir i`: the preset `dir/presets/<i>.ron` into `dir/runs/<i>` (i as
+/// four digits), skipped if its result is there, carried on if it was interrupted. The script
+/// checks the copy's SHA-256 before it runs it; the environment variable `BPTT_LAB` names
+/// another binary instead (not checked), and `BPTT_SWEEP_DIR` overrides `dir` (for a directory
+/// copied elsewhere). For a successive-halving sweep it also writes `rungs.csv` and
+/// `rungs/0.csv` (every run enters rung 0). Returns the script's path.
 pub fn emit(sweep: &Sweep, dir: &Path, binary: &Path) -> Result<PathBuf, SweepError> {
     sweep.write_layout(dir)?;
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(SweepError::io(&logs))?;
+    if sweep.halving.is_some() && super::halving::read_rung_runs(dir, 0)?.is_none() {
+        super::halving::start_rung_0(dir, sweep.runs.len())?;
+    }
     let abs = dir.canonicalize().map_err(SweepError::io(dir))?;
-    let script = array_script(sweep, &abs, binary);
+    let sha256 = pin_binary(binary, &abs.join("bin"))?;
+    let script = array_script(sweep, &abs, &sha256);
     let path = dir.join("array.sh");
     crate::fsutil::write_atomic(&path, script.as_bytes()).map_err(SweepError::io(&path))?;
     if sweep.runs.len() > MAX_ARRAY_TASKS {
@@ -40,6 +47,48 @@ pub fn emit(sweep: &Sweep, dir: &Path, binary: &Path) -> Result<PathBuf, SweepEr
             .map_err(SweepError::io(&path))?;
     }
     Ok(path)
+}
+
+/// The file name of the pinned binary in an emitted sweep's `bin/`.
+pub const PINNED_BINARY: &str = "bptt-lab";
+
+/// Copies `binary` into `bin_dir/bptt-lab` (atomically: a copy, then a rename) and returns
+/// its SHA-256 in hex.
+fn pin_binary(binary: &Path, bin_dir: &Path) -> Result<String, SweepError> {
+    std::fs::create_dir_all(bin_dir).map_err(SweepError::io(bin_dir))?;
+    let dest = bin_dir.join(PINNED_BINARY);
+    let tmp = bin_dir.join(format!(".{PINNED_BINARY}.{}.tmp", std::process::id()));
+    std::fs::copy(binary, &tmp).map_err(|source| SweepError::Io {
+        path: binary.to_owned(),
+        source,
+    })?;
+    let sha = sha256_file(&tmp).map_err(SweepError::io(&tmp))?;
+    std::fs::rename(&tmp, &dest).map_err(SweepError::io(&dest))?;
+    Ok(sha)
+}
+
+/// The SHA-256 of a file, in lower-case hex (as `sha256sum` prints it).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest as _;
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        }))
 }
 
 /// Most tasks in one job array: indices 0..=999, under Slurm's default `MaxArraySize` of 1001.
@@ -74,6 +123,11 @@ pub fn memory_mib(sweep: &Sweep) -> u64 {
 /// The `sbatch` commands that submit the tasks `tasks`: one per array of
 /// [`MAX_ARRAY_TASKS`], with its offset, the tasks in `--array` syntax.
 pub fn submit_commands(tasks: &[usize], script: &Path) -> Vec<String> {
+    submit_commands_at(tasks, script, 0)
+}
+
+/// [`submit_commands`] for rung `rung` of a successive-halving sweep (`BPTT_RUNG`).
+pub fn submit_commands_at(tasks: &[usize], script: &Path, rung: usize) -> Vec<String> {
     let mut by_array: std::collections::BTreeMap<usize, Vec<usize>> =
         std::collections::BTreeMap::new();
     for &t in tasks {
@@ -86,10 +140,17 @@ pub fn submit_commands(tasks: &[usize], script: &Path) -> Vec<String> {
         .into_iter()
         .map(|(chunk, local)| {
             let offset = chunk * MAX_ARRAY_TASKS;
-            let export = if offset == 0 {
+            let mut vars = Vec::new();
+            if offset != 0 {
+                vars.push(format!("BPTT_ARRAY_OFFSET={offset}"));
+            }
+            if rung != 0 {
+                vars.push(format!("BPTT_RUNG={rung}"));
+            }
+            let export = if vars.is_empty() {
                 String::new()
             } else {
-                format!(" --export=ALL,BPTT_ARRAY_OFFSET={offset}")
+                format!(" --export=ALL,{}", vars.join(","))
             };
             format!(
                 "sbatch --array={}{export} {}",
@@ -130,7 +191,7 @@ fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-fn array_script(sweep: &Sweep, dir: &Path, binary: &Path) -> String {
+fn array_script(sweep: &Sweep, dir: &Path, sha256: &str) -> String {
     let n = sweep.runs.len();
     let job_name: String = sweep
         .name
@@ -139,15 +200,29 @@ fn array_script(sweep: &Sweep, dir: &Path, binary: &Path) -> String {
         .take(40)
         .collect();
     let shown = dir.display();
+    let halving = if let Some(s) = &sweep.halving {
+        format!(
+            "# Successive halving, {} rungs (rungs.csv): this array is rung 0, every run for {} \
+             steps.\n# `--collect` starts each next rung when one is complete and prints its \
+             sbatch command\n# (--export=ALL,BPTT_RUNG=k: only the surviving runs, carried \
+             on to the rung's steps).\n",
+            s.rungs.len(),
+            s.rungs[0].steps
+        )
+    } else {
+        String::new()
+    };
     format!(
         r#"#!/bin/bash
 # bptt-lab sweep "{name}" ({file}): {n} runs, one Slurm array task each.
 #   submit:         sbatch {shown}/array.sh
 #   then collect:   bptt-lab sweep --collect {shown}
 #   task i here:    SLURM_ARRAY_TASK_ID=i bash {shown}/array.sh
-# Add your cluster's #SBATCH lines (partition, account, --time) below. More than {max} runs
-# go in several arrays: submit them with submit.sh. BPTT_LAB overrides the binary,
-# BPTT_SWEEP_DIR this directory.
+{halving}# Add your cluster's #SBATCH lines (partition, account, --time) below. More than {max} runs
+# go in several arrays: submit them with submit.sh. Compute nodes must see this directory
+# (a shared file system): the runs are written into it, and it holds the binary they run,
+# bin/bptt-lab, copied when the sweep was emitted and checked against its SHA-256 below.
+# BPTT_LAB names another binary instead (not checked), BPTT_SWEEP_DIR another directory.
 #SBATCH --job-name=bptt-{job_name}
 #SBATCH --array=0-{last}
 #SBATCH --cpus-per-task=1
@@ -155,36 +230,29 @@ fn array_script(sweep: &Sweep, dir: &Path, binary: &Path) -> String {
 #SBATCH --mem={mem}M
 #SBATCH --output="{shown}/logs/%A_%a.out"
 set -euo pipefail
-default_binary={binary}
 default_dir={dir}
-BPTT_LAB="${{BPTT_LAB:-$default_binary}}"
+pinned_sha256={sha256}
 SWEEP_DIR="${{BPTT_SWEEP_DIR:-$default_dir}}"
 task="${{SLURM_ARRAY_TASK_ID:?is set by sbatch --array; to run task i by hand: SLURM_ARRAY_TASK_ID=i bash array.sh}}"
 # Sweeps of more than {max} runs are several arrays (submit.sh): each adds its offset.
 task=$(( ${{BPTT_ARRAY_OFFSET:-0}} + task ))
-i=$(printf %04d "$task")
-# A task whose run finished (its summary.json is written) is not run again when the whole
-# array is resubmitted.
-if [ -f "$SWEEP_DIR/runs/$i/summary.json" ]; then
-    echo "run $i finished before: skipped"
-    exit 0
+pin=()
+if [ -n "${{BPTT_LAB:-}}" ]; then
+    echo "running $BPTT_LAB (BPTT_LAB), not the pinned bin/bptt-lab"
+else
+    BPTT_LAB="$SWEEP_DIR/bin/bptt-lab"
+    # The task hashes its own executable and refuses to run if it is not this one.
+    pin=(--pinned-sha256 "$pinned_sha256")
 fi
-# A run that diverges is a result (exit code {diverged}, its files written): exit 0 for Slurm.
-status=0
-"$BPTT_LAB" train "$SWEEP_DIR/presets/$i.ron" --out "$SWEEP_DIR/runs/$i" || status=$?
-if [ "$status" -eq {diverged} ]; then
-    echo "run $i diverged: its summary.json says so"
-    exit 0
-fi
-exit "$status"
+# The run's result for its setup already written: skipped. A run that diverges is a result
+# too (exit 0). Real failures exit non-zero.
+exec "$BPTT_LAB" sweep-task "$SWEEP_DIR" "$task" --rung "${{BPTT_RUNG:-0}}" "${{pin[@]}}"
 "#,
-        diverged = crate::headless::EXIT_DIVERGED,
         name = sweep.name.replace('\n', " "),
         file = sweep.path.display(),
         last = n.min(MAX_ARRAY_TASKS).saturating_sub(1),
         mem = memory_mib(sweep),
         max = MAX_ARRAY_TASKS,
-        binary = shell_quote(&binary.display().to_string()),
         dir = shell_quote(&dir.display().to_string()),
     )
 }

@@ -44,8 +44,22 @@ impl SweepFile {
             }
             self.point_runs(path, &base, &axes, &values, &seeds, &mut runs)?;
         }
+        let halving = self
+            .halving
+            .map(|h| {
+                let steps = runs.first().map_or(0, |r| r.preset.config.steps);
+                super::halving::Schedule::new(h, steps, points).map_err(|message| {
+                    SweepError::Field {
+                        path: path.to_owned(),
+                        field: "halving".to_owned(),
+                        message,
+                    }
+                })
+            })
+            .transpose()?;
         Ok(Sweep {
             path: path.to_owned(),
+            halving,
             name: self.name.clone(),
             description: self.description.clone(),
             base: base_name,

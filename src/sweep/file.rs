@@ -42,6 +42,10 @@ pub struct SweepFile {
     /// Overrides the base's `expect` clause; "steps to reach the threshold" is measured on it.
     #[serde(default)]
     pub expect: Option<Expect>,
+    /// Successive halving over the points instead of training all of them for `steps`
+    /// (see [`super::halving`]).
+    #[serde(default)]
+    pub halving: Option<super::halving::Halving>,
 }
 
 /// One swept setting: a RON path (as for `--set`) and its values.

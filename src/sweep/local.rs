@@ -66,18 +66,37 @@ pub fn run(
     jobs: usize,
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Outcome, SweepError> {
-    let start = Instant::now();
     sweep.write_layout(out)?;
+    run_runs(
+        sweep,
+        &sweep.runs,
+        out,
+        &out.join("results.csv"),
+        jobs,
+        on_event,
+    )
+}
+
+/// Runs those of `runs` (runs of `sweep`, perhaps with other steps: a rung of successive
+/// halving) that have not finished in `out`, writing their rows into `results_path`.
+pub(crate) fn run_runs(
+    sweep: &Sweep,
+    runs: &[SweepRun],
+    out: &Path,
+    results_path: &Path,
+    jobs: usize,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Outcome, SweepError> {
+    let start = Instant::now();
     let keys = sweep.keys();
-    let results_path = out.join("results.csv");
     let run_dir = |run: &SweepRun| out.join("runs").join(run_name(run.index));
     let points = sweep.points();
 
-    let (rows, pending) = finished_runs(sweep, out, &points)?;
+    let (rows, pending) = finished_runs(runs, out, &points)?;
     let resumed = rows.len();
-    let total = sweep.runs.len();
+    let total = runs.len();
     results::write_results_csv(
-        &results_path,
+        results_path,
         &keys,
         &rows.values().cloned().collect::<Vec<_>>(),
     )?;
@@ -103,7 +122,7 @@ pub fn run(
     let finished = |i: usize, result: Result<Result<Row, RunFailure>, Panicked>| {
         let result = result.unwrap_or_else(|p| Err(RunFailure::Panicked(p)));
         record(&state, &stop, pending[i], result, &|rows| {
-            results::write_results_csv(&results_path, &keys, rows)
+            results::write_results_csv(results_path, &keys, rows)
         });
     };
     crate::pool::run("sweep", &pending, jobs, &stop, train_one, finished)
@@ -123,7 +142,7 @@ pub fn run(
     }
     failed.sort_by_key(|(i, _)| *i);
     let rows: Vec<Row> = rows.into_values().collect();
-    results::write_results_csv(&results_path, &keys, &rows)?;
+    results::write_results_csv(results_path, &keys, &rows)?;
     Ok(Outcome {
         ran: rows.len() - resumed,
         rows,
@@ -178,16 +197,15 @@ fn record(
 
 /// The rows of the runs already finished in `out` and the runs still to do.
 fn finished_runs<'s>(
-    sweep: &'s Sweep,
+    runs: &'s [SweepRun],
     out: &Path,
     points: &[results::Point],
 ) -> Result<(BTreeMap<usize, Row>, Vec<&'s SweepRun>), SweepError> {
     let mut rows = BTreeMap::new();
     let mut pending = Vec::new();
-    for run in &sweep.runs {
+    for run in runs {
         let dir = out.join("runs").join(run_name(run.index));
-        let point = &points[run.index];
-        match results::read_run(&dir, point, &setup_json(run), run.preset.expect.as_ref())? {
+        match super::task::finished_row(&dir, &points[run.index], &run.preset)? {
             Some(row) => {
                 rows.insert(run.index, row);
             }
@@ -212,11 +230,6 @@ struct State<'e> {
     last_write: Instant,
 }
 
-/// The JSON of a run's setup, as `summary.json` records it.
-pub(crate) fn setup_json(run: &SweepRun) -> serde_json::Value {
-    serde_json::to_value(run.setup()).expect("a setup always serializes")
-}
-
 /// Why a run of a sweep has no result; it is retried when the sweep is run again.
 #[derive(Debug, thiserror::Error)]
 pub enum RunFailure {
@@ -232,18 +245,8 @@ pub enum RunFailure {
     Panicked(#[from] Panicked),
 }
 
-/// Trains one run into `dir` (carrying on a run an earlier sweep left unfinished there, from
+/// Trains one run into `dir` (carrying on a run an earlier sweep or rung left there, from
 /// its checkpoint) and reads its row back from the files.
 fn train(run: &SweepRun, dir: &Path, point: &results::Point) -> Result<Row, RunFailure> {
-    let start = headless::restart(dir)?;
-    let options = headless::Options {
-        steps: run.config.steps,
-        start,
-        folder: Some((dir, &run.preset)),
-        stop: None,
-        progress: &mut |_| {},
-    };
-    headless::run_with(&run.config, options)?;
-    results::read_run(dir, point, &setup_json(run), run.preset.expect.as_ref())?
-        .ok_or_else(|| RunFailure::NoSummary(dir.to_owned()))
+    super::task::train_run(dir, &run.preset, &run.config, point).map(|(row, _)| row)
 }

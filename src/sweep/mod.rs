@@ -30,14 +30,17 @@
 //! value j of the second and seed s. A sweep directory holds `points.csv` (run, the axis
 //! values, seed), `presets/NNNN.ron` (each run's full preset), `runs/NNNN/` (what
 //! `bptt-lab train` writes) and `results.csv` ([`results`]). [`local::run`] fills it on this
-//! machine; [`cluster::emit`] writes a Slurm array script instead and [`cluster::collect`]
-//! gathers the results.
+//! machine; [`cluster::emit`] writes a Slurm array script instead, whose tasks run
+//! [`task::run_task`], and [`cluster::collect`] gathers the results. With `halving: Some((eta,
+//! rungs))` the points go through successive halving instead ([`halving`]).
 
 pub mod cluster;
 mod expand;
 pub mod file;
+pub mod halving;
 pub mod local;
 pub mod results;
+pub mod task;
 
 use std::path::{Path, PathBuf};
 
@@ -162,6 +165,8 @@ pub struct Sweep {
     pub axes: Vec<AxisValues>,
     pub seeds: Vec<u64>,
     pub runs: Vec<SweepRun>,
+    /// Successive halving over the points, if the file asks for it.
+    pub halving: Option<halving::Schedule>,
 }
 
 impl Sweep {
@@ -226,6 +231,9 @@ impl Sweep {
         crate::fsutil::write_atomic(&points, text.as_bytes()).map_err(SweepError::io(&points))?;
         for (path, ron) in &preset_texts {
             crate::fsutil::write_atomic(path, ron.as_bytes()).map_err(SweepError::io(path))?;
+        }
+        if let Some(schedule) = &self.halving {
+            schedule.write(dir)?;
         }
         Ok(())
     }

@@ -56,7 +56,7 @@ pub struct Row {
 }
 
 /// One CSV field, quoted when it holds a comma, a quote or a line break.
-fn field(text: &str) -> String {
+pub(crate) fn field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -181,6 +181,80 @@ pub fn results_csv(keys: &[String], rows: &[Row]) -> String {
         ));
     }
     text
+}
+
+/// Reads a `results.csv` that [`write_results_csv`] wrote for the sweep whose `points.csv`
+/// has these keys and points (each row's point is checked against it).
+pub fn read_results_csv(
+    path: &Path,
+    keys: &[String],
+    points: &[Point],
+) -> Result<Vec<Row>, SweepError> {
+    let bad = |message: String| SweepError::Dir {
+        path: path.to_owned(),
+        message,
+    };
+    let text = crate::fsutil::read_text_capped(path, crate::fsutil::CSV_FILE_CAP)
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = parse_line(lines.next().ok_or_else(|| bad("empty file".to_owned()))?);
+    let want: Vec<String> = std::iter::once("run".to_owned())
+        .chain(keys.iter().cloned())
+        .chain(RESULT_COLUMNS.iter().map(|&c| c.to_owned()))
+        .collect();
+    if header != want {
+        return Err(bad(format!(
+            "the header should be {}; it is {}",
+            want.join(","),
+            header.join(",")
+        )));
+    }
+    let k = keys.len();
+    let mut rows = Vec::new();
+    for (i, l) in lines.enumerate() {
+        let f = parse_line(l);
+        let row_err = |what: &str| bad(format!("row {}: {what}: {l}", i + 1));
+        if f.len() != want.len() {
+            return Err(row_err(&format!(
+                "{} fields, expected {}",
+                f.len(),
+                want.len()
+            )));
+        }
+        let num = |s: &str, what: &str| -> Result<Option<f64>, SweepError> {
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                s.parse()
+                    .map(Some)
+                    .map_err(|_| row_err(&format!("`{what}` is not a number")))
+            }
+        };
+        let index: usize = f[0].parse().map_err(|_| row_err("`run` is not a number"))?;
+        let point = points
+            .get(index)
+            .filter(|p| p.values == f[1..=k] && p.seed.to_string() == f[k + 1])
+            .ok_or_else(|| row_err("not a run of this sweep's points.csv"))?;
+        rows.push(Row {
+            point: point.clone(),
+            steps: f[k + 2]
+                .parse()
+                .map_err(|_| row_err("`steps` is not a number"))?,
+            train_loss: num(&f[k + 3], "train_loss")?,
+            eval_loss: num(&f[k + 4], "eval_loss")?,
+            eval_metric: num(&f[k + 5], "eval_metric")?,
+            steps_to_expect: match f[k + 6].as_str() {
+                "" => None,
+                s => Some(
+                    s.parse()
+                        .map_err(|_| row_err("`steps_to_expect` is not a number"))?,
+                ),
+            },
+            diverged: f[k + 7] == "true",
+            wall_secs: num(&f[k + 8], "wall_secs")?.unwrap_or(f64::NAN),
+        });
+    }
+    Ok(rows)
 }
 
 /// Writes `results.csv` atomically.

@@ -392,6 +392,7 @@ impl SweepEditor {
             seeds: Seeds::Count(self.seeds),
             steps: Some(self.steps_for(base)),
             expect: self.expect(base),
+            halving: None,
         })
     }
 
@@ -400,6 +401,13 @@ impl SweepEditor {
     /// seed, so a seed list must be consecutive.
     pub fn load(path: &Path) -> Result<(Self, Preset), SweepError> {
         let file = SweepFile::load(path)?;
+        if file.halving.is_some() {
+            return Err(SweepError::Field {
+                path: path.to_owned(),
+                field: "halving".to_owned(), // i18n-exempt: the sweep file's field name
+                message: tr(Msg::HalvingNotInTab).to_owned(),
+            });
+        }
         let sweep = file.expand(path)?;
         let (mut base, _) = file.base_with_overrides(path)?;
         let first = sweep.seeds[0];
