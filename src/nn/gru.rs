@@ -23,7 +23,7 @@
 //! Because the reset gate multiplies `gh_n` (bias included), `b_ih` and `b_hh` are not
 //! redundant for the n block: both are kept, as in PyTorch.
 
-use super::{Scalar, flush, sigmoid};
+use super::{Scalar, flush};
 
 /// Inputs of one forward step: `gx [B, 3H]` (= `x_t W_ihᵀ + b_ih`), `hh [B, 3H]`
 /// (= `h_{t-1} W_hhᵀ`, no bias), `b_hh [3H]`, `h_prev [B, H]`.
@@ -39,6 +39,10 @@ pub(crate) struct Forward<'a, F> {
     pub h: &'a mut [F],
 }
 
+/// One forward step, per row in passes that allocate nothing: the r and z pre-activations
+/// with one [`Scalar::sigmoid_in_place`] over both blocks, then `gh_n` and the n
+/// pre-activation with one [`Scalar::tanh_in_place`], then `h` (vectorised activations in
+/// f32).
 #[expect(
     clippy::needless_pass_by_value,
     reason = "a bundle of borrowed slices, built for this one call"
@@ -48,21 +52,27 @@ pub(crate) fn forward_step<F: Scalar>(s: Forward<'_, F>) {
     let g3 = 3 * hidden;
     let rows = s.h_prev.len() / hidden.max(1);
     let one = F::one();
+    let (b_rz, b_n) = s.b_hh.split_at(2 * hidden);
     for r in 0..rows {
-        let gx = &s.gx[r * g3..(r + 1) * g3];
-        let hh = &s.hh[r * g3..(r + 1) * g3];
-        let gates = &mut s.gates[r * g3..(r + 1) * g3];
-        let base = r * hidden;
+        let (gx_rz, gx_n) = s.gx[r * g3..(r + 1) * g3].split_at(2 * hidden);
+        let (hh_rz, hh_n) = s.hh[r * g3..(r + 1) * g3].split_at(2 * hidden);
+        let (rz, ng) = s.gates[r * g3..(r + 1) * g3].split_at_mut(2 * hidden);
+        for (((o, &a), &b), &bias) in rz.iter_mut().zip(gx_rz).zip(hh_rz).zip(b_rz) {
+            *o = a + b + bias;
+        }
+        F::sigmoid_in_place(rz);
+        let (rg, zg) = rz.split_at(hidden);
+        let row = r * hidden..(r + 1) * hidden;
+        let gh_n = &mut s.gh_n[row.clone()];
         for j in 0..hidden {
-            let rg = sigmoid(gx[j] + hh[j] + s.b_hh[j]);
-            let zg = sigmoid(gx[hidden + j] + hh[hidden + j] + s.b_hh[hidden + j]);
-            let ghn = hh[2 * hidden + j] + s.b_hh[2 * hidden + j];
-            let ng = (gx[2 * hidden + j] + rg * ghn).tanh();
-            gates[j] = rg;
-            gates[hidden + j] = zg;
-            gates[2 * hidden + j] = ng;
-            s.gh_n[base + j] = ghn;
-            s.h[base + j] = (one - zg) * ng + zg * s.h_prev[base + j];
+            let ghn = hh_n[j] + b_n[j];
+            gh_n[j] = ghn;
+            ng[j] = gx_n[j] + rg[j] * ghn;
+        }
+        F::tanh_in_place(ng);
+        let h_prev = &s.h_prev[row.clone()];
+        for (((h, &z), &n), &hp) in s.h[row].iter_mut().zip(zg).zip(&*ng).zip(h_prev) {
+            *h = (one - z) * n + z * hp;
         }
     }
 }

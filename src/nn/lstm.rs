@@ -18,7 +18,7 @@
 //! dc_{t-1} = dc ⊙ f                  dh_{t-1} = da W_hh   (GEMM, in the driver)
 //! ```
 
-use super::{Scalar, flush, sigmoid};
+use super::{Scalar, flush};
 
 /// Inputs of one forward step: `gx [B, 4H]` (= `x_t W_ihᵀ + b_ih`), `hh [B, 4H]`
 /// (= `h_{t-1} W_hhᵀ`), `b_hh [4H]`, `c_prev [B, H]`.
@@ -35,6 +35,10 @@ pub(crate) struct Forward<'a, F> {
     pub h: &'a mut [F],
 }
 
+/// One forward step in three passes over the step's block, none allocating: per row, the
+/// pre-activations into `gates` with the gate non-linearities as slice passes
+/// ([`Scalar::sigmoid_in_place`] over i, f and o, [`Scalar::tanh_in_place`] over g) and `c`;
+/// then `tanh(c)` over the whole `[B, H]` block; then `h` (vectorised activations in f32).
 #[expect(
     clippy::needless_pass_by_value,
     reason = "a bundle of borrowed slices, built for this one call"
@@ -50,35 +54,36 @@ pub(crate) fn forward_step<F: Scalar>(s: Forward<'_, F>) {
         for ((o, (&a, &b)), &bias) in gates.iter_mut().zip(gx.iter().zip(hh)).zip(s.b_hh) {
             *o = a + b + bias;
         }
-        let (gi, rest) = gates.split_at_mut(hidden);
-        let (gf, rest) = rest.split_at_mut(hidden);
+        let (gif, rest) = gates.split_at_mut(2 * hidden);
         let (gg, go) = rest.split_at_mut(hidden);
+        F::sigmoid_in_place(gif);
+        F::tanh_in_place(gg);
+        F::sigmoid_in_place(go);
+        let (gi, gf) = gif.split_at(hidden);
         let row = r * hidden..(r + 1) * hidden;
         let c_prev = &s.c_prev[row.clone()];
         let c = &mut s.c[row.clone()];
-        let tanh_c = &mut s.tanh_c[row.clone()];
-        let h = &mut s.h[row];
+        let tanh_c = &mut s.tanh_c[row];
         for j in 0..hidden {
-            let i = sigmoid(gi[j]);
-            let f = sigmoid(gf[j]);
-            let g = gg[j].tanh();
-            let o = sigmoid(go[j]);
-            gi[j] = i;
-            gf[j] = f;
-            gg[j] = g;
-            go[j] = o;
-            let cj = f * c_prev[j] + i * g;
-            let tc = cj.tanh();
+            let cj = gf[j] * c_prev[j] + gi[j] * gg[j];
             c[j] = cj;
-            tanh_c[j] = tc;
-            h[j] = o * tc;
+            tanh_c[j] = cj;
+        }
+    }
+    F::tanh_in_place(s.tanh_c);
+    for r in 0..rows {
+        let go = &s.gates[r * g4 + 3 * hidden..(r + 1) * g4];
+        let row = r * hidden..(r + 1) * hidden;
+        for ((h, &o), &tc) in s.h[row.clone()].iter_mut().zip(go).zip(&s.tanh_c[row]) {
+            *h = o * tc;
         }
     }
 }
 
-/// One backward step (`hidden` = H). `dc` comes in as `∂L/∂c_t` carried from step t+1 and leaves as
-/// `∂L/∂c_{t-1}`; `da [B, 4H]` receives the pre-activation gradients, values below `tiny` in
-/// magnitude written as 0 ([`super::flush`]).
+/// One backward step (`hidden` = H), one pass. `dc` comes in as `∂L/∂c_t` carried from step
+/// t+1 and leaves as `∂L/∂c_{t-1}`; `da [B, 4H]` receives the pre-activation gradients. Values
+/// below `tiny` in magnitude are written as 0 ([`super::flush`]), in `da` and in the carried
+/// `dc`, which decays through the forget gates as `dh` does through `W_hh`.
 #[expect(
     clippy::too_many_arguments,
     reason = "the slices of one step's equations, named as in them"
@@ -114,7 +119,7 @@ pub(crate) fn backward_step<F: Scalar>(
             daf[j] = flush(dcj * c_prev[base + j] * f * (one - f), tiny);
             dag[j] = flush(dcj * i * (one - g * g), tiny);
             dao[j] = flush(dhj * tc * o * (one - o), tiny);
-            dc[base + j] = dcj * f;
+            dc[base + j] = flush(dcj * f, tiny);
         }
     }
 }

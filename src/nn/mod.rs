@@ -8,6 +8,7 @@
 pub mod bptt;
 pub mod cell;
 pub mod clip;
+pub mod fastmath;
 pub mod gemm;
 pub mod gru;
 pub mod init;
@@ -55,6 +56,11 @@ pub trait Scalar:
     fn as_f64(self) -> f64;
     /// The name used in configs and benchmark output.
     const NAME: &'static str;
+    /// `x ← tanh x` for every element: libm for f64, [`fastmath`] for f32 (at most 2 ulp).
+    fn tanh_in_place(xs: &mut [Self]);
+    /// `x ← σ(x)` for every element: [`sigmoid`] (libm's `exp`) for f64, [`fastmath`] for
+    /// f32 (at most 3 ulp).
+    fn sigmoid_in_place(xs: &mut [Self]);
 }
 
 impl Scalar for f32 {
@@ -69,6 +75,12 @@ impl Scalar for f32 {
         f64::from(self)
     }
     const NAME: &'static str = "f32";
+    fn tanh_in_place(xs: &mut [Self]) {
+        fastmath::tanh_in_place(xs);
+    }
+    fn sigmoid_in_place(xs: &mut [Self]) {
+        fastmath::sigmoid_in_place(xs);
+    }
 }
 
 impl Scalar for f64 {
@@ -79,6 +91,16 @@ impl Scalar for f64 {
         self
     }
     const NAME: &'static str = "f64";
+    fn tanh_in_place(xs: &mut [Self]) {
+        for x in xs {
+            *x = x.tanh();
+        }
+    }
+    fn sigmoid_in_place(xs: &mut [Self]) {
+        for x in xs {
+            *x = sigmoid(*x);
+        }
+    }
 }
 
 /// Logistic sigmoid, `1 / (1 + e^{-x})`; saturates to exactly 0 or 1 without overflow trouble.

@@ -20,7 +20,9 @@
 
 use super::{Activation, Scalar, flush};
 
-/// `h = act(gx + hh + b_hh)` row by row; all slices are `[B, H]` except `b_hh [H]`.
+/// `h = act(gx + hh + b_hh)`: the sums row by row, then tanh over the whole block in one
+/// [`Scalar::tanh_in_place`] pass (vectorised in f32); all slices are `[B, H]` except
+/// `b_hh [H]`.
 pub(crate) fn forward_step<F: Scalar>(
     act: Activation,
     gx: &[F],
@@ -37,10 +39,13 @@ pub(crate) fn forward_step<F: Scalar>(
         for (((h, &g), &r), &b) in h_row.iter_mut().zip(gx_row).zip(hh_row).zip(b_hh) {
             let a = g + r + b;
             *h = match act {
-                Activation::Tanh => a.tanh(),
+                Activation::Tanh => a,
                 Activation::Relu => a.max(F::zero()),
             };
         }
+    }
+    if act == Activation::Tanh {
+        F::tanh_in_place(h_out);
     }
 }
 
