@@ -338,6 +338,34 @@ fn emit_writes_a_preset_per_run_and_an_array_script_whose_task_0_trains_run_0() 
         before
     );
 
+    // Without Slurm's variable the script says what it needs.
+    let out = Command::new("bash")
+        .arg(cluster.join("array.sh"))
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .expect("run bash");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("SLURM_ARRAY_TASK_ID"),
+        "{}",
+        describe("array.sh without a task id", &out)
+    );
+}
+
+#[test]
+fn a_task_refuses_a_changed_preset_or_a_changed_pinned_binary() {
+    let dir = tiny_dir();
+    run_expecting(dir.path(), &["sweep", "tiny.ron", "--emit", "cluster"], 0);
+    let cluster = dir.path().join("cluster");
+    let preset0 = cluster.join("presets/0000.ron");
+    let pinned = cluster.join("bin/bptt-lab");
+    let out = Command::new("bash")
+        .arg(cluster.join("array.sh"))
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .env_remove("BPTT_LAB")
+        .output()
+        .expect("run bash");
+    assert!(out.status.success(), "{}", describe("task 0", &out));
     // A preset changed after its run finished: the task says so instead of keeping or
     // overwriting the other setup's result.
     let preset_text = fs::read_to_string(&preset0).expect("read");
@@ -391,19 +419,6 @@ fn emit_writes_a_preset_per_run_and_an_array_script_whose_task_0_trains_run_0() 
         .expect("run bash");
     assert!(out.status.success(), "{}", describe("BPTT_LAB", &out));
     assert!(cluster.join("runs/0001/summary.json").is_file());
-
-    // Without Slurm's variable the script says what it needs.
-    let out = Command::new("bash")
-        .arg(cluster.join("array.sh"))
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .output()
-        .expect("run bash");
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("SLURM_ARRAY_TASK_ID"),
-        "{}",
-        describe("array.sh without a task id", &out)
-    );
 }
 
 #[test]

@@ -166,8 +166,9 @@ pub enum TaskError {
     #[error("run {name}: {source}")]
     Run {
         name: String,
+        /// Boxed: a run's failure is large, and this error travels up through the CLI.
         #[source]
-        source: RunFailure,
+        source: Box<RunFailure>,
     },
 }
 
@@ -175,12 +176,11 @@ impl TaskError {
     /// Whether the error is in what the user gave (a directory, an index), not the machine.
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Self::Sweep(e)
-            | Self::Run {
-                source: RunFailure::Read(e),
-                ..
-            } => e.is_bad_input(),
-            Self::Run { .. } => false,
+            Self::Sweep(e) => e.is_bad_input(),
+            Self::Run { source, .. } => match source.as_ref() {
+                RunFailure::Read(e) => e.is_bad_input(),
+                _ => false,
+            },
         }
     }
 }
@@ -257,7 +257,7 @@ pub fn run_task(dir: &Path, index: usize, rung: usize) -> Result<TaskReport, Tas
     let (row, done) =
         train_run(&run_dir, &preset, &config, &point).map_err(|source| TaskError::Run {
             name: name.clone(),
-            source,
+            source: Box::new(source),
         })?;
     Ok(TaskReport { name, row, done })
 }
