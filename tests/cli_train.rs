@@ -610,7 +610,8 @@ fn tasks_prints_one_row_per_task() {
             "sine",
             "sine",
             "digits",
-            "text"
+            "text",
+            "csv"
         ],
         "task rows:\n{stdout}"
     );

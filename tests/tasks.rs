@@ -888,7 +888,8 @@ fn the_task_table_lists_every_task_with_its_baseline() {
             "sine",
             "sine",
             "digits",
-            "text"
+            "text",
+            "csv"
         ]
     );
     let baseline = |i: usize| rows[i].baseline;

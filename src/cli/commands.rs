@@ -116,7 +116,10 @@ fn prepare(
     if moved {
         eprintln!("note: the preset's claims are checked at step {n}, the end of this shorter run");
     }
-    Ok(preset.validate(path)?)
+    let config = preset.validate(path)?;
+    // The run folder's preset names the data exactly (a CSV file's hash filled in).
+    preset.config.task = config.setup().task.clone();
+    Ok(config)
 }
 
 /// Reports progress on a terminal with a bar, elsewhere with a line every few seconds.

@@ -135,6 +135,7 @@ fn summary_head(preset: &Preset, config: &TrainConfig) -> serde_json::Map<String
             "name": task.name(),
             "baseline": task.baseline(),
             "metric": task.metric_name(),
+            "data": task.data_summary(),
         },
         "bptt_depths": config.bptt.depths(task.max_seq_len()),
     });

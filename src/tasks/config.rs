@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::Task;
 use super::adding::Adding;
 use super::copy::CopyTask;
+use super::csv::{CsvSeries, CsvSettings, DEFAULT_HELD_OUT, DEFAULT_SEQ_LEN, Missing, Normalize};
+use super::csv_file::{Column, Delimiter, HeaderRow};
 use super::digits::{Digits, PixelOrder};
 use super::error::TaskError;
 use super::parity::Parity;
@@ -70,6 +72,40 @@ pub enum TaskConfig {
         #[serde(default)]
         path: Option<PathBuf>,
     },
+    /// Forecasting a column of a CSV file ([`CsvSeries`]) or of the bundled Mauna Loa CO2
+    /// series: windows of `seq_len` rows, the target `horizon` rows after a window's last.
+    Csv {
+        /// The CSV file; `None` is the bundled Mauna Loa weekly CO2 record. A relative path is
+        /// read from the working directory.
+        #[serde(default)]
+        path: Option<PathBuf>,
+        /// The SHA-256 (64 hex digits) the file must have: a file that changed is refused with
+        /// a message saying so. A run fills it in ([`Task::pinned_config`]).
+        #[serde(default)]
+        sha256: Option<String>,
+        #[serde(default)]
+        delimiter: Delimiter,
+        #[serde(default)]
+        header: HeaderRow,
+        /// The predicted column, by header name (`"co2"`) or 0-based index; `None` is the
+        /// last column that holds numbers.
+        #[serde(default)]
+        target: Option<Column>,
+        /// The columns fed to the network at each step; empty is the target alone.
+        #[serde(default)]
+        inputs: Vec<Column>,
+        #[serde(default = "default_csv_seq_len")]
+        seq_len: usize,
+        #[serde(default = "default_1")]
+        horizon: usize,
+        #[serde(default)]
+        normalize: Normalize,
+        /// The last fraction of the rows, held out.
+        #[serde(default = "default_held_out")]
+        held_out: f64,
+        #[serde(default)]
+        missing: Missing,
+    },
 }
 
 fn default_100() -> usize {
@@ -78,6 +114,18 @@ fn default_100() -> usize {
 
 fn default_50() -> usize {
     50
+}
+
+fn default_1() -> usize {
+    1
+}
+
+fn default_csv_seq_len() -> usize {
+    DEFAULT_SEQ_LEN
+}
+
+fn default_held_out() -> f64 {
+    DEFAULT_HELD_OUT
 }
 
 fn default_noise() -> f64 {
@@ -104,6 +152,7 @@ impl TaskConfig {
             Self::Sine { .. } => "sine",
             Self::Digits { .. } => "digits",
             Self::Text { .. } => "text",
+            Self::Csv { .. } => "csv",
         }
     }
 
@@ -142,7 +191,70 @@ impl TaskConfig {
                 seq_len: default_50(),
                 path: None,
             },
+            Self::from_csv_settings(CsvSettings::default()),
         ]
+    }
+
+    /// The csv task with `settings`.
+    pub fn from_csv_settings(settings: CsvSettings) -> Self {
+        let CsvSettings {
+            path,
+            sha256,
+            delimiter,
+            header,
+            target,
+            inputs,
+            seq_len,
+            horizon,
+            normalize,
+            held_out,
+            missing,
+        } = settings;
+        Self::Csv {
+            path,
+            sha256,
+            delimiter,
+            header,
+            target,
+            inputs,
+            seq_len,
+            horizon,
+            normalize,
+            held_out,
+            missing,
+        }
+    }
+
+    /// The settings of a csv task; `None` for the other tasks.
+    pub fn csv_settings(&self) -> Option<CsvSettings> {
+        match self {
+            Self::Csv {
+                path,
+                sha256,
+                delimiter,
+                header,
+                target,
+                inputs,
+                seq_len,
+                horizon,
+                normalize,
+                held_out,
+                missing,
+            } => Some(CsvSettings {
+                path: path.clone(),
+                sha256: sha256.clone(),
+                delimiter: *delimiter,
+                header: *header,
+                target: target.clone(),
+                inputs: inputs.clone(),
+                seq_len: *seq_len,
+                horizon: *horizon,
+                normalize: *normalize,
+                held_out: *held_out,
+                missing: *missing,
+            }),
+            _ => None,
+        }
     }
 
     /// The settings in one line, e.g. `seq_len = 100` or `series = mackey_glass, seq_len = 100,
@@ -167,10 +279,40 @@ impl TaskConfig {
                 Some(p) => format!("seq_len = {seq_len}, path = {}", p.display()),
                 None => format!("seq_len = {seq_len}, sonnets"),
             },
+            Self::Csv {
+                path,
+                target,
+                inputs,
+                seq_len,
+                horizon,
+                normalize,
+                held_out,
+                missing,
+                ..
+            } => {
+                let file = path
+                    .as_ref()
+                    .map_or_else(|| "co2 weekly".to_owned(), |p| p.display().to_string());
+                let target = target
+                    .as_ref()
+                    .map_or_else(|| "last numeric".to_owned(), ToString::to_string);
+                let inputs = if inputs.is_empty() {
+                    String::new()
+                } else {
+                    let list: Vec<String> = inputs.iter().map(ToString::to_string).collect();
+                    format!(", inputs = [{}]", list.join(", "))
+                };
+                format!(
+                    "{file}, target = {target}{inputs}, seq_len = {seq_len}, horizon = {horizon}, \
+                     {}, held_out = {held_out}, missing = {}",
+                    normalize.name(),
+                    missing.name()
+                )
+            }
         }
     }
 
-    /// Checks the settings and builds the task (for `text`, reads the file).
+    /// Checks the settings and builds the task (for `text` and `csv`, reads the file).
     pub fn build(&self) -> Result<Box<dyn Task>, TaskError> {
         Ok(match self {
             Self::Adding { seq_len } => Box::new(Adding::new(*seq_len)?),
@@ -188,6 +330,9 @@ impl TaskConfig {
                 Some(p) => Text::from_file(p, *seq_len)?,
                 None => Text::sonnets(*seq_len)?,
             }),
+            Self::Csv { .. } => Box::new(CsvSeries::new(
+                self.csv_settings().expect("a csv config has csv settings"),
+            )?),
         })
     }
 }

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 /// for longer ones.
 pub const MAX_SEQ_LEN: usize = 100_000;
 
-/// A task setting that cannot be used, a text file that cannot be read, or a text sample that
-/// cannot be drawn. Messages name the field, the value and what is allowed.
+/// A task setting that cannot be used, a text or CSV file that cannot be read, or a text
+/// sample that cannot be drawn. Messages name the field, the value and what is allowed.
 #[derive(Debug, thiserror::Error)]
 pub enum TaskError {
     /// A setting out of its range.
@@ -54,6 +54,11 @@ pub enum TaskError {
         distinct: usize,
         max: usize,
     },
+    /// The csv task's file cannot be used: unreadable, too large, changed, or a field that is
+    /// not what the settings need (the message names the line and the column).
+    /// (Boxed: its variants carry the file, the line and the column.)
+    #[error(transparent)]
+    Csv(Box<super::csv_file::CsvError>),
     /// A character of the seed text is not in the corpus's vocabulary.
     #[error("text sample: seed character {ch:?} is not in the corpus vocabulary")]
     UnknownChar { ch: char },
@@ -71,6 +76,12 @@ pub enum TaskError {
         model_input: usize,
         model_output: usize,
     },
+}
+
+impl From<super::csv_file::CsvError> for TaskError {
+    fn from(e: super::csv_file::CsvError) -> Self {
+        Self::Csv(Box::new(e))
+    }
 }
 
 impl TaskError {

@@ -6,8 +6,9 @@
 //! ([`train_rng`], [`eval_rng`]) and the initial weights from stream 2
 //! ([`crate::nn::init::INIT_STREAM`]): no two share a draw. The held-out set is drawn from the
 //! task's evaluation split ([`Task::evaluation_batch`]): for the digits the test rows, for
-//! text the last 10 % of the corpus, for Mackey–Glass the last part of the series, which no
-//! training window touches; for the generated tasks, fresh sequences of the same generator.
+//! text the last 10 % of the corpus, for Mackey–Glass and a CSV series the last part of the
+//! series, which no training window touches; for the generated tasks, fresh sequences of the
+//! same generator.
 //!
 //! | task | file | loss | metric | baseline |
 //! |---|---|---|---|---|
@@ -19,6 +20,7 @@
 //! | sine / Mackey–Glass | [`sine`] | `mse_all` | MSE | MSE of repeating the last value |
 //! | sequential digits | [`digits`] | `xent`, last step | test accuracy | ln 10 |
 //! | text | [`text`] | `xent`, all steps | bits per char | unigram entropy |
+//! | csv | [`csv`] (file: [`csv_file`]) | `mse_last`, scaled | RMSE in the file's units | persistence (next = last) |
 //!
 //! A task is built from a [`TaskConfig`] (plain data, read from presets);
 //! [`task_table`] lists every task with its default settings and baseline.
@@ -27,6 +29,8 @@ pub mod adding;
 pub mod common;
 pub mod config;
 pub mod copy;
+pub mod csv;
+pub mod csv_file;
 pub mod digits;
 pub mod error;
 pub mod parity;
@@ -38,6 +42,8 @@ pub mod text;
 
 pub use common::{argmax, masked_accuracy, mean_loss};
 pub use config::TaskConfig;
+pub use csv::{CsvSeries, CsvSettings, Missing, Normalize};
+pub use csv_file::{Column, CsvError, Delimiter, HeaderRow};
 pub use digits::PixelOrder;
 pub use error::TaskError;
 pub use sine::Series;
@@ -97,6 +103,19 @@ pub trait Task: Send + Sync + std::fmt::Debug {
     /// baseline on generated data; `None` where the task does not define one.
     fn trivial_outputs(&self, batch: &Batch<f64>) -> Option<Array3<f64>> {
         let _ = batch;
+        None
+    }
+
+    /// What a run records about its data beyond the config, for `summary.json` (`task.data`):
+    /// for a CSV series its file, hash, split, the scaling of each column (to map predictions
+    /// back to the file's units) and the baselines; `None` for generated tasks.
+    fn data_summary(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// The config that names exactly the data this task was built on, where it can say more
+    /// than the config it was built from (a CSV file's SHA-256, filled in); `None` otherwise.
+    fn pinned_config(&self) -> Option<TaskConfig> {
         None
     }
 

@@ -328,10 +328,19 @@ impl Setup {
             }
         }
         Ok(TrainConfig {
-            setup: self.clone(),
+            setup: self.pinned_to(built.as_ref()),
             task: std::sync::Arc::from(built),
             threads: 1,
         })
+    }
+
+    /// This setup naming exactly the data `task` was built on (a CSV file's hash filled in).
+    fn pinned_to(&self, task: &dyn Task) -> Self {
+        let mut setup = self.clone();
+        if let Some(pinned) = task.pinned_config() {
+            setup.task = pinned;
+        }
+        setup
     }
 
     /// Whether truncated BPTT updates per segment (for display).

@@ -32,6 +32,7 @@ messages! {
         TaskSineMackeyGlass => "sine (Mackey–Glass)", "sine（Mackey–Glass 序列）";
         TaskDigits => "digits", "digits（手写数字）";
         TaskText => "text", "text（字符级文本生成）";
+        TaskCsv => "csv (a series from a CSV file)", "csv（CSV 文件中的时间序列预测）";
         SeqLenT => "Sequence length T", "序列长度 T";
         AddingLenHint => "The two marked values are ~T/2 apart: the dependency the gradient must span.",
             "两个被标记的数相距约 T/2：这就是梯度必须跨越的依赖距离。";

@@ -293,6 +293,7 @@ fn task_kind(t: &TaskConfig) -> Msg {
         TaskConfig::Sine { .. } => Msg::TaskSine,
         TaskConfig::Digits { .. } => Msg::TaskDigits,
         TaskConfig::Text { .. } => Msg::TaskText,
+        TaskConfig::Csv { .. } => Msg::TaskCsv,
     }
 }
 
@@ -349,7 +350,8 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
         TaskConfig::TemporalOrder { length } => {
             len(ui, Msg::LengthL, length, Msg::LengthHint, "task.length");
         }
-        TaskConfig::Reber => {}
+        // The csv task's controls (file, columns, preview) come with the data dialog.
+        TaskConfig::Reber | TaskConfig::Csv { .. } => {}
         TaskConfig::Parity { seq_len, at_end } => {
             len(ui, Msg::SeqLen, seq_len, Msg::ParityLenHint, "task.seq_len");
             ui.checkbox(at_end, tr(Msg::ParityAtEnd))
