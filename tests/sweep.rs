@@ -5,8 +5,10 @@
 //! files give errors naming the axis, the value and the file. Every model is tiny (H = 4,
 //! T = 6, 20 steps), so the whole file runs in seconds.
 
+mod array_task;
 mod binary;
 
+use array_task::{array_task, assert_refused};
 use binary::{describe, run_expecting};
 
 use std::fs;
@@ -370,22 +372,8 @@ fn a_task_refuses_a_changed_preset_or_a_changed_pinned_binary() {
     // overwriting the other setup's result.
     let preset_text = fs::read_to_string(&preset0).expect("read");
     fs::write(&preset0, preset_text.replace("seed: 1,", "seed: 99,")).expect("edit");
-    let out = Command::new("bash")
-        .arg(cluster.join("array.sh"))
-        .env("SLURM_ARRAY_TASK_ID", "0")
-        .output()
-        .expect("run bash");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        describe("changed preset", &out)
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("trained another setup"),
-        "{}",
-        describe("changed preset", &out)
-    );
+    let out = array_task(&cluster.join("array.sh"), 0, &[]);
+    assert_refused("changed preset", &out, 2, "trained another setup");
     fs::write(&preset0, preset_text).expect("restore");
 
     // A pinned binary that changed (rebuilt, replaced) is refused before it runs a task;
@@ -393,22 +381,12 @@ fn a_task_refuses_a_changed_preset_or_a_changed_pinned_binary() {
     let mut bytes = fs::read(&pinned).expect("read");
     bytes.push(0);
     fs::write(&pinned, bytes).expect("tamper");
-    let out = Command::new("bash")
-        .arg(cluster.join("array.sh"))
-        .env("SLURM_ARRAY_TASK_ID", "1")
-        .env_remove("BPTT_LAB")
-        .output()
-        .expect("run bash");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        describe("tampered binary", &out)
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not the binary this sweep was emitted with"),
-        "{}",
-        describe("tampered binary", &out)
+    let out = array_task(&cluster.join("array.sh"), 1, &[]);
+    assert_refused(
+        "tampered binary",
+        &out,
+        2,
+        "not the binary this sweep was emitted with",
     );
     assert!(!cluster.join("runs/0001").exists(), "nothing ran");
     let out = Command::new("bash")

@@ -4,8 +4,10 @@
 //! bit-identically to a run trained that long from the start, and both ways keep the same
 //! setups and write the same tables.
 
+mod array_task;
 mod binary;
 
+use array_task::{array_task, assert_refused};
 use binary::{describe, run_expecting};
 
 use std::fs;
@@ -138,12 +140,11 @@ fn the_best_third_carries_on_bit_identically_and_slurm_keeps_the_same_setups() {
     );
     let cluster = dir.path().join("cluster");
     let task = |i: usize, rung: usize| {
-        let out = Command::new("bash")
-            .arg(cluster.join("array.sh"))
-            .env("SLURM_ARRAY_TASK_ID", i.to_string())
-            .env("BPTT_RUNG", rung.to_string())
-            .output()
-            .expect("run bash");
+        let out = array_task(
+            &cluster.join("array.sh"),
+            i,
+            &[("BPTT_RUNG", &rung.to_string())],
+        );
         assert!(
             out.status.success(),
             "{}",
@@ -151,19 +152,8 @@ fn the_best_third_carries_on_bit_identically_and_slurm_keeps_the_same_setups() {
         );
     };
     // A task of rung 1 before rung 1 started is refused, naming why.
-    let out = Command::new("bash")
-        .arg(cluster.join("array.sh"))
-        .env("SLURM_ARRAY_TASK_ID", "0")
-        .env("BPTT_RUNG", "1")
-        .output()
-        .expect("run bash");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        describe("early rung 1", &out)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("rung 1 has not started"));
+    let out = array_task(&cluster.join("array.sh"), 0, &[("BPTT_RUNG", "1")]);
+    assert_refused("early rung 1", &out, 2, "rung 1 has not started");
     for i in 0..9 {
         if i != 4 {
             task(i, 0);
@@ -186,14 +176,8 @@ fn the_best_third_carries_on_bit_identically_and_slurm_keeps_the_same_setups() {
     let dropped = (0..9)
         .find(|i| !survivors.contains(i))
         .expect("a dropped run");
-    let out = Command::new("bash")
-        .arg(cluster.join("array.sh"))
-        .env("SLURM_ARRAY_TASK_ID", dropped.to_string())
-        .env("BPTT_RUNG", "1")
-        .output()
-        .expect("run bash");
-    assert_eq!(out.status.code(), Some(2), "{}", describe("dropped", &out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("was dropped before rung 1"));
+    let out = array_task(&cluster.join("array.sh"), dropped, &[("BPTT_RUNG", "1")]);
+    assert_refused("dropped", &out, 2, "was dropped before rung 1");
     for &i in &survivors {
         task(i, 1);
     }

@@ -116,8 +116,8 @@ pub fn points_csv(keys: &[String], points: &[Point]) -> String {
     text
 }
 
-/// Reads `points.csv`: the axis keys and the points, in run order.
-pub fn read_points_csv(path: &Path) -> Result<(Vec<String>, Vec<Point>), SweepError> {
+/// A CSV file of the sweep directory as its header's fields and its non-empty lines after it.
+fn read_table(path: &Path) -> Result<(Vec<String>, Vec<String>), SweepError> {
     let bad = |message: String| SweepError::Dir {
         path: path.to_owned(),
         message,
@@ -126,6 +126,17 @@ pub fn read_points_csv(path: &Path) -> Result<(Vec<String>, Vec<Point>), SweepEr
         .map_err(|e| bad(format!("cannot read: {e}")))?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = parse_line(lines.next().ok_or_else(|| bad("empty file".to_owned()))?);
+    Ok((header, lines.map(str::to_owned).collect()))
+}
+
+/// Reads `points.csv`: the axis keys and the points, in run order.
+pub fn read_points_csv(path: &Path) -> Result<(Vec<String>, Vec<Point>), SweepError> {
+    let bad = |message: String| SweepError::Dir {
+        path: path.to_owned(),
+        message,
+    };
+    let (header, lines) = read_table(path)?;
+    let lines = lines.iter().map(String::as_str);
     let n = header.len();
     if n < 3 || header[0] != "run" || header[n - 1] != "seed" {
         return Err(bad(format!(
@@ -194,10 +205,8 @@ pub fn read_results_csv(
         path: path.to_owned(),
         message,
     };
-    let text = crate::fsutil::read_text_capped(path, crate::fsutil::CSV_FILE_CAP)
-        .map_err(|e| bad(format!("cannot read: {e}")))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = parse_line(lines.next().ok_or_else(|| bad("empty file".to_owned()))?);
+    let (header, lines) = read_table(path)?;
+    let lines = lines.iter().map(String::as_str);
     let want: Vec<String> = std::iter::once("run".to_owned())
         .chain(keys.iter().cloned())
         .chain(RESULT_COLUMNS.iter().map(|&c| c.to_owned()))
