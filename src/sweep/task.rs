@@ -80,8 +80,11 @@ fn state(
             .get("outcome")
             .is_some_and(|o| o.get("diverged").is_some());
         if diverged {
-            let row = results::read_run(dir, point, had, expect)?
-                .expect("a summary with an outcome is a result");
+            let row =
+                results::read_run(dir, point, had, expect)?.ok_or_else(|| SweepError::Dir {
+                    path: summary_path.clone(),
+                    message: "changed while it was read; collect again".to_owned(),
+                })?;
             return Ok(State::DivergedEarlier(row));
         }
         return Ok(State::Earlier { steps: had_steps });
