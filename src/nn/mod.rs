@@ -58,7 +58,7 @@ pub trait Scalar:
     const NAME: &'static str;
     /// `x ← tanh x` for every element: libm for f64, [`fastmath`] for f32 (at most 2 ulp).
     fn tanh_in_place(xs: &mut [Self]);
-    /// `x ← σ(x)` for every element: [`sigmoid`] (libm's `exp`) for f64, [`fastmath`] for
+    /// `x ← σ(x)` for every element: `sigmoid` (libm's `exp`) for f64, [`fastmath`] for
     /// f32 (at most 3 ulp).
     fn sigmoid_in_place(xs: &mut [Self]);
 }
