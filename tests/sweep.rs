@@ -83,10 +83,15 @@ fn shipped_sweeps_expand_into_valid_runs() {
         .filter(|p| p.extension().is_some_and(|e| e == "ron"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 4, "four shipped sweeps: {files:?}");
+    assert_eq!(files.len(), 5, "five shipped sweeps: {files:?}");
     for path in files {
         let sweep = Sweep::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        let points: usize = sweep.axes.iter().map(|a| a.values.len()).product();
+        // A grid's points are every combination of the axes' values; a random search's the
+        // samples it drew.
+        let points: usize = sweep.random.map_or_else(
+            || sweep.axes.iter().map(|a| a.values.len()).product(),
+            |r| r.samples,
+        );
         assert_eq!(
             sweep.runs.len(),
             points * sweep.seeds.len(),

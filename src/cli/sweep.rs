@@ -111,8 +111,11 @@ pub(super) fn run(
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let total = sweep.runs.len();
     let points = total / sweep.seeds.len();
+    let drawn = sweep.random.map_or_else(String::new, |r| {
+        format!(" drawn at random (sample seed {})", r.seed)
+    });
     eprintln!(
-        "{} (base {}): {points} points × {} seeds = {total} runs of {} steps on {} jobs, into {}",
+        "{} (base {}): {points} points{drawn} × {} seeds = {total} runs of {} steps on {} jobs, into {}",
         sweep.name,
         sweep.base,
         sweep.seeds.len(),

@@ -1,11 +1,14 @@
 //! Expanding a [`SweepFile`] into a validated [`Sweep`]: the base preset with the file's
-//! `set`, `steps` and `expect`, the axes' values as RON text, the seeds, and every
-//! point × seed as a run whose setup validates. Every error names the axis, the value and,
-//! last, the file.
+//! `set`, `steps` and `expect`, the axes' values as RON text, the points (the grid, or those
+//! a random search draws), the seeds, and every point × seed as a run whose setup validates.
+//! Every error names the axis, the value and, last, the file.
 
 use std::path::Path;
 
+use ron::value::RawValue;
+
 use super::file::{Seeds, SweepFile, Values};
+use super::random::{self, Draw, Random};
 use super::{AxisValues, DIAGNOSTICS_PER_RUN, MAX_RUNS, Sweep, SweepError, SweepRun, run_name};
 use crate::preset::{self, PRESET_VERSION, Preset, PresetError};
 use crate::train::Setup;
@@ -17,38 +20,35 @@ impl SweepFile {
         Ok(self.expand(path)?.runs)
     }
 
-    /// Resolves the base, expands the axes and seeds, and validates every run.
+    /// Resolves the base, expands the axes (or draws the points of a random search) and the
+    /// seeds, and validates every run.
     pub fn expand(&self, path: &Path) -> Result<Sweep, SweepError> {
         let (base, base_name) = self.base_with_overrides(path)?;
-        let axes = self.axes(path, &base.config)?;
+        let draws = self.axes(path, &base.config)?;
         let seeds = self.seed_list(path, base.config.seed)?;
-        let points: usize = axes.iter().map(|a| a.values.len()).product();
-        let total = u64::try_from(points)
-            .unwrap_or(u64::MAX)
-            .saturating_mul(seeds.len() as u64);
-        if total > MAX_RUNS as u64 {
-            return Err(SweepError::Field {
-                path: path.to_owned(),
-                field: "axes".to_owned(),
-                message: format!("{total} runs (points × seeds) is more than {MAX_RUNS}"),
-            });
-        }
-        let mut runs = Vec::new();
-        for point in 0..points {
-            // First axis outermost.
-            let mut rest = point;
-            let mut values = vec![String::new(); axes.len()];
-            for (a, axis) in axes.iter().enumerate().rev() {
-                values[a].clone_from(&axis.values[rest % axis.values.len()]);
-                rest /= axis.values.len();
+        let (axes, points) = match self.random {
+            None => grid_points(path, draws, seeds.len())?,
+            Some(random) => {
+                // Every value is checked, not only those drawn (a grid's runs use them all).
+                for (key, draw) in &draws {
+                    if let Draw::Among(values) = draw {
+                        for value in values {
+                            check_value(path, &base.config, key, value)?;
+                        }
+                    }
+                }
+                random_points(path, random, &draws, seeds.len())?
             }
-            self.point_runs(path, &base, &axes, &values, &seeds, &mut runs)?;
+        };
+        let mut runs = Vec::new();
+        for values in &points {
+            self.point_runs(path, &base, &axes, values, &seeds, &mut runs)?;
         }
         let halving = self
             .halving
             .map(|h| {
                 let steps = runs.first().map_or(0, |r| r.preset.config.steps);
-                super::halving::Schedule::new(h, steps, points).map_err(|message| {
+                super::halving::Schedule::new(h, steps, points.len()).map_err(|message| {
                     SweepError::Field {
                         path: path.to_owned(),
                         field: "halving".to_owned(),
@@ -60,6 +60,7 @@ impl SweepFile {
         Ok(Sweep {
             path: path.to_owned(),
             halving,
+            random: self.random,
             name: self.name.clone(),
             description: self.description.clone(),
             base: base_name,
@@ -98,23 +99,43 @@ impl SweepFile {
         Ok((base, base_name))
     }
 
-    /// The axes with their values as RON text.
-    fn axes(&self, path: &Path, base: &Setup) -> Result<Vec<AxisValues>, SweepError> {
+    /// The axes, each with its values as RON text or, in a random search, what it draws.
+    fn axes(&self, path: &Path, base: &Setup) -> Result<Vec<(String, Draw)>, SweepError> {
         let field = |message: String| SweepError::Field {
             path: path.to_owned(),
             field: "axes".to_owned(),
             message,
         };
-        if !(1..=2).contains(&self.axes.len()) {
+        let n = self.axes.len();
+        // Values drawn at random without `random` first: more axes than a grid has may be
+        // meant as a random search too.
+        if self.random.is_none()
+            && let Some(axis) = self.axes.iter().find(|a| a.values.is_random())
+        {
+            return Err(SweepError::Values {
+                path: path.to_owned(),
+                key: axis.key.trim().to_owned(),
+                message: not_a_grid(&axis.values),
+            });
+        }
+        if self.random.is_some() {
+            if !(1..=random::MAX_AXES).contains(&n) {
+                return Err(field(format!(
+                    "a random search has 1 to {} axes, this one {n}",
+                    random::MAX_AXES
+                )));
+            }
+        } else if !(1..=2).contains(&n) {
             return Err(field(format!(
-                "a sweep has one or two axes, this one {}",
-                self.axes.len()
+                "a sweep has one or two axes, this one {n} (a random search, `random: \
+                 Some((samples: n, seed: s))`, takes up to {})",
+                random::MAX_AXES
             )));
         }
-        let mut axes: Vec<AxisValues> = Vec::new();
+        let mut axes: Vec<(String, Draw)> = Vec::new();
         for axis in &self.axes {
             let key = axis.key.trim();
-            if axes.iter().any(|a| a.key == key) {
+            if axes.iter().any(|(k, _)| k == key) {
                 return Err(field(format!("`{key}` appears twice")));
             }
             if key == "seed" {
@@ -122,16 +143,13 @@ impl SweepFile {
                     "`seed` is not an axis: use `seeds: n` or `seeds: [..]`".to_owned(),
                 ));
             }
-            let values =
-                axis_values(key, &axis.values, base).map_err(|message| SweepError::Values {
+            let draw =
+                axis_draw(key, &axis.values, base).map_err(|message| SweepError::Values {
                     path: path.to_owned(),
                     key: key.to_owned(),
                     message,
                 })?;
-            axes.push(AxisValues {
-                key: key.to_owned(),
-                values,
-            });
+            axes.push((key.to_owned(), draw));
         }
         Ok(axes)
     }
@@ -296,54 +314,180 @@ fn describe_point(axes: &[AxisValues], values: &[String]) -> String {
         .join(", ")
 }
 
-/// The values of one axis as RON text. `base` tells whether the setting is an integer.
-fn axis_values(key: &str, values: &Values, base: &Setup) -> Result<Vec<String>, String> {
+/// The points of a grid over `axes` (every one discrete), first axis outermost, and the axes
+/// with their values; refused if the points × `seeds` are more than [`MAX_RUNS`] runs.
+fn grid_points(
+    path: &Path,
+    axes: Vec<(String, Draw)>,
+    seeds: usize,
+) -> Result<(Vec<AxisValues>, Vec<Vec<String>>), SweepError> {
+    let axes: Vec<AxisValues> = axes
+        .into_iter()
+        .map(|(key, draw)| match draw {
+            Draw::Among(values) => Ok(AxisValues { key, values }),
+            // `axis_draw` refuses these without `random`.
+            Draw::Uniform(..) | Draw::LogUniform(..) => Err(SweepError::Values {
+                path: path.to_owned(),
+                key,
+                message: "a grid takes discrete values only".to_owned(),
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    let points: usize = axes
+        .iter()
+        .map(|a| a.values.len())
+        .fold(1, usize::saturating_mul);
+    check_size(path, "axes", points, seeds)?;
+    let mut out = Vec::with_capacity(points);
+    for point in 0..points {
+        let mut rest = point;
+        let mut values = vec![String::new(); axes.len()];
+        for (a, axis) in axes.iter().enumerate().rev() {
+            values[a].clone_from(&axis.values[rest % axis.values.len()]);
+            rest /= axis.values.len();
+        }
+        out.push(values);
+    }
+    Ok((axes, out))
+}
+
+/// The points of a random search over `axes` ([`random::draw_points`]), and the axes with the
+/// values drawn, each once, in order of first draw.
+fn random_points(
+    path: &Path,
+    random: Random,
+    axes: &[(String, Draw)],
+    seeds: usize,
+) -> Result<(Vec<AxisValues>, Vec<Vec<String>>), SweepError> {
+    let field = |message: String| SweepError::Field {
+        path: path.to_owned(),
+        field: "random.samples".to_owned(),
+        message,
+    };
+    if random.samples == 0 {
+        return Err(field("must be at least 1".to_owned()));
+    }
+    check_size(path, "random.samples", random.samples, seeds)?;
+    let points = random::draw_points(random, axes).map_err(field)?;
+    let values = axes
+        .iter()
+        .enumerate()
+        .map(|(a, (key, _))| {
+            let mut values: Vec<String> = Vec::new();
+            for p in &points {
+                if !values.contains(&p[a]) {
+                    values.push(p[a].clone());
+                }
+            }
+            AxisValues {
+                key: key.clone(),
+                values,
+            }
+        })
+        .collect();
+    Ok((values, points))
+}
+
+/// Refuses a `value` that does not fit the setting `key` of `base`.
+fn check_value(path: &Path, base: &Setup, key: &str, value: &str) -> Result<(), SweepError> {
+    preset::apply_set(&mut base.clone(), &format!("{key}={value}")).map_err(|e| SweepError::Value {
+        path: path.to_owned(),
+        key: key.to_owned(),
+        value: value.to_owned(),
+        message: match e {
+            PresetError::Set { message, .. } => message,
+            other => other.to_string(),
+        },
+    })
+}
+
+/// Refuses `points` × `seeds` runs if they are more than [`MAX_RUNS`], naming `field`.
+fn check_size(path: &Path, field: &str, points: usize, seeds: usize) -> Result<(), SweepError> {
+    let total = u64::try_from(points)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(seeds as u64);
+    if total > MAX_RUNS as u64 {
+        return Err(SweepError::Field {
+            path: path.to_owned(),
+            field: field.to_owned(),
+            message: format!("{total} runs (points × seeds) is more than {MAX_RUNS}"),
+        });
+    }
+    Ok(())
+}
+
+/// What one axis draws: its values as RON text, or (`uniform`, `log_uniform`: a random
+/// search's only) a range to draw real numbers from. `base` tells whether the setting is an
+/// integer.
+fn axis_draw(key: &str, values: &Values, base: &Setup) -> Result<Draw, String> {
     let current = preset::setting(base, key).map_err(|e| match e {
         PresetError::Set { message, .. } => message,
         other => other.to_string(),
     })?;
-    let out = match values {
-        Values::List(items) => {
-            if items.is_empty() {
-                return Err("an empty list of values".to_owned());
+    let integer = current.is_u64() || current.is_i64();
+    let draw = match values {
+        Values::List(items) | Values::Choice(items) => Draw::Among(ron_texts(items)?),
+        &Values::Linear(from, to, n) => Draw::Among(spaced("linear", from, to, n, false, integer)?),
+        &Values::Log(from, to, n) => Draw::Among(spaced("log", from, to, n, true, integer)?),
+        &Values::Uniform(a, b) | &Values::LogUniform(a, b) => {
+            let log = matches!(values, Values::LogUniform(..));
+            let draw = Draw::continuous(log, a, b)?;
+            if integer {
+                let (name, grid) = if log {
+                    ("log_uniform", "log")
+                } else {
+                    ("uniform", "linear")
+                };
+                return Err(format!(
+                    "an integer setting: {name}({a}, {b}) draws real numbers; give \
+                     choice([..]) or {grid}({a}, {b}, n), whose integers a random search draws \
+                     from"
+                ));
             }
-            let texts: Vec<String> = items
-                .iter()
-                .map(|raw| {
-                    raw.trim()
-                        .get_ron()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect();
-            if let Some(dup) = texts
-                .iter()
-                .enumerate()
-                .find_map(|(i, t)| texts[..i].contains(t).then_some(t))
-            {
-                return Err(format!("the value {dup} is listed twice"));
-            }
-            texts
+            draw
         }
-        &Values::Linear(from, to, n) => spaced(
-            "linear",
-            from,
-            to,
-            n,
-            false,
-            current.is_u64() || current.is_i64(),
-        )?,
-        &Values::Log(from, to, n) => spaced(
-            "log",
-            from,
-            to,
-            n,
-            true,
-            current.is_u64() || current.is_i64(),
-        )?,
     };
-    Ok(out)
+    Ok(draw)
+}
+
+/// Why `values` drawn at random (`uniform`, `log_uniform`, `choice`) cannot be a grid's.
+fn not_a_grid(values: &Values) -> String {
+    let shown = match values {
+        Values::Uniform(..) => "uniform(a, b)",
+        Values::LogUniform(..) => "log_uniform(a, b)",
+        _ => "choice([..])",
+    };
+    format!(
+        "{shown} is drawn at random: add `random: Some((samples: n, seed: s))` to the sweep \
+         file for a random search of n points, or give list([..]), linear(..) or log(..) for a \
+         grid"
+    )
+}
+
+/// The RON values of a `list` or `choice`, as text with whitespace runs made single spaces;
+/// refused if empty or if one is listed twice.
+fn ron_texts(items: &[Box<RawValue>]) -> Result<Vec<String>, String> {
+    if items.is_empty() {
+        return Err("an empty list of values".to_owned());
+    }
+    let texts: Vec<String> = items
+        .iter()
+        .map(|raw| {
+            raw.trim()
+                .get_ron()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    if let Some(dup) = texts
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| texts[..i].contains(t).then_some(t))
+    {
+        return Err(format!("the value {dup} is listed twice"));
+    }
+    Ok(texts)
 }
 
 /// `n` values from `from` to `to`, linearly or log spaced, as RON text: rounded to 6

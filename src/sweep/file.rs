@@ -1,5 +1,6 @@
 //! The sweep file as written, before validation: its fields, the values of an axis (a list
-//! of RON values or a linear / log range) and the seeds (a count or a list). Read with
+//! of RON values, a linear / log range, or a distribution to draw from in a random search)
+//! and the seeds (a count or a list). Read with
 //! [`SweepFile::load`]; written with [`SweepFile::to_ron`] (the app's Sweep tab builds one).
 
 use std::path::Path;
@@ -31,7 +32,8 @@ pub struct SweepFile {
     /// before the axes.
     #[serde(default)]
     pub set: Vec<String>,
-    /// One or two settings and their values.
+    /// One or two settings and their values (up to [`super::random::MAX_AXES`] in a random
+    /// search).
     pub axes: Vec<Axis>,
     /// Seeds per point: a count (the base seed, +1, …) or a list.
     #[serde(default)]
@@ -46,6 +48,10 @@ pub struct SweepFile {
     /// (see [`super::halving`]).
     #[serde(default)]
     pub halving: Option<super::halving::Halving>,
+    /// Random search: this many points drawn from the axes' values instead of the grid (see
+    /// [`super::random`]).
+    #[serde(default)]
+    pub random: Option<super::random::Random>,
 }
 
 /// One swept setting: a RON path (as for `--set`) and its values.
@@ -66,6 +72,24 @@ pub enum Values {
     Linear(f64, f64, usize),
     /// `log(from, to, n)`: n values evenly spaced in log scale (from, to > 0).
     Log(f64, f64, usize),
+    /// `uniform(a, b)`, random search only: a real number drawn uniformly from [a, b).
+    Uniform(f64, f64),
+    /// `log_uniform(a, b)`, random search only: a real number drawn from [a, b) uniformly in
+    /// log scale (0 < a < b).
+    LogUniform(f64, f64),
+    /// `choice([..])`, random search only: one of these RON values, each as likely.
+    Choice(Vec<Box<RawValue>>),
+}
+
+impl Values {
+    /// Whether these values are drawn at random (`uniform`, `log_uniform`, `choice`), which
+    /// only a random search does.
+    pub fn is_random(&self) -> bool {
+        matches!(
+            self,
+            Self::Uniform(..) | Self::LogUniform(..) | Self::Choice(_)
+        )
+    }
 }
 
 /// Seeds per point.

@@ -1,5 +1,6 @@
-//! Parameter sweeps: a base preset, one or two settings each with a list or a range of values,
-//! and a number of seeds per point. A sweep file is RON, untrusted until [`SweepFile::runs`]
+//! Parameter sweeps: a base preset, one or two settings each with a list or a range of values
+//! (or, in a random search, more settings each with a distribution), and a number of seeds per
+//! point. A sweep file is RON, untrusted until [`SweepFile::runs`]
 //! has expanded it into runs whose setups all validate; every error names the setting (axis),
 //! the value and, last, the file.
 //!
@@ -32,13 +33,18 @@
 //! `bptt-lab train` writes) and `results.csv` ([`results`]). [`local::run`] fills it on this
 //! machine; [`cluster::emit`] writes a Slurm array script instead, whose tasks run
 //! [`task::run_task`], and [`cluster::collect`] gathers the results. With `halving: Some((eta,
-//! rungs))` the points go through successive halving instead ([`halving`]).
+//! rungs))` the points go through successive halving instead ([`halving`]). With `random:
+//! Some((samples: n, seed: s))` the points are n drawn at random instead of the grid, from
+//! `uniform(a, b)`, `log_uniform(a, b)`, `choice([..])` or the grid's values, over up to
+//! [`random::MAX_AXES`] axes ([`random`]); everything else (seeds, the tables, resuming,
+//! Slurm, halving) is as for a grid.
 
 pub mod cluster;
 mod expand;
 pub mod file;
 pub mod halving;
 pub mod local;
+pub mod random;
 pub mod results;
 pub mod task;
 
@@ -167,6 +173,9 @@ pub struct Sweep {
     pub runs: Vec<SweepRun>,
     /// Successive halving over the points, if the file asks for it.
     pub halving: Option<halving::Schedule>,
+    /// The random search that drew the points, if the file asks for one (each axis's `values`
+    /// are then the values drawn, in order of first draw).
+    pub random: Option<random::Random>,
 }
 
 impl Sweep {

@@ -126,6 +126,8 @@ messages! {
             "{seeds}：参数扫描页只接受连续的随机种子（seed、seed+1、…）";
         HalvingNotInTab => "successive halving (`halving: …`) runs from the command line: `bptt-lab sweep FILE`, or `--emit DIR` for Slurm; the Sweep tab runs grids only",
             "逐次减半（`halving: …`）需在命令行运行：`bptt-lab sweep FILE`，或用 `--emit DIR` 提交到 Slurm；参数扫描页只运行网格";
+        RandomNotInTab => "random search (`random: …`, `uniform`, `log_uniform`, `choice`) runs from the command line: `bptt-lab sweep FILE`, or `--emit DIR` for Slurm; the Sweep tab runs grids of one or two settings only",
+            "随机搜索（`random: …`、`uniform`、`log_uniform`、`choice`）需在命令行运行：`bptt-lab sweep FILE`，或用 `--emit DIR` 提交到 Slurm；参数扫描页只运行一两个设置项的网格";
         TooManyRuns => "{runs} runs is more than the tab runs ({max}); save the sweep as RON and run it with `bptt-lab sweep`",
             "{runs} 个运行超出了本页可运行的上限（{max}）；请将参数扫描另存为 RON，再用 `bptt-lab sweep` 运行";
     }

@@ -393,6 +393,7 @@ impl SweepEditor {
             steps: Some(self.steps_for(base)),
             expect: self.expect(base),
             halving: None,
+            random: None,
         })
     }
 
@@ -407,6 +408,14 @@ impl SweepEditor {
                 field: "halving".to_owned(), // i18n-exempt: the sweep file's field name
                 message: tr(Msg::HalvingNotInTab).to_owned(),
             });
+        }
+        let random_not_in_tab = || SweepError::Field {
+            path: path.to_owned(),
+            field: "random".to_owned(), // i18n-exempt: the sweep file's field name
+            message: tr(Msg::RandomNotInTab).to_owned(),
+        };
+        if file.random.is_some() {
+            return Err(random_not_in_tab());
         }
         let sweep = file.expand(path)?;
         let (mut base, _) = file.base_with_overrides(path)?;
@@ -431,8 +440,12 @@ impl SweepEditor {
                     Values::Linear(from, to, n) => (Spacing::Linear, from, to, n),
                     Values::Log(from, to, n) => (Spacing::Log, from, to, n),
                     Values::List(_) => (Spacing::List, 0.0, 1.0, expanded.values.len()),
+                    // Refused by `expand` without `random`.
+                    Values::Uniform(..) | Values::LogUniform(..) | Values::Choice(_) => {
+                        return Err(random_not_in_tab());
+                    }
                 };
-                AxisEdit {
+                Ok(AxisEdit {
                     key: expanded.key.clone(),
                     spacing,
                     from,
@@ -443,9 +456,9 @@ impl SweepEditor {
                     } else {
                         String::new()
                     },
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         let defaults = Self::default();
         let expect = base.expect;
         let editor = Self {
@@ -528,8 +541,9 @@ mod tests {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             let from_file = Sweep::load(&path).unwrap();
-            if from_file.halving.is_some() {
-                // The tab runs grids: it refuses successive halving and says where it runs.
+            if from_file.halving.is_some() || from_file.random.is_some() {
+                // The tab runs grids: it refuses successive halving and random search and
+                // says where they run.
                 let e = SweepEditor::load(&path).unwrap_err().to_string();
                 assert!(e.contains("bptt-lab sweep FILE"), "{e}");
                 continue;
