@@ -1004,3 +1004,69 @@ fn the_command_line_trains_a_file_pins_its_hash_and_exits_2_on_a_bad_one() {
     );
     assert!(!dir.path().join("runs").exists(), "no run for a bad file");
 }
+
+#[test]
+fn a_forecast_maps_the_models_outputs_to_the_files_units_beside_data_and_persistence() {
+    // 50 rows v = 2·row + 1, a missing value at row 45: no window forecasts it, and the
+    // window that ends on it uses the interpolated value (on this line, the same).
+    let mut text = String::from("v\n");
+    for r in 0..50 {
+        if r == 45 {
+            text.push_str("NA\n");
+        } else {
+            writeln!(text, "{}", 2 * r + 1).unwrap();
+        }
+    }
+    let (_dir, path) = file(text.as_bytes());
+    let task = CsvSeries::new(CsvSettings {
+        seq_len: 5,
+        held_out: 0.4,
+        ..settings(&path)
+    })
+    .unwrap();
+    let dims = bptt_lab::nn::Dims {
+        input: 1,
+        hidden: 3,
+        output: 1,
+    };
+    // All weights zero but the readout's bias: every forecast is that bias, scaled back.
+    let mut params = bptt_lab::nn::Params::<f64>::zeros(bptt_lab::nn::CellKind::Gru, dims);
+    params.readout_bias[0] = 0.5;
+    let model = bptt_lab::nn::Model::new(bptt_lab::nn::CellKind::Gru, dims, params);
+    let f = task.forecast(&model).unwrap();
+    assert_eq!(f.windows, task.eval_starts().len());
+    let want_rows: Vec<usize> = task.eval_starts().iter().map(|s| s + 5).collect();
+    assert_eq!(f.rows, want_rows);
+    assert!(
+        !f.rows.contains(&45),
+        "the window of a missing target is not forecast"
+    );
+    let s = task.target_scaling();
+    for (i, &r) in f.rows.iter().enumerate() {
+        assert!((f.actual[i] - (2 * r + 1) as f64).abs() < 1e-9, "row {r}");
+        assert!(
+            (f.persistence[i] - (2 * r - 1) as f64).abs() < 1e-9,
+            "row {r}"
+        );
+        assert!((f.predicted[i] - (0.5 * s.scale + s.offset)).abs() < 1e-9);
+    }
+    let n = f.rows.len() as f64;
+    let rmse = (f
+        .actual
+        .iter()
+        .map(|a| (a - f.predicted[0]).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
+    assert!((f.rmse - rmse).abs() < 1e-9);
+    // A model of another task's sizes is refused, not run.
+    let other = bptt_lab::nn::Model::<f64>::new(
+        bptt_lab::nn::CellKind::Gru,
+        bptt_lab::nn::Dims { input: 2, ..dims },
+        bptt_lab::nn::Params::zeros(
+            bptt_lab::nn::CellKind::Gru,
+            bptt_lab::nn::Dims { input: 2, ..dims },
+        ),
+    );
+    assert!(task.forecast(&other).is_err());
+}

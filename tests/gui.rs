@@ -13,7 +13,10 @@ use bptt_lab::nn::Profile;
 use bptt_lab::train::Trainable;
 use bptt_lab::train::{Diagnostics, RunError, RunOutcome, StepMetrics};
 use egui_kittest::Harness;
+
+mod gui_support;
 use egui_kittest::kittest::{NodeT, Queryable, by};
+use gui_support::{harness, harness_in, has_text, step_until};
 
 /// A run that makes up metrics: loss 1/step, a decaying gradient profile, a little sleep
 /// per step so that a test can pause it mid-way.
@@ -110,39 +113,6 @@ fn scripted_by_lr(total: u64, delay: Duration) -> RunFactory {
     scripted_with(total, delay, |c| {
         10.0 * c.optimizer.lr() + c.seed as f64 / 1000.0
     })
-}
-
-fn harness(factory: RunFactory) -> Harness<'static, BpttApp> {
-    harness_in(factory, Lang::En)
-}
-
-/// The app in `lang` (whatever the machine's locale).
-fn harness_in(factory: RunFactory, lang: Lang) -> Harness<'static, BpttApp> {
-    let mut state = SavedState::default();
-    state.window.language = Some(lang);
-    Harness::builder()
-        .with_size(egui::vec2(1440.0, 900.0))
-        .build_eframe(move |cc| BpttApp::new(cc, state.clone(), factory.clone(), 0))
-}
-
-/// Steps frames (workers run in real time) until `cond` holds.
-fn step_until(h: &mut Harness<'static, BpttApp>, what: &str, cond: impl Fn(&BpttApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while !cond(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
-}
-
-fn has_text(h: &Harness<'static, BpttApp>, needle: &str) -> bool {
-    h.query_all(by().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle))
-            || n.label().is_some_and(|l| l.contains(needle))
-    }))
-    .next()
-    .is_some()
 }
 
 fn step_of(app: &BpttApp) -> u64 {

@@ -244,7 +244,7 @@ impl eframe::App for BpttApp {
                 .collect()
         });
         for path in dropped {
-            self.deferred.push(UiCommand::OpenRuns(path));
+            self.deferred.push(dropped_command(path));
         }
         self.load_shown_runs();
         for id in self.runs.drain_events(DRAIN_BUDGET) {
@@ -263,7 +263,8 @@ impl eframe::App for BpttApp {
         for cmd in std::mem::take(&mut self.deferred) {
             self.apply(cmd);
         }
-        if self.any_running() {
+        let forecasting = self.refresh_forecast(Instant::now());
+        if self.any_running() || forecasting {
             ctx.request_repaint_after(FRAME_INTERVAL);
         }
         if self.last_saved.as_ref() != Some(&self.state) {
@@ -309,6 +310,7 @@ impl eframe::App for BpttApp {
             frame_ms: self.ui.frame_ms,
             tour: self.ui.tour.as_ref(),
             plot_rects: &self.ui.plot_rects,
+            forecast: &self.ui.forecast,
         };
         let drawn = panels::draw(frame, ui);
         if let Some(cmd) = self.dialogs.show(ui.ctx()) {
@@ -374,6 +376,23 @@ pub struct GuiOptions {
     pub autostart: u64,
     /// The workspace folder (default: [`Workspace::default_root`]).
     pub workspace: Option<PathBuf>,
+}
+
+/// What a file dropped on the window asks for: a data file sets the task up on it (a
+/// `.csv`/`.tsv` series, a `.txt` text); anything else is opened as runs (a run folder, or a
+/// folder of runs), which says what it found.
+pub fn dropped_command(path: PathBuf) -> UiCommand {
+    let data = !path.is_dir()
+        && path.extension().is_some_and(|e| {
+            super::dialogs::DATA_EXTENSIONS
+                .iter()
+                .any(|x| e.eq_ignore_ascii_case(x))
+        });
+    if data {
+        UiCommand::UseData(path)
+    } else {
+        UiCommand::OpenRuns(path)
+    }
 }
 
 /// Checks a sweep file as the Sweep tab would load it (before any window opens).

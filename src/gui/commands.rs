@@ -4,12 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use super::app::BpttApp;
+use super::dialogs::{DATA_EXTENSIONS, TEXT_EXTENSION};
+use super::i18n::data::Data;
 use super::i18n::texts::Texts;
 use super::i18n::{tr, trf};
 use super::runs::{RunStatus, WeightsUse};
 use super::state::{SidePanel, UiCommand, View};
 use super::sweep::{ActiveSweep, AxisEdit, SWEEPABLE, SweepEditor};
 use crate::preset::{self, Preset};
+use crate::tasks::TaskConfig;
+use crate::tasks::csv::CsvSettings;
 use crate::train::Command;
 
 impl BpttApp {
@@ -35,7 +39,8 @@ impl BpttApp {
             | C::ExportMetrics(_)
             | C::ExportWeights(_)
             | C::ExportPlot(..)
-            | C::SampleText => self.apply_file(command),
+            | C::SampleText
+            | C::UseData(_) => self.apply_file(command),
             C::DismissMessage
             | C::ShowView(_)
             | C::ShowPanel(..)
@@ -199,6 +204,7 @@ impl BpttApp {
                 self.plot_export.request(title, path, &self.egui_ctx);
             }
             UiCommand::SampleText => self.request_weights(WeightsUse::Sample),
+            UiCommand::UseData(path) => self.use_data(&path),
             _ => unreachable!("not a file command: {command:?}"),
         }
     }
@@ -527,6 +533,66 @@ impl BpttApp {
         }
     }
 
+    /// Sets the panel's task up on a data file: the csv task (its other settings as they were
+    /// if the task was already csv) on a `.csv` or `.tsv`, the text task on a `.txt`.
+    fn use_data(&mut self, path: &Path) {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let task = &mut self.state.setup.task;
+        let is_text = ext == TEXT_EXTENSION;
+        let is_series = !is_text && DATA_EXTENSIONS.contains(&ext.as_str());
+        if is_series {
+            let mut settings = task.csv_settings().unwrap_or_default();
+            if settings.path.as_deref() != Some(path) {
+                // Another file: its own columns and hash.
+                settings = CsvSettings {
+                    seq_len: settings.seq_len,
+                    horizon: settings.horizon,
+                    normalize: settings.normalize,
+                    held_out: settings.held_out,
+                    missing: settings.missing,
+                    path: Some(path.to_owned()),
+                    ..CsvSettings::default()
+                };
+            }
+            *task = TaskConfig::from_csv_settings(settings);
+            self.ui.message = Some(trf(Data::UsingCsv, &[("path", &path.display())]));
+        } else if is_text {
+            let seq_len = match task {
+                TaskConfig::Text { seq_len, .. } => *seq_len,
+                _ => TaskConfig::DEFAULT_TEXT_SEQ_LEN,
+            };
+            *task = TaskConfig::Text {
+                seq_len,
+                path: Some(path.to_owned()),
+            };
+            self.ui.message = Some(trf(Data::UsingText, &[("path", &path.display())]));
+        } else {
+            self.ui.message = Some(trf(Data::NotData, &[("path", &path.display())]));
+        }
+        self.ui.view = View::Training;
+    }
+
+    /// Asks the selected run for weights to forecast with, when it is a csv run whose
+    /// forecast is missing or older than its weights (see [`ForecastView::wants`]).
+    pub(super) fn refresh_forecast(&mut self, now: std::time::Instant) -> bool {
+        let busy = self.ui.forecast.poll();
+        let Some(r) = self.runs.selected() else {
+            return busy;
+        };
+        if r.config.task().csv_series().is_none() {
+            return busy;
+        }
+        let (id, step, running) = (r.id, r.steps_done(), r.status.is_running());
+        if self.ui.forecast.wants(id, step, running, now) {
+            self.ui.forecast.ask(id, now);
+            self.request_weights(WeightsUse::Forecast);
+        }
+        busy || running
+    }
+
     /// Does what was waiting for run `id`'s weights.
     pub(super) fn use_pending_weights(&mut self, id: u64) {
         let uses = self
@@ -544,13 +610,23 @@ impl BpttApp {
             return;
         };
         let Some((_, params)) = &r.weights else {
-            self.ui.message = Some(tr(Texts::NoWeights).into());
+            if matches!(usage, WeightsUse::Forecast) {
+                // Said in the plot, not the message line (asked without the user's click).
+                let step = r.steps_done();
+                self.ui.forecast.no_weights(id, step, tr(Texts::NoWeights));
+            } else {
+                self.ui.message = Some(tr(Texts::NoWeights).into());
+            }
             return;
         };
         match usage {
             WeightsUse::Export(path) => {
                 let result = crate::export::write_weights_npz(&path, params, r.config.precision);
                 self.ui.message = Some(wrote(&path, result));
+            }
+            WeightsUse::Forecast => {
+                let step = r.weights.as_ref().map_or(0, |(s, _)| *s);
+                self.ui.forecast.start(id, &r.config, step, params);
             }
             WeightsUse::Sample => {
                 match crate::train::sample::sample_text(&r.config, params, &self.ui.sampler.request)

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
+use super::i18n::data::Data;
 use super::i18n::shell::Shell;
 use super::i18n::{tr, trf};
 use super::plot_export;
@@ -65,8 +66,23 @@ fn spec(kind: &DialogKind) -> (&'static str, &'static str, Option<Cow<'static, s
         DialogKind::OpenSweep => (tr(Shell::FilterSweep), "ron", None), // i18n-exempt: extension
         DialogKind::SaveSweep => (tr(Shell::FilterSweep), "ron", name("sweep.ron")), // i18n-exempt: extension, file name
         DialogKind::ExportSweepResults => ("CSV", "csv", name("results.csv")), // i18n-exempt: extension, file name
+        DialogKind::OpenData => (tr(Data::FilterData), "csv", None), // i18n-exempt: extension (with tsv and txt: `extensions`)
     }
 }
+
+/// The extensions a dialog of `kind` shows: its one, or the data files' three.
+fn extensions(kind: &DialogKind) -> Vec<&'static str> {
+    match kind {
+        DialogKind::OpenData => DATA_EXTENSIONS.to_vec(),
+        _ => vec![spec(kind).1],
+    }
+}
+
+/// What a data file may be: a CSV series (comma or tab) or a text.
+pub const DATA_EXTENSIONS: [&str; 3] = ["csv", "tsv", TEXT_EXTENSION]; // i18n-exempt: extensions
+
+/// The data files that are texts (for the text task); the others are CSV series.
+pub const TEXT_EXTENSION: &str = "txt"; // i18n-exempt: an extension
 
 /// What the app's own dialog says in its title bar.
 fn title(kind: &DialogKind) -> String {
@@ -82,6 +98,7 @@ fn title(kind: &DialogKind) -> String {
         DialogKind::OpenSweep => tr(Shell::TitleOpenSweep).into(),
         DialogKind::SaveSweep => tr(Shell::TitleSaveSweep).into(),
         DialogKind::ExportSweepResults => tr(Shell::TitleExportSweepResults).into(),
+        DialogKind::OpenData => tr(Data::TitleOpenData).into(),
     }
 }
 
@@ -106,6 +123,7 @@ fn command(kind: DialogKind, path: PathBuf) -> UiCommand {
         DialogKind::OpenRuns => UiCommand::OpenRuns(path),
         DialogKind::ExportScript(f) => UiCommand::ExportScript(f, path),
         DialogKind::ExportRuns => UiCommand::ExportRuns(path),
+        DialogKind::OpenData => UiCommand::UseData(path),
     }
 }
 
@@ -136,7 +154,8 @@ impl Dialogs {
         let folder = self.folder.clone();
         let thread_kind = kind.clone();
         // Here, not on the dialog's thread: the language of the texts is the UI thread's.
-        let (filter, ext, save_as) = spec(&kind);
+        let (filter, _, save_as) = spec(&kind);
+        let exts = extensions(&kind);
         let spawned = std::thread::Builder::new()
             .name("file-dialog".into()) // i18n-exempt: thread name
             .spawn(move || {
@@ -149,7 +168,7 @@ impl Dialogs {
                 let picked = if matches!(kind, DialogKind::OpenRuns | DialogKind::ExportScript(_)) {
                     d.pick_folder()
                 } else {
-                    let d = d.add_filter(filter, &[ext]);
+                    let d = d.add_filter(filter, &exts);
                     match save_as {
                         None => d.pick_file(),
                         Some(name) => d.set_file_name(name.as_ref()).save_file(),
@@ -169,7 +188,8 @@ impl Dialogs {
 
     /// Opens the app's own dialog for `kind` (replacing one that is open).
     pub fn open_in_window(&mut self, kind: DialogKind) {
-        let (_, ext, save_as) = spec(&kind);
+        let (_, _, save_as) = spec(&kind);
+        let exts = extensions(&kind);
         let mut dialog = match (&kind, &save_as) {
             (DialogKind::OpenRuns | DialogKind::ExportScript(_), _) => {
                 egui_file::FileDialog::select_folder()
@@ -191,10 +211,11 @@ impl Dialogs {
         .default_size(egui::vec2(560.0, 420.0))
         .show_rename(false)
         .show_new_folder(save_as.is_some());
-        if !ext.is_empty() {
-            let ext = ext.to_owned();
+        if exts.iter().all(|e| !e.is_empty()) {
             dialog = dialog.show_files_filter(Box::new(move |p: &Path| {
-                p.is_dir() || p.extension().is_some_and(|e| e.eq_ignore_ascii_case(&ext))
+                p.is_dir()
+                    || p.extension()
+                        .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
             }));
         }
         let start = self
@@ -267,7 +288,7 @@ mod tests {
     use std::path::PathBuf;
     use std::time::Duration;
 
-    use super::{DialogKind, Dialogs, UiCommand, command};
+    use super::{DialogKind, Dialogs, UiCommand, command, extensions};
 
     #[test]
     fn a_saved_file_without_an_extension_gets_the_kinds() {
@@ -279,6 +300,17 @@ mod tests {
             command(DialogKind::OpenPreset, PathBuf::from("/tmp/mine")),
             UiCommand::LoadFile(PathBuf::from("/tmp/mine"))
         );
+    }
+
+    #[test]
+    fn a_data_file_sets_the_task_up_and_the_dialog_shows_csv_tsv_and_text() {
+        assert_eq!(
+            command(DialogKind::OpenData, PathBuf::from("/data/temps")),
+            UiCommand::UseData(PathBuf::from("/data/temps")),
+            "an opened file keeps its name"
+        );
+        assert_eq!(extensions(&DialogKind::OpenData), ["csv", "tsv", "txt"]);
+        assert_eq!(extensions(&DialogKind::OpenPreset), ["ron"]);
     }
 
     #[test]

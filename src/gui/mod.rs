@@ -21,6 +21,7 @@
 pub mod app;
 pub mod commands;
 pub mod dialogs;
+pub mod forecast;
 pub mod heatmap;
 pub mod i18n;
 pub mod naming;
@@ -36,6 +37,6 @@ pub mod tour;
 pub mod tour_moves;
 pub mod validated;
 
-pub use app::{BpttApp, GuiError, GuiOptions, check_sweep_file, run_gui};
+pub use app::{BpttApp, GuiError, GuiOptions, check_sweep_file, dropped_command, run_gui};
 pub use runs::{RunFactory, RunStatus, RunView, Runs, trainer_factory};
 pub use state::{SavedState, UiCommand, View};

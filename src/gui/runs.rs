@@ -82,6 +82,8 @@ impl RunStatus {
 pub enum WeightsUse {
     Export(PathBuf),
     Sample,
+    /// The held-out forecast of a csv run.
+    Forecast,
 }
 
 /// One training run and everything it reported.

@@ -228,6 +228,9 @@ pub enum UiCommand {
     ExportPlot(String, PathBuf),
     /// Ask for weights to sample text from the selected run.
     SampleText,
+    /// Set the panel's task up on a data file: the csv task on a `.csv`/`.tsv`, the text task
+    /// on a `.txt`.
+    UseData(PathBuf),
     DismissMessage,
     /// Show the training plots or the Sweep tab.
     ShowView(View),
@@ -303,6 +306,8 @@ pub enum DialogKind {
     ExportRuns,
     /// A folder to write a training script for a framework into.
     ExportScript(Framework),
+    /// A data file: a CSV series or a text.
+    OpenData,
 }
 
 /// The text sampler's settings and its latest output.
@@ -349,6 +354,8 @@ pub struct UiState {
     pub tour: Option<Tour>,
     /// Script exports under way: each says on its channel what it wrote or why it could not.
     pub script_exports: Vec<crossbeam_channel::Receiver<ScriptExport>>,
+    /// The selected csv run's forecast of its held-out rows.
+    pub forecast: super::forecast::ForecastView,
 }
 
 /// How a script export ended: the folder and the steps exported, or the error's text.
@@ -367,6 +374,7 @@ impl Default for UiState {
             trashed: Vec::new(),
             tour: None,
             script_exports: Vec::new(),
+            forecast: super::forecast::ForecastView::default(),
         }
     }
 }

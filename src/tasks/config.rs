@@ -195,6 +195,9 @@ impl TaskConfig {
         ]
     }
 
+    /// The text task's window length when none is given.
+    pub const DEFAULT_TEXT_SEQ_LEN: usize = 50;
+
     /// The csv task with `settings`.
     pub fn from_csv_settings(settings: CsvSettings) -> Self {
         let CsvSettings {

@@ -56,6 +56,8 @@
 //! The metric is the RMSE in the file's units (`sqrt(mse) · scale`); solved means beating
 //! persistence: an RMSE below the persistence forecast's.
 
+mod preview;
+
 use std::path::PathBuf;
 
 use ndarray::{Array2, Array3};
@@ -70,6 +72,7 @@ pub use super::csv_file::{CO2_WEEKLY, Column, Delimiter, HeaderRow};
 use super::error::{MAX_SEQ_LEN, check_range};
 use super::{Task, TaskError};
 use crate::nn::{Batch, LossKind, Target};
+pub use preview::{Forecast, MAX_FORECAST_WINDOWS, head_lines};
 
 /// How each used column is scaled (fitted on the training rows).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,6 +191,10 @@ pub struct CsvSeries {
     settings: CsvSettings,
     origin: String,
     sha256: String,
+    /// The header's names, if the file has a header row.
+    header: Option<Vec<String>>,
+    /// The file's first lines as written ([`preview::head_lines`]).
+    head: Vec<String>,
     target: UsedColumn,
     inputs: Vec<UsedColumn>,
     /// Rows × inputs, scaled, row-major; NaN where missing and not filled.
@@ -238,7 +245,11 @@ impl CsvSeries {
             },
         };
         let data = read_csv(source, &options, settings.sha256.as_deref())?;
-        Self::from_data(settings, data)
+        // Read again, 16 KiB at most: the file just parsed, for the app's preview.
+        let head = preview::head_lines(source, preview::HEAD_LINES).unwrap_or_default();
+        let mut task = Self::from_data(settings, data)?;
+        task.head = head;
+        Ok(task)
     }
 
     #[expect(
@@ -419,6 +430,8 @@ impl CsvSeries {
             settings,
             origin: data.origin,
             sha256: data.sha256,
+            header: data.header,
+            head: Vec::new(),
             target: data.target,
             inputs: data.inputs,
             x,
@@ -739,6 +752,10 @@ impl Task for CsvSeries {
 
     fn data_summary(&self) -> Option<serde_json::Value> {
         Some(self.summary_json())
+    }
+
+    fn csv_series(&self) -> Option<&CsvSeries> {
+        Some(self)
     }
 
     fn pinned_config(&self) -> Option<TaskConfig> {

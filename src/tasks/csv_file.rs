@@ -144,7 +144,7 @@ impl Source<'_> {
     }
 
     /// A reader of its bytes, after checking a file's kind and size.
-    fn open(&self) -> Result<Box<dyn Read + '_>, CsvError> {
+    pub(crate) fn open(&self) -> Result<Box<dyn Read + '_>, CsvError> {
         match *self {
             Self::Bytes { bytes, .. } => {
                 if bytes.len() as u64 > MAX_CSV_BYTES {

@@ -119,6 +119,12 @@ pub trait Task: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// The task as a CSV series, for what the app draws of one (its file's lines, the series
+    /// with its split, a forecast of the held-out part); `None` for every other task.
+    fn csv_series(&self) -> Option<&csv::CsvSeries> {
+        None
+    }
+
     /// A batch of the held-out evaluation data drawn from `rng`. For synthetic tasks it is a
     /// batch like any other; tasks with real data draw it from their test split.
     fn evaluation_batch(&self, rng: &mut ChaCha8Rng, batch_size: usize) -> Batch<f64> {

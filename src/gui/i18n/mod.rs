@@ -45,6 +45,7 @@ macro_rules! messages {
     };
 }
 
+pub mod data;
 pub mod plots;
 pub mod setup;
 pub mod shell;
@@ -283,6 +284,7 @@ pub fn all_texts(lang: Lang) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     table(shell::Shell::ALL, lang, &mut out);
     table(setup::Setup::ALL, lang, &mut out);
+    table(data::Data::ALL, lang, &mut out);
     table(plots::Plots::ALL, lang, &mut out);
     table(sweep::Sweep::ALL, lang, &mut out);
     table(texts::Texts::ALL, lang, &mut out);

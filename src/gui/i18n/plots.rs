@@ -32,6 +32,7 @@ messages! {
         TensorsTitle => "Per-tensor gradient norms", "各张量的梯度范数";
         SpectralTitle => "Spectral radius of W_hh", "W_hh 的谱半径";
         SaturationTitle => "Saturation", "饱和";
+        ForecastTitle => "Held-out forecast", "留出集上的预测";
 
         // Axes, captions and legends.
         TrainingStep => "training step", "训练步";

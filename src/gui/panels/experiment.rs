@@ -94,6 +94,8 @@ pub fn experiment_ui(
 
         section(ui, tr(Msg::Task), |ui| {
             task_ui(ui, task);
+            let built = validation.as_ref().ok().and_then(|c| c.task().csv_series());
+            super::csv_task::csv_task_ui(ui, task, built, out);
             show_error(ui, "task"); // i18n-exempt: a field path prefix, not shown
         });
 
@@ -303,6 +305,8 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
         ui.label(tr(Msg::Task));
         egui::ComboBox::from_id_salt("task")
             .selected_text(tr(task_kind(task)))
+            // Every task in view, the csv task at the bottom included (no scrolling).
+            .height(400.0)
             .show_ui(ui, |ui| {
                 for t in TaskConfig::all_defaults() {
                     let name = t.name();
@@ -350,7 +354,7 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
         TaskConfig::TemporalOrder { length } => {
             len(ui, Msg::LengthL, length, Msg::LengthHint, "task.length");
         }
-        // The csv task's controls (file, columns, preview) come with the data dialog.
+        // The csv task's controls and its file's preview: `csv_task`.
         TaskConfig::Reber | TaskConfig::Csv { .. } => {}
         TaskConfig::Parity { seq_len, at_end } => {
             len(ui, Msg::SeqLen, seq_len, Msg::ParityLenHint, "task.seq_len");

@@ -7,6 +7,7 @@
     reason = "immediate-mode panels read top to bottom as the screen does; splitting them only scatters the layout"
 )]
 
+mod csv_task;
 pub mod experiment;
 mod experiment_widgets;
 pub mod heatmap;
@@ -17,6 +18,7 @@ pub mod sweep_tab;
 pub mod toolbar;
 pub mod tour;
 
+use super::forecast::ForecastView;
 use super::heatmap::HeatmapTexture;
 use super::i18n::shell::Shell;
 use super::i18n::{tr, trf};
@@ -51,6 +53,8 @@ pub struct Frame<'a> {
     pub tour: Option<&'a Tour>,
     pub plot_rects: &'a [(String, egui::Rect)],
     pub frame_ms: f64,
+    /// The selected csv run's held-out forecast.
+    pub forecast: &'a ForecastView,
 }
 
 /// What a frame returns: the user's commands and where things were drawn.
@@ -80,6 +84,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         frame_ms,
         tour,
         plot_rects,
+        forecast,
     } = frame;
     let scroll_to_plot = tour
         .filter(|t| t.scroll_pending)
@@ -140,7 +145,8 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             }
             match view {
                 View::Training => {
-                    out.plot_rects = plots::plots_ui(ui, state, runs, heatmap, scroll_to_plot);
+                    out.plot_rects =
+                        plots::plots_ui(ui, state, runs, heatmap, forecast, scroll_to_plot);
                 }
                 View::Sweep => {
                     out.sweep_markers =

@@ -5,7 +5,9 @@ use egui::{Color32, Ui};
 use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
 use super::log_axis::{lg, linear_y, log_y};
+use crate::gui::forecast::ForecastView;
 use crate::gui::heatmap::HeatmapTexture;
+use crate::gui::i18n::data::Data;
 use crate::gui::i18n::plots::Plots;
 use crate::gui::i18n::{Lang, Message, tr, trf};
 use crate::gui::runs::{RunView, Runs};
@@ -18,6 +20,7 @@ pub struct PlotData<'a> {
     pub state: &'a SavedState,
     pub runs: &'a Runs,
     pub heatmap: Option<&'a HeatmapTexture>,
+    pub forecast: &'a ForecastView,
 }
 
 /// Draws one plot's contents into the prepared `Plot`.
@@ -30,8 +33,9 @@ const MAX_POINTS: usize = 1200;
 const SLIDER_ROW_WIDTH: f32 = 240.0;
 
 /// The plots' titles, in the order they are drawn.
-pub const TITLES: [Plots; 7] = [
+pub const TITLES: [Plots; 8] = [
     Plots::LossTitle,
+    Plots::ForecastTitle,
     Plots::GradNormTitle,
     Plots::ProfileTitle,
     Plots::HeatmapTitle,
@@ -56,6 +60,7 @@ pub fn plots_ui(
     state: &mut SavedState,
     runs: &Runs,
     heatmap: Option<&HeatmapTexture>,
+    forecast: &ForecastView,
     scroll_to: Option<Plots>,
 ) -> Vec<(String, egui::Rect)> {
     let mut reset = false;
@@ -88,6 +93,13 @@ pub fn plots_ui(
     let mut shown: Vec<(Plots, DrawPlot)> = Vec::new();
     if toggles.loss {
         shown.push((Plots::LossTitle, loss_plot));
+    }
+    // A csv run's forecast, beside its loss: the plot a forecasting user looks at first.
+    if runs
+        .selected()
+        .is_some_and(|r| r.config.task().csv_series().is_some())
+    {
+        shown.push((Plots::ForecastTitle, forecast_plot));
     }
     if toggles.grad_norm {
         shown.push((Plots::GradNormTitle, grad_norm_plot));
@@ -122,6 +134,7 @@ pub fn plots_ui(
         state,
         runs,
         heatmap,
+        forecast,
     };
     let mut rects = Vec::new();
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -270,15 +283,36 @@ fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                         .width(2.0),
                 );
             }
+            // A csv series has a second reference: the training mean's held-out MSE.
+            let csv = data
+                .runs
+                .selected()
+                .and_then(|r| r.config.task().csv_series());
+            let is_csv = csv.is_some();
+            if let Some(series) = csv {
+                let m = series.training_mean().mse;
+                if let Some(y) = if log { lg(m) } else { Some(m) } {
+                    p.hline(
+                        HLine::new(trf(Data::TrainingMean, &[("value", &style::num(m))]), y)
+                            .color(style::REFERENCE)
+                            .style(LineStyle::dotted_dense()),
+                    );
+                }
+            }
             if let Some((b, task)) = baseline {
                 let y = if log { lg(b) } else { Some(b) };
                 if let Some(y) = y {
                     p.hline(
                         HLine::new(
-                            trf(
-                                Plots::Baseline,
-                                &[("task", &task), ("value", &style::num(b))],
-                            ),
+                            if is_csv {
+                                // A csv series' baseline is the persistence forecast's MSE.
+                                trf(Data::PersistenceBaseline, &[("value", &style::num(b))])
+                            } else {
+                                trf(
+                                    Plots::Baseline,
+                                    &[("task", &task), ("value", &style::num(b))],
+                                )
+                            },
                             y,
                         )
                         .color(style::REFERENCE)
@@ -286,6 +320,102 @@ fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                     );
                 }
             }
+        });
+}
+
+/// Points a forecast curve draws at most (every k-th above it).
+const FORECAST_POINTS: usize = 4000;
+
+/// The selected csv run's forecast of the held-out rows against the data and persistence,
+/// in the file's units.
+fn forecast_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
+    let Some(run) = data.runs.selected() else {
+        return;
+    };
+    let Some(series) = run.config.task().csv_series() else {
+        return;
+    };
+    let answer = data
+        .forecast
+        .done
+        .as_ref()
+        .filter(|(of, _)| of.run == run.id);
+    let f = match answer {
+        None => {
+            ui.weak(tr(Data::ForecastWaiting));
+            plot.show(ui, |_| {});
+            return;
+        }
+        Some((_, Err(e))) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                trf(Data::ForecastFailed, &[("e", e)]),
+            );
+            plot.show(ui, |_| {});
+            return;
+        }
+        Some((of, Ok(f))) => {
+            let mut caption = trf(
+                Data::ForecastCaption,
+                &[
+                    ("run", &run.name),
+                    ("step", &of.step),
+                    ("rmse", &style::num(f.rmse)),
+                    ("mae", &style::num(f.mae)),
+                    ("p_rmse", &style::num(series.persistence().rmse)),
+                    ("m_rmse", &style::num(series.training_mean().rmse)),
+                ],
+            );
+            if f.rows.len() < f.windows {
+                caption.push(' ');
+                caption.push_str(&trf(
+                    Data::ForecastSome,
+                    &[
+                        ("stride", &f.windows.div_ceil(f.rows.len())),
+                        ("windows", &f.windows),
+                    ],
+                ));
+            }
+            ui.add(egui::Label::new(egui::RichText::new(caption).small()).wrap());
+            f
+        }
+    };
+    let every = f.rows.len().div_ceil(FORECAST_POINTS).max(1);
+    let points = |v: &[f64]| -> PlotPoints<'static> {
+        f.rows
+            .iter()
+            .zip(v)
+            .step_by(every)
+            .map(|(&r, &y)| [r as f64, y])
+            .collect()
+    };
+    let unit = series
+        .target()
+        .name
+        .clone()
+        .unwrap_or_else(|| trf(Data::ColumnIndex, &[("index", &series.target().index)]));
+    // The data in the text colour, which neither a run's colour nor the references' grey is.
+    let text = ui.visuals().text_color();
+    // The series rises or cycles through the right part more than the top left (CO2 does).
+    plot.legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .x_axis_label(tr(Data::Row))
+        .y_axis_label(unit)
+        .show(ui, |p| {
+            p.line(
+                Line::new(tr(Data::Actual), points(&f.actual))
+                    .color(text)
+                    .width(1.5),
+            );
+            p.line(
+                Line::new(tr(Data::Persistence), points(&f.persistence))
+                    .color(style::REFERENCE)
+                    .style(LineStyle::dashed_dense()),
+            );
+            p.line(
+                Line::new(tr(Data::Predicted), points(&f.predicted))
+                    .color(run.color)
+                    .width(2.0),
+            );
         });
 }
 
