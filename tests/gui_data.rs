@@ -113,14 +113,19 @@ fn a_csv_run_draws_its_held_out_forecast_and_the_training_mean_on_the_loss_plot(
     });
     step_until(&mut h, "the forecast", |app| {
         app.ui
-            .forecast
+            .views
             .done
             .as_ref()
-            .is_some_and(|(of, f)| of.step == 20 && f.is_ok())
+            .is_some_and(|(of, v)| of.step == 20 && v.is_ok())
     });
     let app = h.state();
-    let (_, f) = app.ui.forecast.done.as_ref().unwrap();
-    let f = f.as_ref().unwrap();
+    let (_, views) = app.ui.views.done.as_ref().unwrap();
+    let f = views
+        .as_ref()
+        .unwrap()
+        .forecast
+        .as_ref()
+        .expect("a csv run's forecast");
     // Every held-out window: rows 240.. (the split), windows of 12 + 1 rows.
     assert_eq!(f.windows, 60 - 12);
     assert_eq!(f.rows.len(), f.windows);
@@ -180,4 +185,32 @@ fn a_dropped_text_file_sets_up_the_text_task_and_a_folder_opens_as_runs() {
         bptt_lab::gui::dropped_command(dir.path().join("preset.ron")),
         UiCommand::OpenRuns(dir.path().join("preset.ron"))
     );
+}
+
+#[test]
+fn a_run_shows_one_of_its_tasks_sequences_with_the_models_answer() {
+    let mut h = harness(trainer_factory());
+    h.step();
+    {
+        let s = &mut h.state_mut().state.setup;
+        s.steps = 10;
+        s.model.hidden = 4;
+        bptt_lab::preset::apply_set(s, "task=adding(seq_len: 20)").unwrap();
+    }
+    h.run_steps(3);
+    h.state_mut().deferred.push(UiCommand::Start);
+    step_until(&mut h, "the example sequence", |app| {
+        app.ui
+            .views
+            .done
+            .as_ref()
+            .is_some_and(|(of, v)| of.step == 10 && v.is_ok())
+    });
+    let (_, views) = h.state().ui.views.done.as_ref().unwrap();
+    let views = views.as_ref().unwrap();
+    assert!(views.forecast.is_none(), "adding is not a csv task");
+    assert_eq!(views.example.x.shape(), [20, 2]);
+    h.run_steps(2);
+    assert!(has_text(&h, "Example sequence"));
+    assert!(has_text(&h, "at step 10, on the first held-out sequence"));
 }

@@ -263,8 +263,8 @@ impl eframe::App for BpttApp {
         for cmd in std::mem::take(&mut self.deferred) {
             self.apply(cmd);
         }
-        let forecasting = self.refresh_forecast(Instant::now());
-        if self.any_running() || forecasting {
+        let computing = self.refresh_views(Instant::now());
+        if self.any_running() || computing {
             ctx.request_repaint_after(FRAME_INTERVAL);
         }
         if self.last_saved.as_ref() != Some(&self.state) {
@@ -310,7 +310,7 @@ impl eframe::App for BpttApp {
             frame_ms: self.ui.frame_ms,
             tour: self.ui.tour.as_ref(),
             plot_rects: &self.ui.plot_rects,
-            forecast: &self.ui.forecast,
+            views: &self.ui.views,
         };
         let drawn = panels::draw(frame, ui);
         if let Some(cmd) = self.dialogs.show(ui.ctx()) {

@@ -575,20 +575,17 @@ impl BpttApp {
         self.ui.view = View::Training;
     }
 
-    /// Asks the selected run for weights to forecast with, when it is a csv run whose
-    /// forecast is missing or older than its weights (see [`ForecastView::wants`]).
-    pub(super) fn refresh_forecast(&mut self, now: std::time::Instant) -> bool {
-        let busy = self.ui.forecast.poll();
+    /// Asks the selected run for weights to compute its views from, when they are missing
+    /// or older than its weights (see [`RunViews::wants`]); `true` while one is under way.
+    pub(super) fn refresh_views(&mut self, now: std::time::Instant) -> bool {
+        let busy = self.ui.views.poll();
         let Some(r) = self.runs.selected() else {
             return busy;
         };
-        if r.config.task().csv_series().is_none() {
-            return busy;
-        }
         let (id, step, running) = (r.id, r.steps_done(), r.status.is_running());
-        if self.ui.forecast.wants(id, step, running, now) {
-            self.ui.forecast.ask(id, now);
-            self.request_weights(WeightsUse::Forecast);
+        if self.ui.views.wants(id, step, running, now) {
+            self.ui.views.ask(id, now);
+            self.request_weights(WeightsUse::Views);
         }
         busy || running
     }
@@ -610,10 +607,10 @@ impl BpttApp {
             return;
         };
         let Some((_, params)) = &r.weights else {
-            if matches!(usage, WeightsUse::Forecast) {
+            if matches!(usage, WeightsUse::Views) {
                 // Said in the plot, not the message line (asked without the user's click).
                 let step = r.steps_done();
-                self.ui.forecast.no_weights(id, step, tr(Texts::NoWeights));
+                self.ui.views.no_weights(id, step, tr(Texts::NoWeights));
             } else {
                 self.ui.message = Some(tr(Texts::NoWeights).into());
             }
@@ -624,9 +621,9 @@ impl BpttApp {
                 let result = crate::export::write_weights_npz(&path, params, r.config.precision);
                 self.ui.message = Some(wrote(&path, result));
             }
-            WeightsUse::Forecast => {
+            WeightsUse::Views => {
                 let step = r.weights.as_ref().map_or(0, |(s, _)| *s);
-                self.ui.forecast.start(id, &r.config, step, params);
+                self.ui.views.start(id, &r.config, step, params);
             }
             WeightsUse::Sample => {
                 match crate::train::sample::sample_text(&r.config, params, &self.ui.sampler.request)

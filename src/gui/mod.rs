@@ -21,7 +21,6 @@
 pub mod app;
 pub mod commands;
 pub mod dialogs;
-pub mod forecast;
 pub mod heatmap;
 pub mod i18n;
 pub mod naming;
@@ -36,6 +35,7 @@ pub mod sweep;
 pub mod tour;
 pub mod tour_moves;
 pub mod validated;
+pub mod views;
 
 pub use app::{BpttApp, GuiError, GuiOptions, check_sweep_file, dropped_command, run_gui};
 pub use runs::{RunFactory, RunStatus, RunView, Runs, trainer_factory};

@@ -82,8 +82,8 @@ impl RunStatus {
 pub enum WeightsUse {
     Export(PathBuf),
     Sample,
-    /// The held-out forecast of a csv run.
-    Forecast,
+    /// What the plots show of a run's weights ([`super::views`]).
+    Views,
 }
 
 /// One training run and everything it reported.

@@ -34,6 +34,7 @@ pub struct PlotToggles {
     pub tensors: bool,
     pub spectral: bool,
     pub saturation: bool,
+    pub example: bool,
 }
 
 impl Default for PlotToggles {
@@ -46,6 +47,7 @@ impl Default for PlotToggles {
             tensors: false,
             spectral: true,
             saturation: false,
+            example: true,
         }
     }
 }
@@ -354,8 +356,9 @@ pub struct UiState {
     pub tour: Option<Tour>,
     /// Script exports under way: each says on its channel what it wrote or why it could not.
     pub script_exports: Vec<crossbeam_channel::Receiver<ScriptExport>>,
-    /// The selected csv run's forecast of its held-out rows.
-    pub forecast: super::forecast::ForecastView,
+    /// What the plots show of the selected run's weights (an example sequence, a csv run's
+    /// forecast).
+    pub views: super::views::RunViews,
 }
 
 /// How a script export ended: the folder and the steps exported, or the error's text.
@@ -374,7 +377,7 @@ impl Default for UiState {
             trashed: Vec::new(),
             tour: None,
             script_exports: Vec::new(),
-            forecast: super::forecast::ForecastView::default(),
+            views: super::views::RunViews::default(),
         }
     }
 }

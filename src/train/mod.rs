@@ -2,6 +2,7 @@
 //! trainer that steps it, the worker thread that streams its metrics, and its history.
 
 pub mod config;
+pub mod example;
 pub mod history;
 pub mod metrics;
 pub mod sample;

@@ -33,6 +33,18 @@ messages! {
         SpectralTitle => "Spectral radius of W_hh", "W_hh 的谱半径";
         SaturationTitle => "Saturation", "饱和";
         ForecastTitle => "Held-out forecast", "留出集上的预测";
+        ExampleTitle => "Example sequence", "样例序列";
+        ToggleExample => "example sequence", "样例序列";
+        ExampleCaption => "{run} at step {step}, on the first held-out sequence: above, what the network reads at each step; below, what it is asked and what it answers",
+            "{run}（第 {step} 步），留出集的第一个序列：上图是网络在每个时间步读入的内容，下图是要求它给出的答案和它的回答";
+        ExampleNone => "Select a run: one of its task's sequences shows here with the model's answer.",
+            "选中一个运行：这里会显示其任务的一个序列以及模型的回答。";
+        ExampleInputs => "input", "输入";
+        ExampleSymbol => "symbol read", "读入的符号";
+        ExampleTime => "time step t", "时间步 t";
+        ExampleAnswer => "answer", "答案";
+        ExampleTarget => "target", "目标";
+        ExampleModel => "model", "模型输出";
 
         // Axes, captions and legends.
         TrainingStep => "training step", "训练步";

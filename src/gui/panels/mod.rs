@@ -8,6 +8,7 @@
 )]
 
 mod csv_task;
+mod example_plot;
 pub mod experiment;
 mod experiment_widgets;
 pub mod heatmap;
@@ -18,7 +19,6 @@ pub mod sweep_tab;
 pub mod toolbar;
 pub mod tour;
 
-use super::forecast::ForecastView;
 use super::heatmap::HeatmapTexture;
 use super::i18n::shell::Shell;
 use super::i18n::{tr, trf};
@@ -26,6 +26,7 @@ use super::runs::Runs;
 use super::state::{SavedState, SidePanel, TextSampler, UiCommand, View};
 use super::sweep::{ActiveSweep, RunState};
 use super::tour::Tour;
+use super::views::RunViews;
 use crate::sweep::{Sweep, SweepError};
 use crate::train::{ConfigError, TrainConfig};
 
@@ -53,8 +54,8 @@ pub struct Frame<'a> {
     pub tour: Option<&'a Tour>,
     pub plot_rects: &'a [(String, egui::Rect)],
     pub frame_ms: f64,
-    /// The selected csv run's held-out forecast.
-    pub forecast: &'a ForecastView,
+    /// What the plots show of the selected run's weights.
+    pub views: &'a RunViews,
 }
 
 /// What a frame returns: the user's commands and where things were drawn.
@@ -84,7 +85,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         frame_ms,
         tour,
         plot_rects,
-        forecast,
+        views,
     } = frame;
     let scroll_to_plot = tour
         .filter(|t| t.scroll_pending)
@@ -146,7 +147,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             match view {
                 View::Training => {
                     out.plot_rects =
-                        plots::plots_ui(ui, state, runs, heatmap, forecast, scroll_to_plot);
+                        plots::plots_ui(ui, state, runs, heatmap, views, scroll_to_plot);
                 }
                 View::Sweep => {
                     out.sweep_markers =

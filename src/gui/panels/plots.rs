@@ -5,7 +5,6 @@ use egui::{Color32, Ui};
 use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
 use super::log_axis::{lg, linear_y, log_y};
-use crate::gui::forecast::ForecastView;
 use crate::gui::heatmap::HeatmapTexture;
 use crate::gui::i18n::data::Data;
 use crate::gui::i18n::plots::Plots;
@@ -13,14 +12,17 @@ use crate::gui::i18n::{Lang, Message, tr, trf};
 use crate::gui::runs::{RunView, Runs};
 use crate::gui::state::SavedState;
 use crate::gui::style;
+use crate::gui::views::RunViews;
 use crate::nn::Clip;
 
 /// What the plots draw from.
 pub struct PlotData<'a> {
+    /// The height of a plot in its cell.
+    pub height: f32,
     pub state: &'a SavedState,
     pub runs: &'a Runs,
     pub heatmap: Option<&'a HeatmapTexture>,
-    pub forecast: &'a ForecastView,
+    pub views: &'a RunViews,
 }
 
 /// Draws one plot's contents into the prepared `Plot`.
@@ -33,9 +35,10 @@ const MAX_POINTS: usize = 1200;
 const SLIDER_ROW_WIDTH: f32 = 240.0;
 
 /// The plots' titles, in the order they are drawn.
-pub const TITLES: [Plots; 8] = [
+pub const TITLES: [Plots; 9] = [
     Plots::LossTitle,
     Plots::ForecastTitle,
+    Plots::ExampleTitle,
     Plots::GradNormTitle,
     Plots::ProfileTitle,
     Plots::HeatmapTitle,
@@ -60,7 +63,7 @@ pub fn plots_ui(
     state: &mut SavedState,
     runs: &Runs,
     heatmap: Option<&HeatmapTexture>,
-    forecast: &ForecastView,
+    views: &RunViews,
     scroll_to: Option<Plots>,
 ) -> Vec<(String, egui::Rect)> {
     let mut reset = false;
@@ -74,6 +77,7 @@ pub fn plots_ui(
         ui.checkbox(&mut t.tensors, tr(Plots::ToggleTensors));
         ui.checkbox(&mut t.spectral, tr(Plots::ToggleSpectral));
         ui.checkbox(&mut t.saturation, tr(Plots::ToggleSaturation));
+        ui.checkbox(&mut t.example, tr(Plots::ToggleExample));
         ui.separator();
         ui.checkbox(&mut state.log_loss, tr(Plots::LogLoss));
         // A slider is a row of its own parts and does not wrap: start a new row when it
@@ -100,6 +104,9 @@ pub fn plots_ui(
         .is_some_and(|r| r.config.task().csv_series().is_some())
     {
         shown.push((Plots::ForecastTitle, forecast_plot));
+    }
+    if toggles.example {
+        shown.push((Plots::ExampleTitle, super::example_plot::example_plot));
     }
     if toggles.grad_norm {
         shown.push((Plots::GradNormTitle, grad_norm_plot));
@@ -131,10 +138,11 @@ pub fn plots_ui(
     let height =
         ((ui.available_height() - 8.0 * rows as f32) / rows as f32 - 24.0).clamp(160.0, 420.0);
     let data = PlotData {
+        height,
         state,
         runs,
         heatmap,
-        forecast,
+        views,
     };
     let mut rects = Vec::new();
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -323,6 +331,29 @@ fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         });
 }
 
+/// The selected run's latest views (its example sequence, its forecast), or `None` after
+/// saying they are being computed or why there are none.
+pub(super) fn views_of<'a>(
+    data: &'a PlotData<'_>,
+    ui: &mut Ui,
+) -> Option<(crate::gui::views::Of, &'a crate::gui::views::Views)> {
+    let run = data.runs.selected()?;
+    match data.views.of(run.id) {
+        None => {
+            ui.weak(tr(Data::ForecastWaiting));
+            None
+        }
+        Some((_, Err(e))) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                trf(Data::ForecastFailed, &[("e", e)]),
+            );
+            None
+        }
+        Some((of, Ok(v))) => Some((of, v)),
+    }
+}
+
 /// Points a forecast curve draws at most (every k-th above it).
 const FORECAST_POINTS: usize = 4000;
 
@@ -335,26 +366,16 @@ fn forecast_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     let Some(series) = run.config.task().csv_series() else {
         return;
     };
-    let answer = data
-        .forecast
-        .done
-        .as_ref()
-        .filter(|(of, _)| of.run == run.id);
-    let f = match answer {
+    let Some((of, views)) = views_of(data, ui) else {
+        plot.show(ui, |_| {});
+        return;
+    };
+    let f = match &views.forecast {
         None => {
-            ui.weak(tr(Data::ForecastWaiting));
             plot.show(ui, |_| {});
             return;
         }
-        Some((_, Err(e))) => {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                trf(Data::ForecastFailed, &[("e", e)]),
-            );
-            plot.show(ui, |_| {});
-            return;
-        }
-        Some((of, Ok(f))) => {
+        Some(f) => {
             let mut caption = trf(
                 Data::ForecastCaption,
                 &[

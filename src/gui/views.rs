@@ -1,8 +1,8 @@
-//! The selected csv run's forecast of the held-out rows, computed off the UI thread from the
-//! run's latest weights: at once when a run is selected or ends, and every few seconds while
-//! it trains. The plot draws the latest answer.
+//! What the plots show of the selected run's weights, computed off the UI thread from its
+//! latest weights: one example sequence with the model's answer (any task) and, for a csv
+//! run, its forecast of the held-out rows. At once when a run is selected or ends, and every
+//! few seconds while it trains; the plots draw the latest answer.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, bounded};
@@ -10,36 +10,45 @@ use crossbeam_channel::{Receiver, bounded};
 use crate::gui::i18n::data::Data;
 use crate::gui::i18n::tr;
 use crate::nn::{Model, Params};
-use crate::tasks::Task;
 use crate::tasks::csv::Forecast;
 use crate::train::TrainConfig;
+use crate::train::example::{Example, example_sequence};
 
-/// How often a training run's forecast is brought up to date.
+/// How often a training run's views are brought up to date.
 pub const REFRESH: Duration = Duration::from_secs(2);
 
 /// How long an ask for weights may go unanswered (a run deleted or stuck) before it is asked
 /// again.
 const ASK_AGAIN: Duration = Duration::from_secs(10);
 
-/// What a forecast was computed from: the run and the step of its weights.
+/// What the views were computed from: the run and the step of its weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Of {
     pub run: u64,
     pub step: u64,
 }
 
-/// The latest forecast and the one under way.
+/// What is computed from a run's weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Views {
+    /// The first held-out sequence and the model's answer.
+    pub example: Example,
+    /// A csv run's forecast of the held-out rows.
+    pub forecast: Option<Forecast>,
+}
+
+/// The latest views and the ones under way.
 #[derive(Debug, Default)]
-pub struct ForecastView {
-    /// The latest answer: what it was computed from, and the forecast or why there is none.
-    pub done: Option<(Of, Result<Forecast, String>)>,
-    pending: Option<(Of, Receiver<Result<Forecast, String>>)>,
+pub struct RunViews {
+    /// The latest answer: what it was computed from, and the views or why there are none.
+    pub done: Option<(Of, Result<Views, String>)>,
+    pending: Option<(Of, Receiver<Result<Views, String>>)>,
     /// Weights were asked of a run and have not come yet.
     pub asked: Option<u64>,
     last_asked: Option<Instant>,
 }
 
-impl ForecastView {
+impl RunViews {
     /// Whether to ask run `run` (at `step` steps, `running` or not) for weights now: nothing
     /// computing or asked in the last 10 s, and the latest answer is of another run, or older and either the
     /// run has stopped or [`REFRESH`] has passed since the last ask.
@@ -63,25 +72,30 @@ impl ForecastView {
         self.last_asked = Some(now);
     }
 
-    /// Notes that run `run` at `step` has no weights to forecast with.
+    /// Notes that run `run` at `step` has no weights to compute the views from.
     pub fn no_weights(&mut self, run: u64, step: u64, why: &str) {
         self.asked = None;
         self.done = Some((Of { run, step }, Err(why.to_owned())));
     }
 
-    /// Starts computing the forecast of run `run`'s weights at `step` on its own thread.
+    /// Starts computing the views of run `run`'s weights at `step` on its own thread.
     pub fn start(&mut self, run: u64, config: &TrainConfig, step: u64, params: &Params<f64>) {
         self.asked = None;
         let of = Of { run, step };
-        let task: Arc<dyn Task> = config.task_arc();
-        let model = Model::new(config.model.cell, config.dims(), params.clone());
+        let config = config.clone();
+        let params = params.clone();
         let (tx, rx) = bounded(1);
         let spawned = std::thread::Builder::new()
-            .name("forecast".into()) // i18n-exempt: a thread's name
+            .name("run-views".into()) // i18n-exempt: a thread's name
             .spawn(move || {
-                let answer = match task.csv_series() {
-                    Some(series) => series.forecast(&model).map_err(|e| e.to_string()),
-                    None => Err(format!("{} is not a csv task", task.name())), // i18n-exempt: cannot happen (only csv runs are asked), in the library's language
+                let example = example_sequence(&config, &params);
+                let forecast = config.task().csv_series().map(|series| {
+                    let model = Model::new(config.model.cell, config.dims(), params.clone());
+                    series.forecast(&model)
+                });
+                let answer = match forecast.transpose() {
+                    Ok(forecast) => Ok(Views { example, forecast }),
+                    Err(e) => Err(e.to_string()),
                 };
                 let _ = tx.send(answer);
             });
@@ -89,6 +103,14 @@ impl ForecastView {
             Ok(_) => self.pending = Some((of, rx)),
             Err(e) => self.done = Some((of, Err(e.to_string()))),
         }
+    }
+
+    /// The latest views of run `run`, if they are its.
+    pub fn of(&self, run: u64) -> Option<(Of, &Result<Views, String>)> {
+        self.done
+            .as_ref()
+            .filter(|(of, _)| of.run == run)
+            .map(|(of, v)| (*of, v))
     }
 
     /// Takes a finished computation's answer; `true` while one is under way (repaint).
@@ -114,13 +136,13 @@ impl ForecastView {
 
 #[cfg(test)]
 mod tests {
-    use super::{ForecastView, Of, REFRESH};
+    use super::{Of, REFRESH, RunViews};
     use std::time::Instant;
 
     #[test]
     fn a_run_is_asked_once_then_again_after_refresh_or_when_it_ends() {
         let now = Instant::now();
-        let mut f = ForecastView::default();
+        let mut f = RunViews::default();
         assert!(f.wants(1, 10, true, now));
         f.ask(1, now);
         assert!(!f.wants(1, 10, true, now), "asked: wait for the weights");
