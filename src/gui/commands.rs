@@ -13,7 +13,6 @@ use super::state::{SidePanel, UiCommand, View};
 use super::sweep::{ActiveSweep, AxisEdit, SWEEPABLE, SweepEditor};
 use crate::preset::{self, Preset};
 use crate::tasks::TaskConfig;
-use crate::tasks::csv::CsvSettings;
 use crate::train::Command;
 
 impl BpttApp {
@@ -546,16 +545,7 @@ impl BpttApp {
         if is_series {
             let mut settings = task.csv_settings().unwrap_or_default();
             if settings.path.as_deref() != Some(path) {
-                // Another file: its own columns and hash.
-                settings = CsvSettings {
-                    seq_len: settings.seq_len,
-                    horizon: settings.horizon,
-                    normalize: settings.normalize,
-                    held_out: settings.held_out,
-                    missing: settings.missing,
-                    path: Some(path.to_owned()),
-                    ..CsvSettings::default()
-                };
+                settings = settings.on_file(Some(path.to_owned()));
             }
             *task = TaskConfig::from_csv_settings(settings);
             self.ui.message = Some(trf(Data::UsingCsv, &[("path", &path.display())]));

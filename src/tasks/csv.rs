@@ -161,6 +161,24 @@ impl Default for CsvSettings {
     }
 }
 
+impl CsvSettings {
+    /// These settings on another file (`None`: the bundled series): the window, horizon,
+    /// scaling, held-out part and missing-value policy kept; the columns, layout and hash
+    /// are the new file's own (found again).
+    #[must_use]
+    pub fn on_file(&self, path: Option<PathBuf>) -> Self {
+        Self {
+            path,
+            seq_len: self.seq_len,
+            horizon: self.horizon,
+            normalize: self.normalize,
+            held_out: self.held_out,
+            missing: self.missing,
+            ..Self::default()
+        }
+    }
+}
+
 /// The affine map of one column: scaled = (v − offset) / scale.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Scaling {

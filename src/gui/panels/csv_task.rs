@@ -57,14 +57,7 @@ fn file_ui(ui: &mut Ui, s: &mut CsvSettings, out: &mut Vec<UiCommand>) {
             out.push(UiCommand::OpenDialog(DialogKind::OpenData));
         }
         if s.path.is_some() && ui.small_button(tr(Data::UseBundled)).clicked() {
-            *s = CsvSettings {
-                seq_len: s.seq_len,
-                horizon: s.horizon,
-                normalize: s.normalize,
-                held_out: s.held_out,
-                missing: s.missing,
-                ..CsvSettings::default()
-            };
+            *s = s.on_file(None);
         }
     });
 }
