@@ -45,6 +45,48 @@ pub fn profile_lines(d: &Diagnostics) -> Vec<String> {
         .collect()
 }
 
+/// The header of `terms.csv`: the terms of the BPTT sum ([`crate::nn::BpttTerms`]), a row per
+/// time step `t` of the window and gate block (`h` for the RNN; LSTM `i,f,g,o`; GRU `r,z,n`):
+/// the Frobenius norms of step t's contributions to `∂L/∂W_hh` and `∂L/∂W_ih` in that block,
+/// and the share of the whole tensor's gradient (all blocks) that the steps `t..` to the
+/// window's end give, `‖Σ_{t' ≥ t} term_t'‖ / ‖Σ_t' term_t'‖` (the same on every block row of
+/// `t`; empty when that gradient is zero). `step` is when the terms were taken.
+pub const TERMS_HEADER: &str = "step,t,block,hh_norm,ih_norm,hh_share,ih_share";
+
+/// The rows of `terms.csv` for one diagnostics row: none unless its terms were taken at its
+/// step (carried-over terms were written when they were taken).
+pub fn terms_lines(d: &Diagnostics, gate_names: &[&str]) -> Vec<String> {
+    let terms = &d.terms;
+    if d.terms_step != d.step {
+        return Vec::new();
+    }
+    let n = terms.len();
+    // share_last_k[k − 1] is the share of the last k steps: step start + i is k = n − i.
+    let share = |shares: &[f64], i: usize| {
+        shares
+            .get(n - 1 - i)
+            .map_or(String::new(), |v| csv_float(*v))
+    };
+    let mut lines = Vec::with_capacity(n * gate_names.len());
+    for (i, (hh, ih)) in terms.hh.iter().zip(&terms.ih).enumerate() {
+        let (hh_share, ih_share) = (
+            share(&terms.share_last_k, i),
+            share(&terms.share_last_k_ih, i),
+        );
+        for (g, name) in gate_names.iter().enumerate() {
+            let norm = |v: &[f64]| v.get(g).map_or(String::new(), |x| csv_float(*x));
+            lines.push(format!(
+                "{},{},{name},{},{},{hh_share},{ih_share}",
+                d.step,
+                terms.start + i,
+                norm(hh),
+                norm(ih)
+            ));
+        }
+    }
+    lines
+}
+
 /// The header of `diagnostics.csv`: held-out loss and metric, saturation, the step the
 /// spectra were taken at, ρ and `σ_max` per gate block.
 pub fn diagnostics_header(gate_names: &[&str]) -> String {

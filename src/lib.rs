@@ -17,6 +17,8 @@
 //! - [`sweep`]: parameter sweeps (a preset × one or two settings × seeds), run here on all
 //!   cores through [`pool`] or emitted as a Slurm job array.
 //! - [`grad`]: loss and gradients for weights and a batch given as NPZ files.
+//! - [`diagnostics`]: what explains a trained network's gradient profile: eigenvalues of
+//!   `W_hh`, Lyapunov exponents, Pascanu's Ω and the LSTM's memory horizons.
 //! - [`cli`]: the headless command line, and [`gui`]: the window.
 //! - [`fuzzing`]: what each fuzz target (`fuzz/`) feeds to which reader, above them all.
 //!
@@ -25,6 +27,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod diagnostics;
 pub mod expect;
 pub mod export;
 pub mod frameworks;

@@ -19,8 +19,8 @@ pub mod optim;
 pub mod rnn;
 
 pub use bptt::{
-    Bptt, Depths, Engine, GradOptions, GradOutput, InitialState, Profile, Saturation, StepConfig,
-    StepError, StepStats, UpdateMode, Window,
+    Bptt, BpttTerms, Depths, Engine, GradOptions, GradOutput, InitialState, Profile, Saturation,
+    StepConfig, StepError, StepStats, Term, UpdateMode, Window,
 };
 pub use cell::{Activation, CellKind, Dims, Model, PARAM_NAMES, Params};
 pub use clip::{Clip, ClipReport};

@@ -280,6 +280,7 @@ pub fn read_history(dir: &Path, gate_names: &[&str]) -> Result<History, FolderEr
             },
             eval_loss: get(Some(loss_col), "eval_loss")?,
             eval_metric: get(col("eval_metric"), "eval_metric")?,
+            ..Diagnostics::default()
         });
     }
     Ok(history)

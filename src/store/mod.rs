@@ -8,6 +8,7 @@
 //! | `metrics.csv` | a row per step ([`crate::train::STEP_COLUMNS`]) | appended, whole lines, about once a second |
 //! | `diagnostics.csv` | a row per diagnostics: held-out loss and metric, saturation, ρ and `σ_max` per gate | appended |
 //! | `profile.csv` | `step,t,g`: the gradient profile of each diagnostics row | appended |
+//! | `terms.csv` | `step,t,block,hh_norm,ih_norm,hh_share,ih_share`: the terms of the BPTT sum, when taken ([`crate::export::TERMS_HEADER`]) | appended |
 //! | `summary.json` | setup, outcome (`running`, `finished`, `stopped`, `diverged`), final figures | replaced |
 //! | `weights.npz` | the final weights, PyTorch's names | replaced, at the end |
 //! | `checkpoint.npz` | what the run carries on from ([`checkpoint`]) | replaced, every so often and at the end |
@@ -33,6 +34,7 @@ pub const PRESET: &str = "preset.ron";
 pub const METRICS: &str = "metrics.csv";
 pub const DIAGNOSTICS: &str = "diagnostics.csv";
 pub const PROFILE: &str = "profile.csv";
+pub const TERMS: &str = "terms.csv";
 pub const SUMMARY: &str = "summary.json";
 pub const WEIGHTS: &str = "weights.npz";
 pub const CHECKPOINT: &str = "checkpoint.npz";

@@ -9,7 +9,7 @@
 //! `metrics.csv` has a row for every step up to [`FULL_STEPS`], then for every 4th step for
 //! the next `4 · FULL_STEPS` steps, every 16th for the `16 · FULL_STEPS` after, and so on:
 //! [`FULL_STEPS`] rows per level, so the file grows with the logarithm of the run's length.
-//! `diagnostics.csv` and `profile.csv` are thinned the same way by diagnostics count with
+//! `diagnostics.csv`, `profile.csv` and `terms.csv` are thinned the same way by diagnostics count with
 //! [`FULL_DIAGNOSTICS`]. The last step is always written.
 
 use std::fs::{File, OpenOptions};
@@ -17,7 +17,9 @@ use std::io::{self, BufRead, BufReader, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{CHECKPOINT, DIAGNOSTICS, METRICS, PRESET, PROFILE, SUMMARY, WEIGHTS, checkpoint};
+use super::{
+    CHECKPOINT, DIAGNOSTICS, METRICS, PRESET, PROFILE, SUMMARY, TERMS, WEIGHTS, checkpoint,
+};
 use crate::export;
 use crate::nn::Params;
 use crate::preset::Preset;
@@ -101,6 +103,16 @@ impl Lines {
         })
     }
 
+    /// [`Lines::reopen`] if `path` exists; otherwise a new file with `header` (a folder written
+    /// before the file was part of the format).
+    fn reopen_or_create(path: PathBuf, step: u64, header: &str) -> io::Result<Self> {
+        if path.exists() {
+            Self::reopen(path, step)
+        } else {
+            Self::create(path, header)
+        }
+    }
+
     fn push(&mut self, line: &str) {
         self.pending.push_str(line);
         self.pending.push('\n');
@@ -123,6 +135,9 @@ pub fn cut_after(dir: &Path, step: u64) -> io::Result<()> {
     for file in [METRICS, DIAGNOSTICS, PROFILE] {
         Lines::reopen(dir.join(file), step)?;
     }
+    if dir.join(TERMS).exists() {
+        Lines::reopen(dir.join(TERMS), step)?;
+    }
     Ok(())
 }
 
@@ -132,7 +147,8 @@ pub struct RunWriter {
     metrics: Lines,
     diagnostics: Lines,
     profile: Lines,
-    gates: usize,
+    terms: Lines,
+    gate_names: Vec<String>,
     /// Diagnostics seen so far (for thinning).
     diagnostics_seen: u64,
     /// The latest step's row if thinning left it out (written at the end).
@@ -165,7 +181,8 @@ impl RunWriter {
                 &export::diagnostics_header(gate_names),
             )?,
             profile: Lines::create(dir.join(PROFILE), export::PROFILE_HEADER)?,
-            gates: gate_names.len(),
+            terms: Lines::create(dir.join(TERMS), export::TERMS_HEADER)?,
+            gate_names: gate_names.iter().map(|g| (*g).to_owned()).collect(),
             diagnostics_seen: 0,
             unwritten_step: None,
             last_flush: Instant::now(),
@@ -186,7 +203,8 @@ impl RunWriter {
             metrics: Lines::reopen(dir.join(METRICS), step)?,
             diagnostics: Lines::reopen(dir.join(DIAGNOSTICS), step)?,
             profile: Lines::reopen(dir.join(PROFILE), step)?,
-            gates: gate_names.len(),
+            terms: Lines::reopen_or_create(dir.join(TERMS), step, export::TERMS_HEADER)?,
+            gate_names: gate_names.iter().map(|g| (*g).to_owned()).collect(),
             diagnostics_seen,
             unwritten_step: None,
             last_flush: Instant::now(),
@@ -214,14 +232,19 @@ impl RunWriter {
         }
     }
 
-    /// Records a diagnostics row and its gradient profile (thinned).
+    /// Records a diagnostics row, its gradient profile and its terms of the BPTT sum if they
+    /// were taken at its step (thinned).
     pub fn diagnostics(&mut self, d: &Diagnostics) {
         self.diagnostics_seen += 1;
         if kept(self.diagnostics_seen, FULL_DIAGNOSTICS) {
             self.diagnostics
-                .push(&export::diagnostics_line(d, self.gates));
+                .push(&export::diagnostics_line(d, self.gate_names.len()));
             for line in export::profile_lines(d) {
                 self.profile.push(&line);
+            }
+            let names: Vec<&str> = self.gate_names.iter().map(String::as_str).collect();
+            for line in export::terms_lines(d, &names) {
+                self.terms.push(&line);
             }
         }
     }
@@ -240,6 +263,7 @@ impl RunWriter {
         self.last_flush = Instant::now();
         self.diagnostics.flush()?;
         self.profile.flush()?;
+        self.terms.flush()?;
         self.metrics.flush()
     }
 

@@ -5,7 +5,7 @@ use ndarray::{ArrayRef2, s};
 use serde::{Deserialize, Serialize};
 
 use crate::nn::linalg::{largest_singular_value, spectral_radius};
-use crate::nn::{Profile, Saturation};
+use crate::nn::{BpttTerms, Profile, Saturation};
 
 /// Metrics of one training step.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -132,6 +132,13 @@ pub struct Diagnostics {
     /// Gradient profile `g_t` of the last step's last backward window.
     pub profile: Profile,
     pub spectral: Spectral,
+    /// The terms of the BPTT sum on the first `batch_size` held-out sequences
+    /// ([`crate::nn::Engine::bptt_terms`]); taken, like the spectra, only while they cost
+    /// at most 5 % of the training time, so they may be older than the rest (empty until
+    /// first taken).
+    pub terms: BpttTerms,
+    /// The step at which `terms` were taken.
+    pub terms_step: u64,
     pub saturation: Saturation,
     /// Loss and task metric on the held-out evaluation set.
     pub eval_loss: f64,

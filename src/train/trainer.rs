@@ -11,8 +11,8 @@ use super::config::{Precision, TrainConfig};
 use super::metrics::{Diagnostics, Spectral, StepMetrics};
 use crate::nn::init::{InitError, init_params};
 use crate::nn::{
-    Batch, Engine, InitialState, Model, Optimizer, OptimizerState, Params, Profile, Reduction,
-    Scalar, StepConfig, StepError,
+    Batch, BpttTerms, Engine, GradOptions, InitialState, Model, Optimizer, OptimizerState, Params,
+    Profile, Reduction, Scalar, StepConfig, StepError,
 };
 use crate::tasks::{Task, evaluation_set, train_rng};
 
@@ -89,11 +89,15 @@ pub struct Trainer<F: Scalar> {
     rng: ChaCha8Rng,
     eval_batch: Batch<f64>,
     eval_batch_f: Batch<F>,
+    /// The first `batch_size` held-out sequences: what the terms of the BPTT sum are taken on.
+    terms_batch: Batch<F>,
     step: u64,
     train_time: Duration,
     diag_time: Duration,
     last_profile: Profile,
     spectral: Option<Spectral>,
+    /// The latest terms of the BPTT sum and the step they were taken at.
+    terms: Option<(BpttTerms, u64)>,
 }
 
 fn to_f64<F: Scalar>(a: &Array3<F>) -> Array3<f64> {
@@ -115,13 +119,16 @@ impl<F: Scalar> Trainer<F> {
         let eval_batch = evaluation_set(config.task(), config.seed, config.eval.size);
         let mut engine = Engine::new(cell, dims);
         engine.set_threads(config.threads());
+        let eval_batch_f: Batch<F> = eval_batch.cast();
+        let terms_rows = config.batch_size.min(eval_batch_f.batch_size());
         Ok(Self {
             optimizer,
             engine,
             eval_engine: Engine::new(cell, dims),
             grads: Params::zeros(cell, dims),
             rng: train_rng(config.seed),
-            eval_batch_f: eval_batch.cast(),
+            terms_batch: eval_batch_f.rows(0..terms_rows),
+            eval_batch_f,
             eval_batch,
             model,
             config: config.clone(),
@@ -130,6 +137,7 @@ impl<F: Scalar> Trainer<F> {
             diag_time: Duration::ZERO,
             last_profile: Profile::default(),
             spectral: None,
+            terms: None,
         })
     }
 
@@ -222,9 +230,9 @@ impl<F: Scalar> Trainer<F> {
         })
     }
 
-    /// Diagnostics after the latest step: its gradient profile, the spectra of `W_hh` (skipped
-    /// and carried over while they cost more than 5 % of the training time), saturation and
-    /// loss on the held-out set.
+    /// Diagnostics after the latest step: its gradient profile, the spectra of `W_hh` and the
+    /// terms of the BPTT sum (both skipped and carried over while the diagnostics cost more
+    /// than 5 % of the training time), saturation and loss on the held-out set.
     pub fn diagnostics(&mut self) -> Diagnostics {
         let start = Instant::now();
         let spectral_due = self
@@ -246,11 +254,31 @@ impl<F: Scalar> Trainer<F> {
             .config
             .task()
             .metric(&self.eval_batch, &to_f64(&self.eval_engine.outputs()));
+        if spectral_due || self.terms.is_none() {
+            // `grads` is scratch: every training step fills it anew.
+            let options = GradOptions {
+                bptt: self.config.bptt,
+                reduction: Reduction::Mean,
+                grad_x: false,
+            };
+            let terms = self.eval_engine.bptt_terms(
+                &self.model.params,
+                &self.terms_batch,
+                InitialState::default(),
+                options,
+                &mut self.grads,
+                |_| {},
+            );
+            self.terms = Some((terms, self.step));
+        }
         self.diag_time += start.elapsed();
+        let (terms, terms_step) = self.terms.clone().unwrap_or_default();
         Diagnostics {
             step: self.step,
             profile: self.last_profile.clone(),
             spectral: self.spectral.clone().unwrap_or_default(),
+            terms,
+            terms_step,
             saturation,
             eval_loss,
             eval_metric,

@@ -37,11 +37,13 @@ mod engine;
 mod pass;
 mod split;
 mod step;
+mod terms;
 
 use ndarray::{Array2, Array3, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 pub use engine::Engine;
+pub use terms::{BpttTerms, Term};
 
 use super::clip::Clip;
 use super::loss::Reduction;
