@@ -12,7 +12,7 @@ use crate::fsutil::write_atomic_with;
 use crate::nn::{PARAM_NAMES, Params};
 use crate::train::{Diagnostics, Precision, STEP_COLUMNS, StepMetrics};
 
-fn csv_float(v: f64) -> String {
+pub(crate) fn csv_float(v: f64) -> String {
     if v.is_nan() {
         String::new()
     } else {

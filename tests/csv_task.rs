@@ -770,6 +770,7 @@ fn setup(task: TaskConfig, steps: u64) -> Setup {
         eval: EvalConfig {
             every: 0,
             size: 512,
+            ..EvalConfig::default()
         },
         precision: bptt_lab::train::Precision::F32,
     }

@@ -29,6 +29,7 @@ fn setup(task: TaskConfig) -> Setup {
         eval: EvalConfig {
             every: 0,
             size: 400,
+            ..EvalConfig::default()
         },
         precision: bptt_lab::train::Precision::F64,
     }

@@ -41,7 +41,11 @@ fn tiny_setup(cell: CellKind, precision: Precision, seed: u64, seq_len: usize) -
         optimizer: OptimizerConfig::adam(0.01),
         batch_size: 4,
         steps: 20,
-        eval: EvalConfig { every: 5, size: 16 },
+        eval: EvalConfig {
+            every: 5,
+            size: 16,
+            ..EvalConfig::default()
+        },
         precision,
     }
 }
@@ -271,7 +275,11 @@ fn worker_setup() -> Setup {
         optimizer: OptimizerConfig::adam(0.01),
         batch_size: 8,
         steps: 30,
-        eval: EvalConfig { every: 5, size: 32 },
+        eval: EvalConfig {
+            every: 5,
+            size: 32,
+            ..EvalConfig::default()
+        },
         precision: Precision::F32,
     }
 }
@@ -410,7 +418,11 @@ fn diverging_setup(precision: Precision) -> Setup {
         optimizer: OptimizerConfig::sgd(lr),
         batch_size: 8,
         steps: 50,
-        eval: EvalConfig { every: 1, size: 16 },
+        eval: EvalConfig {
+            every: 1,
+            size: 16,
+            ..EvalConfig::default()
+        },
         precision,
     }
 }

@@ -330,7 +330,17 @@ fn print_report(preset: &Preset, r: &RunReport, out: &Path) {
     );
     if let Some(e) = &preset.expect {
         let value = headless::observed(e, r);
-        if r.steps_done >= e.by_step {
+        if r.steps_done > e.by_step {
+            // The observed figures are the end's: a claim about an earlier step cannot be
+            // judged from them.
+            println!(
+                "expect {}: judged at step {} (`--steps {}` or `bptt-lab reproduce`), not at \
+                 this run's end",
+                e.describe(),
+                e.by_step,
+                e.by_step
+            );
+        } else if r.steps_done == e.by_step {
             println!(
                 "expect {}: observed {} -> {}",
                 e.describe(),

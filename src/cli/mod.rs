@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::grad::{self, GradSettings};
 
+mod analyze;
 mod commands;
 mod runs;
 mod sweep;
@@ -170,6 +171,30 @@ pub enum Command {
         /// yardstick for the GEMM-bound points.
         #[arg(long)]
         gemm_peak: bool,
+    },
+    /// The analysis of saved weights on their setup's held-out sequences: eigenvalues of W_hh
+    /// per gate block, Lyapunov exponents against the slope of the gradient profile, Pascanu's
+    /// Ω and steps in the past, LSTM memory horizons; printed, and written as analysis.csv,
+    /// eigenvalues.csv, lyapunov.csv and memory.csv (the files a run writes as it trains).
+    Analyze {
+        /// A run folder (its weights.npz and preset.ron) or a weights NPZ (PyTorch's names).
+        target: PathBuf,
+        /// The setup the weights belong to (needed for an NPZ; default for a run folder: its
+        /// preset.ron).
+        #[arg(long)]
+        preset: Option<String>,
+        /// Output folder (default: RUN_DIR/analysis, or WEIGHTS-analysis beside the NPZ).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Held-out sequences to follow.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=4096))]
+        sequences: u64,
+        /// Lyapunov exponents to compute (default: all for H ≤ 64, else 8).
+        #[arg(long, value_name = "K")]
+        lyapunov_k: Option<usize>,
+        /// Seed of the Lyapunov method's starting basis.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
     /// The tasks: input and output sizes, loss, metric and the trivial baseline behind the
     /// dashed line in the loss plot.
@@ -620,6 +645,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             PresetsAction::Check { dir } => commands::presets_check(dir),
         },
+        Command::Analyze {
+            target,
+            preset,
+            out,
+            sequences,
+            lyapunov_k,
+            seed,
+        } => analyze::analyze(analyze::AnalyzeArgs {
+            target: &target,
+            preset: preset.as_deref(),
+            out,
+            sequences: usize::try_from(sequences).unwrap_or(usize::MAX),
+            lyapunov_k,
+            seed,
+        }),
         Command::Export {
             framework,
             preset,

@@ -10,9 +10,12 @@
 //! per cell ([`jacobian`]); the state `s` is `h` for the RNN and GRU and `(h, c)` (2H values,
 //! `h` first) for the LSTM, because `h_t` alone does not determine the next step of an LSTM.
 //!
-//! Nothing here is wired into the trainer, the run folder, the command line or the window.
+//! The trainer takes [`analyze()`] at the diagnostics cadence within a time budget
+//! ([`crate::train::Diagnostics::analysis`]); runs write it as [`csv`] files;
+//! `bptt-lab analyze` computes it for saved weights.
 
 pub mod analyze;
+pub mod csv;
 pub mod eigen;
 pub mod jacobian;
 pub mod lyapunov;

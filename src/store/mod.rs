@@ -9,6 +9,8 @@
 //! | `diagnostics.csv` | a row per diagnostics: held-out loss and metric, saturation, ρ and `σ_max` per gate | appended |
 //! | `profile.csv` | `step,t,g`: the gradient profile of each diagnostics row | appended |
 //! | `terms.csv` | `step,t,block,hh_norm,ih_norm,hh_share,ih_share`: the terms of the BPTT sum, when taken ([`crate::export::TERMS_HEADER`]) | appended |
+//! | `analysis.csv` | a row per analysis of the network: λ₁, the fitted profile slope, Ω, steps in the past, memory horizons ([`crate::diagnostics::csv`]) | appended, when taken |
+//! | `eigenvalues.csv`, `lyapunov.csv`, `memory.csv` | `step,block,re,im,…`, `step,index,exponent`, `step,unit,horizon`: the vectors of each analysis | appended, when taken |
 //! | `summary.json` | setup, outcome (`running`, `finished`, `stopped`, `diverged`), final figures | replaced |
 //! | `weights.npz` | the final weights, PyTorch's names | replaced, at the end |
 //! | `checkpoint.npz` | what the run carries on from ([`checkpoint`]) | replaced, every so often and at the end |
@@ -35,6 +37,10 @@ pub const METRICS: &str = "metrics.csv";
 pub const DIAGNOSTICS: &str = "diagnostics.csv";
 pub const PROFILE: &str = "profile.csv";
 pub const TERMS: &str = "terms.csv";
+pub const ANALYSIS: &str = "analysis.csv";
+pub const EIGENVALUES: &str = "eigenvalues.csv";
+pub const LYAPUNOV: &str = "lyapunov.csv";
+pub const MEMORY: &str = "memory.csv";
 pub const SUMMARY: &str = "summary.json";
 pub const WEIGHTS: &str = "weights.npz";
 pub const CHECKPOINT: &str = "checkpoint.npz";

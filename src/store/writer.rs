@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{
-    CHECKPOINT, DIAGNOSTICS, METRICS, PRESET, PROFILE, SUMMARY, TERMS, WEIGHTS, checkpoint,
+    ANALYSIS, CHECKPOINT, DIAGNOSTICS, EIGENVALUES, LYAPUNOV, MEMORY, METRICS, PRESET, PROFILE,
+    SUMMARY, TERMS, WEIGHTS, checkpoint,
 };
+use crate::diagnostics::csv as analysis_csv;
 use crate::export;
 use crate::nn::Params;
 use crate::preset::Preset;
@@ -135,10 +137,89 @@ pub fn cut_after(dir: &Path, step: u64) -> io::Result<()> {
     for file in [METRICS, DIAGNOSTICS, PROFILE] {
         Lines::reopen(dir.join(file), step)?;
     }
-    if dir.join(TERMS).exists() {
-        Lines::reopen(dir.join(TERMS), step)?;
+    for file in [TERMS, ANALYSIS, EIGENVALUES, LYAPUNOV, MEMORY] {
+        if dir.join(file).exists() {
+            Lines::reopen(dir.join(file), step)?;
+        }
     }
     Ok(())
+}
+
+/// The files of the analysis of the network ([`crate::diagnostics::csv`]), thinned by
+/// analysis count like the diagnostics.
+struct AnalysisFiles {
+    analysis: Lines,
+    eigenvalues: Lines,
+    lyapunov: Lines,
+    memory: Lines,
+    /// Analyses seen so far (for thinning).
+    seen: u64,
+}
+
+impl AnalysisFiles {
+    const FILES: [(&str, &str); 4] = [
+        (ANALYSIS, analysis_csv::ANALYSIS_HEADER),
+        (EIGENVALUES, analysis_csv::EIGENVALUES_HEADER),
+        (LYAPUNOV, analysis_csv::LYAPUNOV_HEADER),
+        (MEMORY, analysis_csv::MEMORY_HEADER),
+    ];
+
+    fn of(
+        mut open: impl FnMut(PathBuf, &str) -> io::Result<Lines>,
+        dir: &Path,
+    ) -> io::Result<Self> {
+        let [a, e, l, m] = Self::FILES;
+        Ok(Self {
+            analysis: open(dir.join(a.0), a.1)?,
+            eigenvalues: open(dir.join(e.0), e.1)?,
+            lyapunov: open(dir.join(l.0), l.1)?,
+            memory: open(dir.join(m.0), m.1)?,
+            seen: 0,
+        })
+    }
+
+    fn create(dir: &Path) -> io::Result<Self> {
+        Self::of(|path, header| Lines::create(path, header), dir)
+    }
+
+    /// The files of a run carried on after `step` (created if the folder predates them),
+    /// counting the analyses kept.
+    fn resume(dir: &Path, step: u64) -> io::Result<Self> {
+        let mut files = Self::of(
+            |path, header| Lines::reopen_or_create(path, step, header),
+            dir,
+        )?;
+        let text = std::fs::read_to_string(dir.join(ANALYSIS))?;
+        files.seen = text.lines().skip(1).count() as u64;
+        Ok(files)
+    }
+
+    fn push(&mut self, d: &Diagnostics) {
+        let Some(a) = &d.analysis else {
+            return;
+        };
+        self.seen += 1;
+        if !kept(self.seen, FULL_DIAGNOSTICS) {
+            return;
+        }
+        self.analysis.push(&analysis_csv::analysis_line(d.step, a));
+        for line in analysis_csv::eigenvalue_lines(d.step, a) {
+            self.eigenvalues.push(&line);
+        }
+        for line in analysis_csv::lyapunov_lines(d.step, a) {
+            self.lyapunov.push(&line);
+        }
+        for line in analysis_csv::memory_lines(d.step, a) {
+            self.memory.push(&line);
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.analysis.flush()?;
+        self.eigenvalues.flush()?;
+        self.lyapunov.flush()?;
+        self.memory.flush()
+    }
 }
 
 /// A run folder being written.
@@ -148,6 +229,7 @@ pub struct RunWriter {
     diagnostics: Lines,
     profile: Lines,
     terms: Lines,
+    analysis: AnalysisFiles,
     gate_names: Vec<String>,
     /// Diagnostics seen so far (for thinning).
     diagnostics_seen: u64,
@@ -182,6 +264,7 @@ impl RunWriter {
             )?,
             profile: Lines::create(dir.join(PROFILE), export::PROFILE_HEADER)?,
             terms: Lines::create(dir.join(TERMS), export::TERMS_HEADER)?,
+            analysis: AnalysisFiles::create(dir)?,
             gate_names: gate_names.iter().map(|g| (*g).to_owned()).collect(),
             diagnostics_seen: 0,
             unwritten_step: None,
@@ -204,6 +287,7 @@ impl RunWriter {
             diagnostics: Lines::reopen(dir.join(DIAGNOSTICS), step)?,
             profile: Lines::reopen(dir.join(PROFILE), step)?,
             terms: Lines::reopen_or_create(dir.join(TERMS), step, export::TERMS_HEADER)?,
+            analysis: AnalysisFiles::resume(dir, step)?,
             gate_names: gate_names.iter().map(|g| (*g).to_owned()).collect(),
             diagnostics_seen,
             unwritten_step: None,
@@ -247,6 +331,7 @@ impl RunWriter {
                 self.terms.push(&line);
             }
         }
+        self.analysis.push(d);
     }
 
     /// Writes the pending rows if the last write is [`FLUSH_PERIOD`] old.
@@ -264,6 +349,7 @@ impl RunWriter {
         self.diagnostics.flush()?;
         self.profile.flush()?;
         self.terms.flush()?;
+        self.analysis.flush()?;
         self.metrics.flush()
     }
 

@@ -47,6 +47,11 @@ pub struct EvalConfig {
     pub every: u64,
     /// Number of sequences in the fixed held-out evaluation set.
     pub size: usize,
+    /// Whether diagnostics include the analysis of the network
+    /// ([`crate::diagnostics::analyze`]: eigenvalues of `W_hh`, Lyapunov exponents, Pascanu's
+    /// Ω, memory horizons) on the first held-out sequences, taken only while it costs at most
+    /// 5 % of the training time.
+    pub analysis: bool,
 }
 
 impl Default for EvalConfig {
@@ -54,6 +59,7 @@ impl Default for EvalConfig {
         Self {
             every: 0,
             size: 256,
+            analysis: true,
         }
     }
 }

@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::config::{Precision, TrainConfig};
 use super::metrics::{Diagnostics, Spectral, StepMetrics};
+use crate::diagnostics::{Analysis, AnalysisOptions, analyze_with};
 use crate::nn::init::{InitError, init_params};
 use crate::nn::{
     Batch, BpttTerms, Engine, GradOptions, InitialState, Model, Optimizer, OptimizerState, Params,
@@ -98,7 +99,17 @@ pub struct Trainer<F: Scalar> {
     spectral: Option<Spectral>,
     /// The latest terms of the BPTT sum and the step they were taken at.
     terms: Option<(BpttTerms, u64)>,
+    /// Time spent on the analysis of the network, and whether it was ever taken.
+    analysis_time: Duration,
+    analysis_taken: bool,
 }
+
+/// Held-out sequences the analysis of the network follows during training.
+pub const ANALYSIS_SEQUENCES: usize = 8;
+
+/// The share of the training time the analysis of the network may take (it is skipped while
+/// it has cost more); the spectra and the terms of the BPTT sum have a budget of their own.
+pub const ANALYSIS_BUDGET: f64 = 0.05;
 
 fn to_f64<F: Scalar>(a: &Array3<F>) -> Array3<f64> {
     a.mapv(Scalar::as_f64)
@@ -138,6 +149,8 @@ impl<F: Scalar> Trainer<F> {
             last_profile: Profile::default(),
             spectral: None,
             terms: None,
+            analysis_time: Duration::ZERO,
+            analysis_taken: false,
         })
     }
 
@@ -272,6 +285,7 @@ impl<F: Scalar> Trainer<F> {
             self.terms = Some((terms, self.step));
         }
         self.diag_time += start.elapsed();
+        let analysis = self.analysis();
         let (terms, terms_step) = self.terms.clone().unwrap_or_default();
         Diagnostics {
             step: self.step,
@@ -282,7 +296,30 @@ impl<F: Scalar> Trainer<F> {
             saturation,
             eval_loss,
             eval_metric,
+            analysis,
         }
+    }
+
+    /// The analysis of the network on the first [`ANALYSIS_SEQUENCES`] held-out sequences,
+    /// if it is on and due: the first time, then while it has cost at most
+    /// [`ANALYSIS_BUDGET`] of the training time. A network it cannot analyse (weights that
+    /// are no longer finite) gives none.
+    fn analysis(&mut self) -> Option<Box<Analysis>> {
+        let over_budget =
+            self.analysis_time.as_secs_f64() > ANALYSIS_BUDGET * self.train_time.as_secs_f64();
+        if !self.config.eval.analysis || (self.analysis_taken && over_budget) {
+            return None;
+        }
+        let start = Instant::now();
+        let params: Params<f64> = self.model.params.cast();
+        let options = AnalysisOptions {
+            sequences: ANALYSIS_SEQUENCES,
+            ..AnalysisOptions::default()
+        };
+        let analysis = analyze_with(&self.config, &params, &options);
+        self.analysis_time += start.elapsed();
+        self.analysis_taken = true;
+        analysis.ok().map(Box::new)
     }
 
     /// Loss and metric on the held-out set, without the other diagnostics.
