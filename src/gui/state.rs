@@ -35,6 +35,7 @@ pub struct PlotToggles {
     pub spectral: bool,
     pub saturation: bool,
     pub example: bool,
+    pub eigen: bool,
 }
 
 impl Default for PlotToggles {
@@ -48,6 +49,7 @@ impl Default for PlotToggles {
             spectral: true,
             saturation: false,
             example: true,
+            eigen: true,
         }
     }
 }

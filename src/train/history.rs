@@ -12,6 +12,8 @@
 //! same way.
 
 use super::metrics::{Diagnostics, STEP_COLUMNS, StepMetrics};
+use crate::diagnostics::{Analysis, BlockSpectrum};
+use std::collections::VecDeque;
 
 /// Aggregate of the values of one column over one bucket of steps.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -253,9 +255,18 @@ pub struct History {
     pub diagnostics: Series,
     /// Gradient profiles for the heatmap.
     pub profiles: ProfileRing,
-    /// The latest diagnostics in full (the latest gradient profile line).
+    /// The latest diagnostics in full (the latest gradient profile line), without their
+    /// analysis (kept in `analysis`).
     pub latest: Option<Diagnostics>,
+    /// The latest analysis of the network and the step it was taken at.
+    pub analysis: Option<(u64, Box<Analysis>)>,
+    /// The eigenvalues of the analyses before the latest, oldest first (at most
+    /// [`EIGEN_TRAIL`]), for the faint trail in the eigenvalue plot.
+    pub eigen_trail: VecDeque<(u64, Vec<BlockSpectrum>)>,
 }
+
+/// Earlier analyses whose eigenvalues the history keeps.
+pub const EIGEN_TRAIL: usize = 8;
 
 impl History {
     /// An empty history for a cell with these gate names (`CellKind::gate_names`).
@@ -276,6 +287,8 @@ impl History {
             diagnostics: Series::new(diag),
             profiles: ProfileRing::default(),
             latest: None,
+            analysis: None,
+            eigen_trail: VecDeque::new(),
         }
     }
 
@@ -283,7 +296,16 @@ impl History {
         self.steps.push(m.step, &m.values());
     }
 
-    pub fn push_profile(&mut self, p: Diagnostics) {
+    pub fn push_profile(&mut self, mut p: Diagnostics) {
+        if let Some(a) = p.analysis.take() {
+            if let Some((step, old)) = self.analysis.take() {
+                if self.eigen_trail.len() == EIGEN_TRAIL {
+                    self.eigen_trail.pop_front();
+                }
+                self.eigen_trail.push_back((step, old.spectra));
+            }
+            self.analysis = Some((p.step, a));
+        }
         let gates = (self.diagnostics.names().len() - 4) / 2;
         let mut row = vec![
             p.eval_loss,

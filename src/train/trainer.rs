@@ -301,13 +301,15 @@ impl<F: Scalar> Trainer<F> {
     }
 
     /// The analysis of the network on the first [`ANALYSIS_SEQUENCES`] held-out sequences,
-    /// if it is on and due: the first time, then while it has cost at most
-    /// [`ANALYSIS_BUDGET`] of the training time. A network it cannot analyse (weights that
+    /// if it is on and due: the first time and at the last step, and in between while it
+    /// has cost at most [`ANALYSIS_BUDGET`] of the training time. A network it cannot analyse (weights that
     /// are no longer finite) gives none.
     fn analysis(&mut self) -> Option<Box<Analysis>> {
         let over_budget =
             self.analysis_time.as_secs_f64() > ANALYSIS_BUDGET * self.train_time.as_secs_f64();
-        if !self.config.eval.analysis || (self.analysis_taken && over_budget) {
+        // The last step's network is always analysed: a fast run's end is what it is about.
+        let last = self.step >= self.config.steps;
+        if !self.config.eval.analysis || (self.analysis_taken && over_budget && !last) {
             return None;
         }
         let start = Instant::now();

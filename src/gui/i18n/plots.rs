@@ -34,6 +34,20 @@ messages! {
         SaturationTitle => "Saturation", "饱和";
         ForecastTitle => "Held-out forecast", "留出集上的预测";
         ExampleTitle => "Example sequence", "样例序列";
+        EigenTitle => "Eigenvalues of W_hh", "W_hh 的特征值";
+        ToggleEigen => "eigenvalues", "特征值";
+        EigenCaption => "{run} @ step {step}: each gate block's eigenvalues, with the unit circle and Pascanu's 1/γ; faint: earlier analyses",
+            "{run}（训练步 {step}）：各门块的特征值，以及单位圆和 Pascanu 的 1/γ；浅色：更早的分析";
+        EigenNone => "The eigenvalues appear once the selected run has been analysed (Diagnostics: analysis on).",
+            "所选运行完成一次分析后，这里会显示特征值（需开启诊断中的分析）。";
+        EigenBlock => "{block}: ρ {rho} · σ_max {sigma}", "{block}：ρ {rho} · 最大奇异值 {sigma}";
+        UnitCircle => "|λ| = 1", "|λ| = 1";
+        ReferenceCircle => "1/γ = {r} (sigmoid gates)", "1/γ = {r}（sigmoid 门）";
+        EigenTrail => "earlier", "更早";
+        TheoryLine => "λ₁ predicts {slope}/step", "λ₁ 预测 {slope}/步";
+        FittedLine => "fitted {slope}/step", "拟合 {slope}/步";
+        HeldOutProfile => "held-out profile @ step {step}", "留出集上的梯度分布（训练步 {step}）";
+        RealAxis => "Re λ", "Re λ";
         ToggleExample => "example sequence", "样例序列";
         ExampleCaption => "{run} at step {step}, on the first held-out sequence: above, what the network reads at each step; below, what it is asked and what it answers",
             "{run}（第 {step} 步），留出集的第一个序列：上图是网络在每个时间步读入的内容，下图是要求它给出的答案和它的回答";

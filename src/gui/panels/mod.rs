@@ -8,6 +8,7 @@
 )]
 
 mod csv_task;
+mod analysis_plot;
 mod example_plot;
 pub mod experiment;
 mod experiment_widgets;

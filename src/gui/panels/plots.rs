@@ -35,7 +35,7 @@ const MAX_POINTS: usize = 1200;
 const SLIDER_ROW_WIDTH: f32 = 240.0;
 
 /// The plots' titles, in the order they are drawn.
-pub const TITLES: [Plots; 9] = [
+pub const TITLES: [Plots; 10] = [
     Plots::LossTitle,
     Plots::ForecastTitle,
     Plots::ExampleTitle,
@@ -44,6 +44,7 @@ pub const TITLES: [Plots; 9] = [
     Plots::HeatmapTitle,
     Plots::TensorsTitle,
     Plots::SpectralTitle,
+    Plots::EigenTitle,
     Plots::SaturationTitle,
 ];
 
@@ -76,6 +77,7 @@ pub fn plots_ui(
         ui.checkbox(&mut t.heatmap, tr(Plots::ToggleHeatmap));
         ui.checkbox(&mut t.tensors, tr(Plots::ToggleTensors));
         ui.checkbox(&mut t.spectral, tr(Plots::ToggleSpectral));
+        ui.checkbox(&mut t.eigen, tr(Plots::ToggleEigen));
         ui.checkbox(&mut t.saturation, tr(Plots::ToggleSaturation));
         ui.checkbox(&mut t.example, tr(Plots::ToggleExample));
         ui.separator();
@@ -122,6 +124,9 @@ pub fn plots_ui(
     }
     if toggles.spectral {
         shown.push((Plots::SpectralTitle, spectral_plot));
+    }
+    if toggles.eigen {
+        shown.push((Plots::EigenTitle, super::analysis_plot::eigen_plot));
     }
     if toggles.saturation {
         shown.push((Plots::SaturationTitle, saturation_plot));
@@ -522,6 +527,9 @@ fn profile_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                 .color(r.color)
                 .width(2.0),
             );
+            if Some(r.id) == data.runs.selected {
+                super::analysis_plot::theory_lines(p, r);
+            }
         }
     });
 }
