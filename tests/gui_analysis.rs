@@ -1,7 +1,7 @@
 //! The analysis of the network in the app, driven with `egui_kittest`: a run is analysed at
 //! its first and last steps, the eigenvalue plot shows each LSTM gate block with the unit
 //! circle and the sigmoid gates' 1/γ, and the gradient profile carries the decay λ₁ predicts
-//! beside the fitted one.
+//! beside the fitted one; the terms of the BPTT sum are drawn per gate block with their reach.
 
 use bptt_lab::gui::{UiCommand, trainer_factory};
 
@@ -42,4 +42,8 @@ fn an_lstm_run_shows_its_eigenvalues_per_gate_and_the_predicted_decay() {
     assert!(has_text(&h, "1/γ = 4 (sigmoid gates)"));
     assert!(has_text(&h, "λ₁ predicts"));
     assert!(has_text(&h, "fitted "));
+    // The terms of the BPTT sum, per gate block, with how far back 90 % of it comes from.
+    assert!(has_text(&h, "Terms of the BPTT sum"));
+    assert!(has_text(&h, "W_hh (f)"));
+    assert!(has_text(&h, "% of ∂L/∂W_hh"), "the reach of the gradient");
 }

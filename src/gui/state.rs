@@ -36,6 +36,7 @@ pub struct PlotToggles {
     pub saturation: bool,
     pub example: bool,
     pub eigen: bool,
+    pub terms: bool,
 }
 
 impl Default for PlotToggles {
@@ -50,6 +51,7 @@ impl Default for PlotToggles {
             saturation: false,
             example: true,
             eigen: true,
+            terms: true,
         }
     }
 }

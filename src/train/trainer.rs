@@ -109,7 +109,7 @@ pub const ANALYSIS_SEQUENCES: usize = 8;
 
 /// The share of the training time the analysis of the network may take (it is skipped while
 /// it has cost more); the spectra and the terms of the BPTT sum have a budget of their own.
-pub const ANALYSIS_BUDGET: f64 = 0.05;
+pub const ANALYSIS_BUDGET: f64 = 0.03;
 
 fn to_f64<F: Scalar>(a: &Array3<F>) -> Array3<f64> {
     a.mapv(Scalar::as_f64)

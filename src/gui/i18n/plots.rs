@@ -35,6 +35,13 @@ messages! {
         ForecastTitle => "Held-out forecast", "留出集上的预测";
         ExampleTitle => "Example sequence", "样例序列";
         EigenTitle => "Eigenvalues of W_hh", "W_hh 的特征值";
+        TermsTitle => "Terms of the BPTT sum", "BPTT 求和的各项";
+        ToggleTerms => "BPTT terms", "BPTT 各项";
+        TermsCaption => "{run} @ step {step}: ‖term_t‖ of ∂L/∂W_hh per gate block and of ∂L/∂W_ih, on held-out sequences",
+            "{run}（训练步 {step}）：留出集序列上 ∂L/∂W_hh 各门块与 ∂L/∂W_ih 每个时间步那一项的范数";
+        TermsReach => "the last {k} of {n} steps give {share} % of ∂L/∂W_hh", "最后 {k} 个时间步（共 {n} 个）给出 ∂L/∂W_hh 的 {share}%";
+        TermsNoReach => "no run of last steps gives 90 % of ∂L/∂W_hh", "没有一段末尾时间步能给出 ∂L/∂W_hh 的 90%";
+        TermsNone => "The terms appear once the selected run has taken diagnostics.", "所选运行做过诊断后，这里会显示各项。";
         ToggleEigen => "eigenvalues", "特征值";
         EigenCaption => "{run} @ step {step}: each gate block's eigenvalues, with the unit circle and Pascanu's 1/γ; faint: earlier analyses",
             "{run}（训练步 {step}）：各门块的特征值，以及单位圆和 Pascanu 的 1/γ；浅色：更早的分析";

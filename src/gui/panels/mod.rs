@@ -9,6 +9,7 @@
 
 mod csv_task;
 mod analysis_plot;
+mod terms_plot;
 mod example_plot;
 pub mod experiment;
 mod experiment_widgets;

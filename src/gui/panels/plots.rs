@@ -35,13 +35,14 @@ const MAX_POINTS: usize = 1200;
 const SLIDER_ROW_WIDTH: f32 = 240.0;
 
 /// The plots' titles, in the order they are drawn.
-pub const TITLES: [Plots; 10] = [
+pub const TITLES: [Plots; 11] = [
     Plots::LossTitle,
     Plots::ForecastTitle,
     Plots::ExampleTitle,
     Plots::GradNormTitle,
     Plots::ProfileTitle,
     Plots::HeatmapTitle,
+    Plots::TermsTitle,
     Plots::TensorsTitle,
     Plots::SpectralTitle,
     Plots::EigenTitle,
@@ -75,6 +76,7 @@ pub fn plots_ui(
         ui.checkbox(&mut t.grad_norm, tr(Plots::ToggleGradNorm));
         ui.checkbox(&mut t.profile, tr(Plots::ToggleProfile));
         ui.checkbox(&mut t.heatmap, tr(Plots::ToggleHeatmap));
+        ui.checkbox(&mut t.terms, tr(Plots::ToggleTerms));
         ui.checkbox(&mut t.tensors, tr(Plots::ToggleTensors));
         ui.checkbox(&mut t.spectral, tr(Plots::ToggleSpectral));
         ui.checkbox(&mut t.eigen, tr(Plots::ToggleEigen));
@@ -118,6 +120,9 @@ pub fn plots_ui(
     }
     if toggles.heatmap {
         shown.push((Plots::HeatmapTitle, heatmap_plot));
+    }
+    if toggles.terms {
+        shown.push((Plots::TermsTitle, super::terms_plot::terms_plot));
     }
     if toggles.tensors {
         shown.push((Plots::TensorsTitle, tensor_plot));
