@@ -36,12 +36,11 @@ fn inputs(
                 target.display()
             )));
         }
-        let (preset, path) = match preset {
-            Some(p) => resolve_preset(p)?,
-            None => {
-                let path = target.join(PRESET);
-                (Preset::load(&path)?, path)
-            }
+        let (preset, path) = if let Some(p) = preset {
+            resolve_preset(p)?
+        } else {
+            let path = target.join(PRESET);
+            (Preset::load(&path)?, path)
         };
         let step = std::fs::read_to_string(target.join(SUMMARY))
             .ok()

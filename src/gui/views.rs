@@ -88,6 +88,12 @@ impl RunViews {
         let spawned = std::thread::Builder::new()
             .name("run-views".into()) // i18n-exempt: a thread's name
             .spawn(move || {
+                // Weights of another size (a run whose setup changed under it) are refused
+                // with the tensor that does not fit, instead of a panic on this thread.
+                if let Err(e) = params.shapes_fit(config.model.cell, config.dims()) {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
                 let example = example_sequence(&config, &params);
                 let forecast = config.task().csv_series().map(|series| {
                     let model = Model::new(config.model.cell, config.dims(), params.clone());

@@ -107,8 +107,6 @@ impl<F: Scalar> Params<F> {
         }
     }
 
-    /// The sizes these parameters imply, and the gate count. Panics if the shapes disagree.
-    #[track_caller]
     /// Whether every tensor has the shape `cell` and `dims` need; if not, which does not.
     pub fn shapes_fit(&self, cell: CellKind, dims: Dims) -> Result<(), String> {
         let expected = Self::zeros(cell, dims);
@@ -126,6 +124,8 @@ impl<F: Scalar> Params<F> {
         Ok(())
     }
 
+    /// Panics if a tensor's shape is not the one `cell` and `dims` need.
+    #[track_caller]
     pub fn check_shapes(&self, cell: CellKind, dims: Dims) {
         let expected = Self::zeros(cell, dims);
         for ((name, got), want) in PARAM_NAMES.iter().zip(self.shapes()).zip(expected.shapes()) {

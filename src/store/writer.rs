@@ -179,7 +179,7 @@ impl AnalysisFiles {
     }
 
     fn create(dir: &Path) -> io::Result<Self> {
-        Self::of(|path, header| Lines::create(path, header), dir)
+        Self::of(Lines::create, dir)
     }
 
     /// The files of a run carried on after `step` (created if the folder predates them),

@@ -53,9 +53,14 @@ pub fn tour_ui(
                 &[("i", &(tour.index + 1)), ("n", &tour.steps.len())],
             ));
             ui.add(egui::Label::new(step.body.get(lang)).wrap());
-            if target.is_some_and(|r| r.top() > screen.bottom() - 40.0) {
-                ui.weak(tr(TourText::PlotHidden));
-            }
+            // The line keeps its height when the plot scrolls into view, so that the buttons
+            // (anchored at the bottom) do not move under the pointer.
+            let hidden = target.is_some_and(|r| r.top() > screen.bottom() - 40.0);
+            ui.weak(if hidden {
+                tr(TourText::PlotHidden)
+            } else {
+                " "
+            });
             ui.separator();
             ui.horizontal(|ui| {
                 if ui
