@@ -37,6 +37,8 @@ pub struct PlotToggles {
     pub example: bool,
     pub eigen: bool,
     pub terms: bool,
+    pub decay: bool,
+    pub memory: bool,
 }
 
 impl Default for PlotToggles {
@@ -52,6 +54,8 @@ impl Default for PlotToggles {
             example: true,
             eigen: true,
             terms: true,
+            decay: true,
+            memory: true,
         }
     }
 }

@@ -263,6 +263,22 @@ pub struct History {
     /// The eigenvalues of the analyses before the latest, oldest first (at most
     /// [`EIGEN_TRAIL`]), for the faint trail in the eigenvalue plot.
     pub eigen_trail: VecDeque<(u64, Vec<BlockSpectrum>)>,
+    /// The scalars of every analysis, in step order.
+    pub analyses: Vec<AnalysisPoint>,
+}
+
+/// The scalars of one analysis of the network, for plots over training.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AnalysisPoint {
+    pub step: u64,
+    /// λ₁, the decay of `ln g_t` per step into the past the largest Lyapunov exponent predicts.
+    pub predicted: f64,
+    /// The slope fitted to the held-out profile (NaN without one).
+    pub observed: f64,
+    /// Pascanu et al.'s Ω.
+    pub omega: f64,
+    /// The share of steps above the floor (NaN for sequences of one step).
+    pub steps_in_the_past: f64,
 }
 
 /// Earlier analyses whose eigenvalues the history keeps.
@@ -289,6 +305,7 @@ impl History {
             latest: None,
             analysis: None,
             eigen_trail: VecDeque::new(),
+            analyses: Vec::new(),
         }
     }
 
@@ -298,6 +315,13 @@ impl History {
 
     pub fn push_profile(&mut self, mut p: Diagnostics) {
         if let Some(a) = p.analysis.take() {
+            self.analyses.push(AnalysisPoint {
+                step: p.step,
+                predicted: a.decay.predicted_per_step,
+                observed: a.decay.observed.as_ref().map_or(f64::NAN, |o| o.slope),
+                omega: a.omega.paper,
+                steps_in_the_past: a.omega.steps_in_the_past.unwrap_or(f64::NAN),
+            });
             if let Some((step, old)) = self.analysis.take() {
                 if self.eigen_trail.len() == EIGEN_TRAIL {
                     self.eigen_trail.pop_front();

@@ -10,7 +10,7 @@ pub mod trainer;
 pub mod worker;
 
 pub use config::{ConfigError, EvalConfig, ModelConfig, Precision, Setup, TrainConfig};
-pub use history::History;
+pub use history::{AnalysisPoint, History};
 pub use metrics::{Diagnostics, DiagnosticsClock, STEP_COLUMNS, Spectral, StepMetrics};
 pub use trainer::{AnyTrainState, AnyTrainer, RunError, TrainState, Trainer};
 pub use worker::{Command, Event, MakeRecord, Record, RecordEnd, RunOutcome, Trainable, Worker};

@@ -94,6 +94,7 @@ pub struct Trainer<F: Scalar> {
     terms_batch: Batch<F>,
     step: u64,
     train_time: Duration,
+    /// Time spent on the spectra and the terms of the BPTT sum.
     diag_time: Duration,
     last_profile: Profile,
     spectral: Option<Spectral>,
@@ -244,10 +245,10 @@ impl<F: Scalar> Trainer<F> {
     }
 
     /// Diagnostics after the latest step: its gradient profile, the spectra of `W_hh` and the
-    /// terms of the BPTT sum (both skipped and carried over while the diagnostics cost more
-    /// than 5 % of the training time), saturation and loss on the held-out set.
+    /// terms of the BPTT sum (both skipped and carried over while they have cost more than
+    /// 5 % of the training time), saturation and loss on the held-out set.
     pub fn diagnostics(&mut self) -> Diagnostics {
-        let start = Instant::now();
+        let mut start = Instant::now();
         let spectral_due = self
             .spectral
             .as_ref()
@@ -256,6 +257,8 @@ impl<F: Scalar> Trainer<F> {
             let w_hh = self.model.params.weight_hh.mapv(Scalar::as_f64);
             self.spectral = Some(Spectral::of(self.step, &w_hh, self.model.cell.gates()));
         }
+        // The held-out loss is not in the budget: it is taken every time.
+        self.diag_time += start.elapsed();
         let eval_loss = self.eval_engine.evaluate(
             &self.model.params,
             &self.eval_batch_f,
@@ -267,6 +270,7 @@ impl<F: Scalar> Trainer<F> {
             .config
             .task()
             .metric(&self.eval_batch, &to_f64(&self.eval_engine.outputs()));
+        start = Instant::now();
         if spectral_due || self.terms.is_none() {
             // `grads` is scratch: every training step fills it anew.
             let options = GradOptions {

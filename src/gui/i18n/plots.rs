@@ -35,6 +35,23 @@ messages! {
         ForecastTitle => "Held-out forecast", "留出集上的预测";
         ExampleTitle => "Example sequence", "样例序列";
         EigenTitle => "Eigenvalues of W_hh", "W_hh 的特征值";
+        DecayTitle => "Decay per step: theory vs observed", "每步衰减：理论与观测";
+        ToggleDecay => "decay: theory vs observed", "衰减：理论与观测";
+        DecayCaption => "dashed: λ₁ (largest Lyapunov exponent) · solid: slope fitted to ln g_t on held-out sequences · dotted: steps in the past (share)",
+            "虚线：λ₁（最大李雅普诺夫指数）· 实线：留出集序列上对 ln g_t 拟合的斜率 · 点线：仍有梯度的时间步占比";
+        DecayPredicted => "{run} λ₁", "{run} 的 λ₁";
+        DecayObserved => "{run} fitted slope", "{run} 拟合斜率";
+        StepsInThePast => "{run} steps in the past", "{run} 仍有梯度的时间步占比";
+        NoDecay => "no decay", "不衰减";
+        MemoryTitle => "LSTM memory horizons", "LSTM 记忆跨度";
+        ToggleMemory => "memory horizons", "记忆跨度";
+        MemoryCaption => "{run} @ step {step}: −1/mean ln f per unit (steps a unit's cell state lasts)",
+            "{run}（训练步 {step}）：每个单元的 −1/mean ln f（细胞状态能保持的步数）";
+        MemoryNone => "Memory horizons are the LSTM's forget gates: select an analysed LSTM run.",
+            "记忆跨度来自 LSTM 的遗忘门：请选择一个已分析的 LSTM 运行。";
+        MemoryAxis => "memory horizon (steps, log scale)", "记忆跨度（步，对数坐标）";
+        MemoryBars => "units", "单元数";
+        SeqLenLine => "sequence length T = {t}", "序列长度 T = {t}";
         TermsTitle => "Terms of the BPTT sum", "BPTT 求和的各项";
         ToggleTerms => "BPTT terms", "BPTT 各项";
         TermsCaption => "{run} @ step {step}: ‖term_t‖ of ∂L/∂W_hh per gate block and of ∂L/∂W_ih, on held-out sequences",

@@ -177,6 +177,9 @@ messages! {
         HeldOutHint => "Sequences in the fixed evaluation set, drawn from its own seed stream.",
             "留出集（固定的评估集）中的序列数，由它自己的随机数流生成。";
         DiagnosticsEvery => "Diagnostics every", "诊断间隔";
+        Analysis => "Analysis", "网络分析";
+        AnalysisHint => "Eigenvalues of W_hh, Lyapunov exponents, Pascanu's Ω and LSTM memory horizons on 8 held-out sequences: at the first and last steps, and in between while they cost at most 3 % of the training time.",
+            "在 8 条留出集序列上计算 W_hh 的特征值、李雅普诺夫指数、Pascanu 的 Ω 和 LSTM 的记忆跨度：在第一步和最后一步计算，中间只要耗时不超过训练时间的 3% 就计算。";
         DiagnosticsHint => "Steps between diagnostics (gradient profile, spectra, held-out loss); 0 = about 4 times a second.",
             "两次诊断（梯度随时间步的分布、谱、留出集损失）之间的训练步数；0 表示每秒约 4 次。";
         Threads => "Threads per run", "每个运行的线程数";

@@ -8,7 +8,7 @@ use std::f64::consts::{LN_10, TAU};
 use egui::Ui;
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, PlotUi, Points};
 
-use super::log_axis::lg;
+use super::log_axis::{lg, linear_y};
 use super::plots::PlotData;
 use crate::gui::i18n::plots::Plots;
 use crate::gui::i18n::{tr, trf};
@@ -171,4 +171,124 @@ pub fn theory_lines(p: &mut PlotUi<'_>, run: &RunView) {
         .style(LineStyle::dotted_dense())
         .width(1.5),
     );
+}
+
+/// Over training, for every visible run: the decay per step λ₁ predicts (dashed) and the
+/// slope fitted to the held-out profile (solid), and Pascanu's "steps in the past" (dotted,
+/// a share from 0 to 1).
+pub fn decay_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
+    ui.weak(tr(Plots::DecayCaption));
+    linear_y(plot, tr(Plots::HoverStep))
+        .x_axis_label(tr(Plots::TrainingStep))
+        .show(ui, |p| {
+            for r in super::plots::visible(data) {
+                let a = &r.history.analyses;
+                let pts = |f: fn(&crate::train::AnalysisPoint) -> f64| -> PlotPoints<'static> {
+                    a.iter()
+                        .filter(|x| f(x).is_finite())
+                        .map(|x| [x.step as f64, f(x)])
+                        .collect()
+                };
+                p.line(
+                    Line::new(
+                        trf(Plots::DecayPredicted, &[("run", &r.name)]),
+                        pts(|x| x.predicted),
+                    )
+                    .color(r.color)
+                    .style(LineStyle::dashed_loose())
+                    .width(2.0),
+                );
+                p.line(
+                    Line::new(
+                        trf(Plots::DecayObserved, &[("run", &r.name)]),
+                        pts(|x| x.observed),
+                    )
+                    .color(r.color)
+                    .width(2.0),
+                );
+                p.line(
+                    Line::new(
+                        trf(Plots::StepsInThePast, &[("run", &r.name)]),
+                        pts(|x| x.steps_in_the_past),
+                    )
+                    .color(r.color)
+                    .style(LineStyle::dotted_dense()),
+                );
+            }
+            p.hline(
+                egui_plot::HLine::new(tr(Plots::NoDecay), 0.0)
+                    .color(style::REFERENCE)
+                    .style(LineStyle::dashed_dense()),
+            );
+        });
+}
+
+/// Bins of the memory-horizon histogram.
+const HORIZON_BINS: usize = 24;
+
+/// The selected LSTM run's memory horizons `−1/mean ln f` per unit, as a histogram over
+/// `log10` of the horizon in steps, with the sequence length marked.
+pub fn memory_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
+    let horizons = data.runs.selected().and_then(|r| {
+        r.history
+            .analysis
+            .as_ref()
+            .and_then(|(step, a)| a.memory_horizons.as_ref().map(|h| (r, *step, h, a.seq_len)))
+    });
+    let Some((run, step, horizons, seq_len)) = horizons else {
+        ui.weak(tr(Plots::MemoryNone));
+        plot.show(ui, |_| {});
+        return;
+    };
+    ui.weak(trf(
+        Plots::MemoryCaption,
+        &[("run", &run.name), ("step", &step)],
+    ));
+    let logs: Vec<f64> = horizons
+        .iter()
+        .filter(|h| h.is_finite() && **h > 0.0)
+        .map(|h| h.log10())
+        .collect();
+    let (lo, hi) = logs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    plot.x_axis_label(tr(Plots::MemoryAxis))
+        .x_axis_formatter(|mark, _| {
+            let steps = 10f64.powf(mark.value);
+            if steps >= 10.0 {
+                format!("{steps:.0}")
+            } else {
+                format!("{steps:.2}")
+            }
+        })
+        .show(ui, |p| {
+            if logs.is_empty() {
+                return;
+            }
+            let width = ((hi - lo) / HORIZON_BINS as f64).max(0.05);
+            let mut counts = [0u32; HORIZON_BINS];
+            for v in &logs {
+                let i = (((v - lo) / width) as usize).min(HORIZON_BINS - 1);
+                counts[i] += 1;
+            }
+            let bars: Vec<egui_plot::Bar> = counts
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| {
+                    egui_plot::Bar::new(lo + (i as f64 + 0.5) * width, f64::from(c))
+                        .width(width * 0.95)
+                })
+                .collect();
+            p.bar_chart(egui_plot::BarChart::new(tr(Plots::MemoryBars), bars).color(run.color));
+            p.vline(
+                egui_plot::VLine::new(
+                    trf(Plots::SeqLenLine, &[("t", &seq_len)]),
+                    (seq_len as f64).log10(),
+                )
+                .color(style::REFERENCE)
+                .style(LineStyle::dashed_dense()),
+            );
+        });
 }

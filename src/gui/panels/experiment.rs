@@ -233,6 +233,10 @@ pub fn experiment_ui(
                 ui.add(egui::DragValue::new(&mut eval.every).range(0..=1_000_000))
                     .on_hover_text(tr(Msg::DiagnosticsHint));
                 ui.end_row();
+                ui.label(tr(Msg::Analysis));
+                ui.checkbox(&mut eval.analysis, "")
+                    .on_hover_text(tr(Msg::AnalysisHint));
+                ui.end_row();
                 ui.label(tr(Msg::Threads));
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut state.threads, 1, "1");

@@ -7,9 +7,8 @@
     reason = "immediate-mode panels read top to bottom as the screen does; splitting them only scatters the layout"
 )]
 
-mod csv_task;
 mod analysis_plot;
-mod terms_plot;
+mod csv_task;
 mod example_plot;
 pub mod experiment;
 mod experiment_widgets;
@@ -18,6 +17,7 @@ pub mod log_axis;
 pub mod plots;
 pub mod runs;
 pub mod sweep_tab;
+mod terms_plot;
 pub mod toolbar;
 pub mod tour;
 

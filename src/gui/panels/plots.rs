@@ -35,7 +35,7 @@ const MAX_POINTS: usize = 1200;
 const SLIDER_ROW_WIDTH: f32 = 240.0;
 
 /// The plots' titles, in the order they are drawn.
-pub const TITLES: [Plots; 11] = [
+pub const TITLES: [Plots; 13] = [
     Plots::LossTitle,
     Plots::ForecastTitle,
     Plots::ExampleTitle,
@@ -46,6 +46,8 @@ pub const TITLES: [Plots; 11] = [
     Plots::TensorsTitle,
     Plots::SpectralTitle,
     Plots::EigenTitle,
+    Plots::DecayTitle,
+    Plots::MemoryTitle,
     Plots::SaturationTitle,
 ];
 
@@ -80,6 +82,8 @@ pub fn plots_ui(
         ui.checkbox(&mut t.tensors, tr(Plots::ToggleTensors));
         ui.checkbox(&mut t.spectral, tr(Plots::ToggleSpectral));
         ui.checkbox(&mut t.eigen, tr(Plots::ToggleEigen));
+        ui.checkbox(&mut t.decay, tr(Plots::ToggleDecay));
+        ui.checkbox(&mut t.memory, tr(Plots::ToggleMemory));
         ui.checkbox(&mut t.saturation, tr(Plots::ToggleSaturation));
         ui.checkbox(&mut t.example, tr(Plots::ToggleExample));
         ui.separator();
@@ -133,6 +137,17 @@ pub fn plots_ui(
     if toggles.eigen {
         shown.push((Plots::EigenTitle, super::analysis_plot::eigen_plot));
     }
+    if toggles.decay {
+        shown.push((Plots::DecayTitle, super::analysis_plot::decay_plot));
+    }
+    // The memory horizons are the LSTM's.
+    if toggles.memory
+        && runs
+            .selected()
+            .is_some_and(|r| r.config.model.cell == crate::nn::CellKind::Lstm)
+    {
+        shown.push((Plots::MemoryTitle, super::analysis_plot::memory_plot));
+    }
     if toggles.saturation {
         shown.push((Plots::SaturationTitle, saturation_plot));
     }
@@ -182,7 +197,7 @@ pub fn plots_ui(
     rects
 }
 
-fn visible<'a>(data: &'a PlotData<'_>) -> impl Iterator<Item = &'a RunView> {
+pub(super) fn visible<'a>(data: &'a PlotData<'_>) -> impl Iterator<Item = &'a RunView> {
     data.runs.iter().filter(|r| r.visible)
 }
 
