@@ -10,7 +10,7 @@ use super::i18n::texts::Texts;
 use super::i18n::{tr, trf};
 use super::runs::{RunStatus, WeightsUse};
 use super::state::{SidePanel, UiCommand, View};
-use super::sweep::{ActiveSweep, AxisEdit, SWEEPABLE, SweepEditor};
+use super::sweep::{ActiveSweep, AxisEdit, SWEEPABLE, SweepEditor, Sweeps};
 use crate::preset::{self, Preset};
 use crate::tasks::TaskConfig;
 use crate::train::Command;
@@ -638,7 +638,15 @@ impl BpttApp {
         let (expect, jobs) = (s.sweep.expect(&s.setup), s.sweep.jobs);
         self.stop_sweep();
         self.sweeps.started += 1;
-        self.sweeps.active = Some(ActiveSweep::new(self.sweeps.started, sweep, expect, jobs));
+        let mut active = ActiveSweep::new(self.sweeps.started, sweep, expect, jobs);
+        // Successive halving runs through the sweep library, into a sweep folder.
+        let workspace = self
+            .runs
+            .workspace
+            .as_ref()
+            .map(super::super::store::workspace::Workspace::root);
+        active.start_halving(&Sweeps::halving_dir(workspace, self.sweeps.started));
+        self.sweeps.active = Some(active);
         self.ui.message = None;
         self.schedule_sweep();
     }
@@ -648,6 +656,9 @@ impl BpttApp {
             return;
         };
         active.stopped = true;
+        if let Some(h) = &active.halving {
+            h.request_stop();
+        }
         for id in active.run_ids.iter().flatten() {
             if let Some(r) = self.runs.get(*id)
                 && !r.status.ended()
@@ -662,7 +673,7 @@ impl BpttApp {
         let Some(active) = &mut self.sweeps.active else {
             return;
         };
-        if active.stopped {
+        if active.poll_halving() || active.stopped {
             return;
         }
         let runs = &mut self.runs;

@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
@@ -382,6 +383,28 @@ pub fn run(
     on_rung: &dyn Fn(usize, usize, u64),
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<HalvingOutcome, SweepError> {
+    run_until(
+        sweep,
+        schedule,
+        out,
+        jobs,
+        &AtomicBool::new(false),
+        on_rung,
+        on_event,
+    )
+}
+
+/// [`run`], stopping when `stop` is set: no more runs start (those training finish), and the
+/// rung they are in is not closed, so running the sweep again into `out` carries on there.
+pub fn run_until(
+    sweep: &Sweep,
+    schedule: &Schedule,
+    out: &Path,
+    jobs: usize,
+    stop: &AtomicBool,
+    on_rung: &dyn Fn(usize, usize, u64),
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<HalvingOutcome, SweepError> {
     sweep.write_layout(out)?;
     let keys = sweep.keys();
     let mut outcome = HalvingOutcome {
@@ -415,9 +438,11 @@ pub fn run(
             out,
             &rung_results_path(out, k),
             jobs,
+            stop,
             on_event,
         )?;
-        let failed = !done.failed.is_empty();
+        // A rung with a run missing (failed, or not started after a stop) is not closed.
+        let failed = !done.failed.is_empty() || done.rows.len() < runs.len();
         if !failed {
             close_rung(out, &keys, schedule, k, &done.rows)?;
         }

@@ -73,18 +73,22 @@ pub fn run(
         out,
         &out.join("results.csv"),
         jobs,
+        &AtomicBool::new(false),
         on_event,
     )
 }
 
 /// Runs those of `runs` (runs of `sweep`, perhaps with other steps: a rung of successive
-/// halving) that have not finished in `out`, writing their rows into `results_path`.
+/// halving) that have not finished in `out`, writing their rows into `results_path`. Once
+/// `stop` is set no more runs start (those training finish); it is also set when writing
+/// the results fails.
 pub(crate) fn run_runs(
     sweep: &Sweep,
     runs: &[SweepRun],
     out: &Path,
     results_path: &Path,
     jobs: usize,
+    stop: &AtomicBool,
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Outcome, SweepError> {
     let start = Instant::now();
@@ -114,18 +118,17 @@ pub(crate) fn run_runs(
         write_error: None,
         last_write: Instant::now(),
     });
-    let stop = AtomicBool::new(false);
     let train_one = |_: usize, run: &&SweepRun| {
         on_event(Event::Started { run });
         train(run, &run_dir(run), &points[run.index])
     };
     let finished = |i: usize, result: Result<Result<Row, RunFailure>, Panicked>| {
         let result = result.unwrap_or_else(|p| Err(RunFailure::Panicked(p)));
-        record(&state, &stop, pending[i], result, &|rows| {
+        record(&state, stop, pending[i], result, &|rows| {
             results::write_results_csv(results_path, &keys, rows)
         });
     };
-    crate::pool::run("sweep", &pending, jobs, &stop, train_one, finished)
+    crate::pool::run("sweep", &pending, jobs, stop, train_one, finished)
         .map_err(SweepError::io(out))?;
     let State {
         on_event: _,

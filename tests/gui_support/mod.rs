@@ -1,11 +1,14 @@
 //! Helpers of the tests that drive the app with `egui_kittest` (`tests/gui.rs`,
-//! `tests/gui_data.rs`).
+//! `tests/gui_data.rs`, …), and the scripted runs they train.
 #![allow(dead_code, reason = "each test binary uses some of the helpers")]
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bptt_lab::gui::i18n::Lang;
 use bptt_lab::gui::{BpttApp, RunFactory, SavedState};
+use bptt_lab::nn::{Params, Profile};
+use bptt_lab::train::{Diagnostics, RunError, RunOutcome, StepMetrics, Trainable};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable, by};
 
@@ -41,4 +44,101 @@ pub fn has_text(h: &Harness<'static, BpttApp>, needle: &str) -> bool {
     }))
     .next()
     .is_some()
+}
+
+/// A run that makes up metrics: loss 1/step, a decaying gradient profile, a little sleep
+/// per step so that a test can pause it mid-way.
+pub struct Scripted {
+    total: u64,
+    step: u64,
+    delay: Duration,
+    t_len: usize,
+    /// The final held-out loss it reports.
+    final_loss: f64,
+}
+
+impl Trainable for Scripted {
+    fn step(&mut self) -> Result<StepMetrics, RunError> {
+        std::thread::sleep(self.delay);
+        self.step += 1;
+        Ok(StepMetrics {
+            step: self.step,
+            loss: 1.0 / self.step as f64,
+            metric: 0.5,
+            grad_norm_pre_clip: 2.0,
+            grad_norm_post_clip: 1.0,
+            clip_fraction: 1.0,
+            updates: 1,
+            tensor_grad_norms: [1.0; 6],
+            lr: 1e-3,
+            elapsed_secs: self.step as f64 * 1e-3,
+        })
+    }
+    fn diagnostics(&mut self) -> Diagnostics {
+        Diagnostics {
+            step: self.step,
+            profile: Profile {
+                start: 0,
+                values: (0..self.t_len)
+                    .map(|t| 0.5f64.powf((self.t_len - t) as f64))
+                    .collect(),
+            },
+            eval_loss: 1.0 / self.step as f64,
+            eval_metric: 0.5,
+            ..Diagnostics::default()
+        }
+    }
+    fn is_done(&self) -> bool {
+        self.step >= self.total
+    }
+    fn set_lr(&mut self, _lr: f64) {}
+    fn weights(&self) -> Params<f64> {
+        Params::zeros(
+            bptt_lab::nn::CellKind::Lstm,
+            bptt_lab::nn::Dims {
+                input: 2,
+                hidden: 2,
+                output: 1,
+            },
+        )
+    }
+    fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome {
+        RunOutcome {
+            steps: self.step,
+            stopped,
+            eval_loss: self.final_loss,
+            eval_metric: 0.5,
+            params: self.weights(),
+            elapsed_secs,
+        }
+    }
+}
+
+/// Scripted runs of `total` steps whose final held-out loss is `final_loss(config)`.
+pub fn scripted_with(
+    total: u64,
+    delay: Duration,
+    final_loss: fn(&bptt_lab::train::TrainConfig) -> f64,
+) -> RunFactory {
+    Arc::new(move |config: &bptt_lab::train::TrainConfig, _| {
+        Ok(Box::new(Scripted {
+            total,
+            step: 0,
+            delay,
+            t_len: config.task().max_seq_len(),
+            final_loss: final_loss(config),
+        }) as Box<dyn Trainable>)
+    })
+}
+
+pub fn scripted(total: u64, delay: Duration) -> RunFactory {
+    scripted_with(total, delay, |_| 0.1)
+}
+
+/// Scripted runs whose final held-out loss is 10 × their learning rate + their seed / 1000,
+/// so a sweep's result plot has something to show per point and per seed.
+pub fn scripted_by_lr(total: u64, delay: Duration) -> RunFactory {
+    scripted_with(total, delay, |c| {
+        10.0 * c.optimizer.lr() + c.seed as f64 / 1000.0
+    })
 }

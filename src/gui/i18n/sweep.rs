@@ -92,6 +92,64 @@ messages! {
         FinalTrainLoss => "final training loss", "最终训练损失";
         StepsToSolve => "steps to solve", "达标所需步数";
 
+        // Random search and successive halving in the editor.
+        SettingN => "Setting {n}", "设置项 {n}";
+        AddSetting => "Add a setting", "添加设置项";
+        AddSettingHint => "A random search draws every setting on its own (up to {max} settings)",
+            "随机搜索对每个设置项各自独立抽取取值（最多 {max} 个设置项）";
+        Uniform => "uniform", "均匀";
+        UniformHint => "Random search: a real number drawn uniformly from [from, to)",
+            "随机搜索：在 [从, 到) 中均匀抽取一个实数";
+        LogUniform => "log-uniform", "对数均匀";
+        LogUniformHint => "Random search: a real number drawn from [from, to), uniformly in log scale (from > 0): every decade as likely",
+            "随机搜索：在 [从, 到) 中按对数刻度均匀抽取一个实数（起点须 > 0），每个数量级的可能性相同";
+        Choice => "choice", "随机选取";
+        ChoiceHint => "Random search: one of these RON values, comma separated, each as likely",
+            "随机搜索：从这些以逗号分隔的 RON 值中等可能地选取一个";
+        Search => "Search", "搜索方式";
+        RandomSearch => "Random search", "随机搜索";
+        RandomSearchHint => "Train this many points drawn at random instead of the grid (Bergstra & Bengio 2012): when few settings matter, n random points try n values of each",
+            "不遍历网格，而是训练这么多个随机抽取的点（Bergstra & Bengio 2012）：当只有少数设置项起作用时，n 个随机点能为每个设置项各试 n 个取值";
+        PointsLabel => "points", "个点";
+        SampleSeed => "sample seed", "抽样随机种子";
+        SampleSeedHint => "Seeds the draws of the points (the runs take the seeds per point)",
+            "决定抽取哪些点（各运行的随机种子仍由“每点随机种子数”决定）";
+        Halving => "Successive halving", "逐次减半";
+        HalvingHint => "Train every point for a few steps, keep the best 1/η by held-out loss, carry them on to η times the steps, and so on; the steps per run are the last rung's",
+            "先让每个点训练少量步数，按留出集损失保留最好的 1/η，让它们接着训练到 η 倍的步数，如此重复；每个运行的训练步数是最后一轮的步数";
+        EtaHint => "Keep the best 1/η of the setups at each rung", "每一轮保留最好的 1/η 的配置";
+        RungsLabel => "rungs", "轮";
+        RandomPoints => "{points} points drawn at random (sample seed {seed})",
+            "随机抽取的 {points} 个点（抽样随机种子 {seed}）";
+        PreviewHalving => "successive halving, η = {eta}: {rungs}", "逐次减半，η = {eta}：{rungs}";
+        RungPlan => "rung {rung}: {setups} setups to {steps} steps",
+            "第 {rung} 轮：{setups} 个配置训练到第 {steps} 步";
+
+        // A successive-halving sweep running.
+        RungOf => "rung {rung} of {rungs}", "第 {rung} 轮（共 {rungs} 轮）";
+        Stopping => "stopping: the runs training now finish first",
+            "正在停止：正在训练的运行会先训练完";
+        HalvingFailed => "The sweep stopped: {error}", "参数扫描已中止：{error}";
+        SweepFolder => "Sweep folder: {dir}", "参数扫描文件夹：{dir}";
+        OpenSweepRuns => "Open its runs", "打开其中的运行";
+        OpenSweepRunsHint => "Add the sweep's runs (each at the last rung it trained in) to the runs list",
+            "把这个参数扫描的运行（各自停在它训练到的最后一轮）加入运行列表";
+        Survivors => "Survivors (through the last rung, best first)",
+            "最终保留的配置（通过了最后一轮，最好的在前）";
+        SurvivorLine => "{point}: held-out loss {loss}", "{point}：留出集损失 {loss}";
+        RungTitle => "Rung {rung}: {setups} setups, {steps} steps each",
+            "第 {rung} 轮：{setups} 个配置，每个训练到第 {steps} 步";
+        RungWaiting => "waiting", "等待中";
+        RungNotStarted => "Starts when the rung before it is done.", "上一轮完成后开始。";
+        KeptDropped => "{kept} kept, {dropped} dropped", "保留 {kept} 个，淘汰 {dropped} 个";
+        SetupColumn => "setup", "配置";
+        StepsColumn => "steps", "步数";
+        OutcomeColumn => "outcome", "结果";
+        KeptToRung => "kept → rung {rung}", "保留 → 第 {rung} 轮";
+        DroppedAtRung => "dropped at rung {rung}", "在第 {rung} 轮被淘汰";
+        Survivor => "survivor", "最终保留";
+        RungTraining => "training", "训练中";
+
         // Progress.
         ProgressDone => "Sweep S{number}: {done} / {total} runs done",
             "参数扫描 S{number}：已完成 {done} / {total} 个运行";
@@ -105,6 +163,8 @@ messages! {
         LogY => "log y", "对数 y 轴";
         PlotKey => "line: mean over seeds · band: min to max · dots: runs (click one to open it)",
             "线：各随机种子的均值 · 色带：最小值到最大值 · 点：各个运行（单击以打开）";
+        PlotKeyRandom => "dots: runs, against the first setting (click one to open it)",
+            "点：各个运行，横轴为第一个设置项（单击以打开）";
         ResultsAppear => "Results appear here as runs finish.", "运行完成后，结果会显示在这里。";
         ResultsPerPoint => "Results per point", "各点结果";
         DoneColumn => "done", "完成";
@@ -124,10 +184,6 @@ messages! {
             "取值必须是以逗号分隔的 RON 值：{error}";
         SeedsNotConsecutive => "{seeds}: the Sweep tab takes consecutive seeds (seed, seed+1, …)",
             "{seeds}：参数扫描页只接受连续的随机种子（seed、seed+1、…）";
-        HalvingNotInTab => "successive halving (`halving: …`) runs from the command line: `bptt-lab sweep FILE`, or `--emit DIR` for Slurm; the Sweep tab runs grids only",
-            "逐次减半（`halving: …`）需在命令行运行：`bptt-lab sweep FILE`，或用 `--emit DIR` 提交到 Slurm；参数扫描页只运行网格";
-        RandomNotInTab => "random search (`random: …`, `uniform`, `log_uniform`, `choice`) runs from the command line: `bptt-lab sweep FILE`, or `--emit DIR` for Slurm; the Sweep tab runs grids of one or two settings only",
-            "随机搜索（`random: …`、`uniform`、`log_uniform`、`choice`）需在命令行运行：`bptt-lab sweep FILE`，或用 `--emit DIR` 提交到 Slurm；参数扫描页只运行一两个设置项的网格";
         TooManyRuns => "{runs} runs is more than the tab runs ({max}); save the sweep as RON and run it with `bptt-lab sweep`",
             "{runs} 个运行超出了本页可运行的上限（{max}）；请将参数扫描另存为 RON，再用 `bptt-lab sweep` 运行";
     }

@@ -266,8 +266,7 @@ fn view_tabs_ui(
             (View::Training, Shell::TrainingTab, Shell::TrainingTabHint),
             (View::Sweep, Shell::SweepTab, Shell::SweepTabHint),
         ] {
-            let going =
-                sweep.is_some_and(|(s, _)| !s.stopped && s.run_ids.iter().any(Option::is_none));
+            let going = sweep.is_some_and(|(s, _)| s.going());
             let text = if tab == View::Sweep && going {
                 trf(Shell::TabRunning, &[("tab", &tr(label))])
             } else {

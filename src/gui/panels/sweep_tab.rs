@@ -12,8 +12,8 @@ use crate::gui::i18n::{tr, trf};
 use crate::gui::state::{DialogKind, SavedState, UiCommand};
 use crate::gui::style;
 use crate::gui::sweep::{
-    ActiveSweep, AxisEdit, RunState, Spacing, SweepEditor, SweepY, result_lines, sweepable_for,
-    x_positions,
+    ActiveSweep, AxisEdit, HalvingRun, MAX_TAB_RUNS, RunState, RungState, SetupAtRung, Spacing,
+    SweepEditor, SweepY, Verdict, max_axes, result_lines, sweepable_for, x_positions,
 };
 use crate::sweep::{Sweep, SweepError};
 
@@ -36,23 +36,10 @@ pub fn sweep_tab_ui(
         ui.add_space(4.0);
         editor_ui(state, ui);
         ui.add_space(4.0);
-        let active = sweep.is_some_and(|(s, _)| !s.stopped);
+        let active = sweep.is_some_and(|(s, states)| !s.stopped && !s.finished(states));
         ui.horizontal_wrapped(|ui| match &preview {
             Ok(sweep) => {
-                let counts: Vec<String> = sweep
-                    .axes
-                    .iter()
-                    .map(|a| trf(Msg::ValuesCount, &[("n", &a.values.len())]))
-                    .collect();
-                ui.label(trf(
-                    Msg::PreviewCounts,
-                    &[
-                        ("counts", &counts.join(" × ")),
-                        ("seeds", &sweep.seeds.len()),
-                        ("runs", &sweep.runs.len()),
-                        ("steps", &sweep.runs.first().map_or(0, |r| r.config.steps)),
-                    ],
-                ));
+                ui.label(preview_text(sweep));
             }
             Err(e) => {
                 ui.colored_label(
@@ -103,12 +90,246 @@ pub fn sweep_tab_ui(
             ui.weak(tr(Msg::NoSweep));
             return;
         };
+        if let Some(h) = &active.halving {
+            halving_ui(active, h, ui, out);
+            return;
+        }
         progress_ui(active, states, ui);
         markers = result_plot_ui(&mut state.sweep, active, states, ui, out);
         ui.add_space(6.0);
         points_table_ui(active, states, ui);
     });
     markers
+}
+
+/// What the editor's sweep is: its points (a grid's values per setting, or those drawn at
+/// random), seeds, runs and steps, and the rungs of successive halving.
+fn preview_text(sweep: &Sweep) -> String {
+    // A random search's points, or a grid's values per setting.
+    let counts = if sweep.random.is_some() {
+        random_points_text(sweep)
+    } else {
+        let counts: Vec<String> = sweep
+            .axes
+            .iter()
+            .map(|a| trf(Msg::ValuesCount, &[("n", &a.values.len())]))
+            .collect();
+        counts.join(" × ")
+    };
+    let mut text = trf(
+        Msg::PreviewCounts,
+        &[
+            ("counts", &counts),
+            ("seeds", &sweep.seeds.len()),
+            ("runs", &sweep.runs.len()),
+            ("steps", &sweep.runs.first().map_or(0, |r| r.config.steps)),
+        ],
+    );
+    if let Some(schedule) = &sweep.halving {
+        let rungs: Vec<String> = schedule
+            .rungs
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                trf(
+                    Msg::RungPlan,
+                    &[("rung", &k), ("setups", &r.setups), ("steps", &r.steps)],
+                )
+            })
+            .collect();
+        text.push_str(" · ");
+        text.push_str(&trf(
+            Msg::PreviewHalving,
+            &[("eta", &schedule.eta), ("rungs", &rungs.join(", "))],
+        ));
+    }
+    text
+}
+
+/// "60 points drawn at random (sample seed 1)".
+fn random_points_text(sweep: &Sweep) -> String {
+    sweep.random.map_or_else(String::new, |r| {
+        trf(
+            Msg::RandomPoints,
+            &[("points", &r.samples), ("seed", &r.seed)],
+        )
+    })
+}
+
+/// A successive-halving sweep: its progress, then per rung the setups that entered it with
+/// their held-out loss and whether they carried on (dropped ones greyed), then the survivors.
+fn halving_ui(active: &ActiveSweep, h: &HalvingRun, ui: &mut Ui, out: &mut Vec<UiCommand>) {
+    let (done, total) = h.progress();
+    let mut parts = vec![trf(
+        Msg::ProgressDone,
+        &[
+            ("number", &active.number),
+            ("done", &done),
+            ("total", &total),
+        ],
+    )];
+    if let Some(k) = h.current {
+        parts.push(trf(Msg::RungOf, &[("rung", &k), ("rungs", &h.rungs.len())]));
+    }
+    parts.push(style::duration(h.started.elapsed().as_secs_f64()));
+    if h.stop_requested() {
+        parts.push(
+            tr(if h.running() {
+                Msg::Stopping
+            } else {
+                Msg::Stopped
+            })
+            .into(),
+        );
+    }
+    ui.strong(&active.sweep.name);
+    ui.add(
+        egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+            .text(parts.join(" · "))
+            .desired_width(ui.available_width().min(640.0)),
+    );
+    if let Some(Err(e)) = &h.ended {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            trf(Msg::HalvingFailed, &[("error", e)]),
+        );
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label(trf(Msg::SweepFolder, &[("dir", &h.out.display())]));
+        if ui
+            .add_enabled(!h.running(), egui::Button::new(tr(Msg::OpenSweepRuns)))
+            .on_hover_text(tr(Msg::OpenSweepRunsHint))
+            .clicked()
+        {
+            out.push(UiCommand::OpenRuns(h.out.join("runs"))); // i18n-exempt: the sweep folder's runs/
+        }
+    });
+    ui.add_space(4.0);
+    let survivors = h.survivors(&active.sweep);
+    if !survivors.is_empty() {
+        ui.strong(tr(Msg::Survivors));
+        for s in &survivors {
+            ui.label(trf(
+                Msg::SurvivorLine,
+                &[
+                    ("point", &point_text(&active.sweep, &s.values)),
+                    ("loss", &loss_text(s)),
+                ],
+            ));
+        }
+        ui.add_space(4.0);
+    }
+    let keys = active.sweep.keys();
+    for (k, rung) in h.rungs.iter().enumerate() {
+        let setups = h.setups_at(&active.sweep, k);
+        let kept = setups.iter().filter(|s| s.verdict == Verdict::Kept).count();
+        let dropped = setups
+            .iter()
+            .filter(|s| s.verdict == Verdict::Dropped)
+            .count();
+        let mut title = trf(
+            Msg::RungTitle,
+            &[
+                ("rung", &k),
+                ("setups", &rung.setups),
+                ("steps", &rung.steps),
+            ],
+        );
+        if rung.entered.is_none() {
+            title.push_str(" · ");
+            title.push_str(tr(Msg::RungWaiting));
+        } else if kept + dropped > 0 {
+            title.push_str(" · ");
+            title.push_str(&trf(
+                Msg::KeptDropped,
+                &[("kept", &kept), ("dropped", &dropped)],
+            ));
+        }
+        egui::CollapsingHeader::new(title)
+            .id_salt(("sweep_rung", k))
+            .default_open(true)
+            .show(ui, |ui| {
+                if setups.is_empty() {
+                    ui.weak(tr(Msg::RungNotStarted));
+                    return;
+                }
+                rung_table_ui(&keys, k, rung, &setups, ui);
+            });
+    }
+}
+
+/// One rung's setups: their values, seeds done, held-out loss and what became of them.
+fn rung_table_ui(keys: &[String], k: usize, rung: &RungState, setups: &[SetupAtRung], ui: &mut Ui) {
+    egui::Grid::new(("sweep_rung_table", k))
+        .striped(true)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            ui.strong(tr(Msg::SetupColumn));
+            for key in keys {
+                ui.strong(key);
+            }
+            for h in [
+                Msg::StepsColumn,
+                Msg::DoneColumn,
+                Msg::HeldOutLoss,
+                Msg::OutcomeColumn,
+            ] {
+                ui.strong(tr(h));
+            }
+            ui.end_row();
+            for s in setups {
+                let outcome = match s.verdict {
+                    Verdict::Kept => trf(Msg::KeptToRung, &[("rung", &(k + 1))]),
+                    Verdict::Dropped => trf(Msg::DroppedAtRung, &[("rung", &k)]),
+                    Verdict::Survivor => tr(Msg::Survivor).to_owned(),
+                    Verdict::Open if s.done < s.seeds => tr(Msg::RungTraining).to_owned(),
+                    Verdict::Open => "–".to_owned(),
+                };
+                let cells = std::iter::once(s.setup.to_string())
+                    .chain(s.values.iter().cloned())
+                    .chain([
+                        rung.steps.to_string(),
+                        format!("{}/{}", s.done, s.seeds),
+                        loss_text(s),
+                        outcome,
+                    ]);
+                for cell in cells {
+                    match s.verdict {
+                        // Greyed: it stops here.
+                        Verdict::Dropped => {
+                            ui.weak(cell);
+                        }
+                        Verdict::Survivor => {
+                            ui.strong(cell);
+                        }
+                        Verdict::Kept | Verdict::Open => {
+                            ui.label(cell);
+                        }
+                    }
+                }
+                ui.end_row();
+            }
+        });
+}
+
+/// A setup's mean held-out loss, "diverged", or "–" while its seeds are not all done.
+fn loss_text(s: &SetupAtRung) -> String {
+    match s.loss {
+        Some(l) => style::num(l),
+        None if s.diverged => tr(Msg::DivergedColumn).to_owned(),
+        None => "–".to_owned(),
+    }
+}
+
+/// `key = value, key = value` with each key's last segment.
+fn point_text(sweep: &Sweep, values: &[String]) -> String {
+    sweep
+        .axes
+        .iter()
+        .zip(values)
+        .map(|(a, v)| format!("{} = {v}", a.key.rsplit('.').next().unwrap_or(&a.key)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
@@ -119,17 +340,19 @@ fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
     } = state;
     let offered = sweepable_for(base);
     let axes = editor.axes.len();
+    let random_on = editor.random_on;
     let mut remove = None;
     egui::Grid::new("sweep_editor")
         .num_columns(2)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
             for (i, axis) in editor.axes.iter_mut().enumerate() {
-                ui.label(tr(if i == 0 {
-                    Msg::FirstSetting
-                } else {
-                    Msg::SecondSetting
-                }));
+                ui.label(match i {
+                    0 => tr(Msg::FirstSetting).to_owned(),
+                    // A random search's settings are not lines of the plot.
+                    _ if random_on => trf(Msg::SettingN, &[("n", &(i + 1))]),
+                    _ => tr(Msg::SecondSetting).to_owned(),
+                });
                 ui.horizontal(|ui| {
                     let shown = offered
                         .iter()
@@ -166,7 +389,15 @@ fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
                         .on_hover_text(tr(Msg::LogHint));
                     ui.radio_value(&mut axis.spacing, Spacing::List, tr(Msg::List))
                         .on_hover_text(tr(Msg::ListHint));
-                    if axis.spacing == Spacing::List {
+                    if random_on || axis.spacing.is_random() {
+                        ui.radio_value(&mut axis.spacing, Spacing::Uniform, tr(Msg::Uniform))
+                            .on_hover_text(tr(Msg::UniformHint));
+                        ui.radio_value(&mut axis.spacing, Spacing::LogUniform, tr(Msg::LogUniform))
+                            .on_hover_text(tr(Msg::LogUniformHint));
+                        ui.radio_value(&mut axis.spacing, Spacing::Choice, tr(Msg::Choice))
+                            .on_hover_text(tr(Msg::ChoiceHint));
+                    }
+                    if axis.spacing.is_list() {
                         ui.add(
                             egui::TextEdit::singleline(&mut axis.list)
                                 .hint_text("rnn(tanh), lstm, gru") // i18n-exempt: RON values, as typed in the field
@@ -177,19 +408,25 @@ fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
                         number(ui, &mut axis.from);
                         ui.label(tr(Msg::To));
                         number(ui, &mut axis.to);
-                        ui.label("n");
-                        ui.add(egui::DragValue::new(&mut axis.n).range(1..=100));
+                        if !axis.spacing.is_random() {
+                            ui.label("n");
+                            ui.add(egui::DragValue::new(&mut axis.n).range(1..=100));
+                        }
                     }
                 });
                 ui.end_row();
             }
-            if axes < 2 {
+            if axes < max_axes(random_on) {
                 ui.label("");
-                if ui
-                    .button(tr(Msg::AddSecond))
-                    .on_hover_text(tr(Msg::AddSecondHint))
-                    .clicked()
-                {
+                let (add, hint) = if random_on {
+                    (
+                        tr(Msg::AddSetting),
+                        trf(Msg::AddSettingHint, &[("max", &max_axes(true))]),
+                    )
+                } else {
+                    (tr(Msg::AddSecond), tr(Msg::AddSecondHint).to_owned())
+                };
+                if ui.button(add).on_hover_text(hint).clicked() {
                     let mut second = AxisEdit::default();
                     if let Some(cell) = offered.iter().find(|s| s.key == "model.cell") {
                         second.pick(cell, base);
@@ -209,6 +446,33 @@ fn editor_ui(state: &mut SavedState, ui: &mut Ui) {
                 ui.label(tr(Msg::RunsAtATime));
                 ui.add(egui::DragValue::new(&mut editor.jobs).range(1..=64))
                     .on_hover_text(tr(Msg::RunsAtATimeHint));
+            });
+            ui.end_row();
+
+            ui.label(tr(Msg::Search));
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut editor.random_on, tr(Msg::RandomSearch))
+                    .on_hover_text(tr(Msg::RandomSearchHint));
+                ui.add_enabled_ui(editor.random_on, |ui| {
+                    ui.add(egui::DragValue::new(&mut editor.samples).range(1..=MAX_TAB_RUNS));
+                    ui.label(tr(Msg::PointsLabel));
+                    ui.label(tr(Msg::SampleSeed));
+                    ui.add(egui::DragValue::new(&mut editor.sample_seed))
+                        .on_hover_text(tr(Msg::SampleSeedHint));
+                });
+                ui.separator();
+                ui.checkbox(&mut editor.halving_on, tr(Msg::Halving))
+                    .on_hover_text(tr(Msg::HalvingHint));
+                ui.add_enabled_ui(editor.halving_on, |ui| {
+                    ui.label("η");
+                    ui.add(egui::DragValue::new(&mut editor.eta).range(2..=10))
+                        .on_hover_text(tr(Msg::EtaHint));
+                    ui.label(tr(Msg::RungsLabel));
+                    ui.add(
+                        egui::DragValue::new(&mut editor.rungs)
+                            .range(2..=crate::sweep::halving::MAX_RUNGS),
+                    );
+                });
             });
             ui.end_row();
 
@@ -323,7 +587,11 @@ fn result_plot_ui(
                 }
             });
         ui.checkbox(&mut editor.log_y, tr(Msg::LogY));
-        ui.weak(tr(Msg::PlotKey));
+        ui.weak(tr(if active.sweep.random.is_some() {
+            Msg::PlotKeyRandom
+        } else {
+            Msg::PlotKey
+        }));
     });
     let y_kind = editor.y;
     let rows: Vec<_> = states
@@ -334,6 +602,8 @@ fn result_plot_ui(
         })
         .collect();
     let lines = result_lines(&active.sweep, &rows, y_kind);
+    // A random search's points are not a grid: dots only, no line or band between them.
+    let random = active.sweep.random.is_some();
     let first = &active.sweep.axes[0];
     let (xs, numeric) = x_positions(&first.values);
     let positive = |v: &f64| *v > 0.0;
@@ -409,7 +679,12 @@ fn result_plot_ui(
         HoverPosition::Elsewhere { .. } => None,
     });
 
-    let second = active.sweep.axes.get(1).map(|a| a.key.clone());
+    let second = active
+        .sweep
+        .axes
+        .get(1)
+        .filter(|_| !random)
+        .map(|a| a.key.clone());
     // The key of the lines above the plot, where it never hides a point (a legend inside the
     // plot sat on the highest values).
     if let Some(k) = &second {
@@ -428,7 +703,7 @@ fn result_plot_ui(
                 Some(k) => format!("{k} = {}", line.label),
                 None => y_kind.label().to_owned(),
             };
-            for pair in line.points.windows(2) {
+            for pair in line.points.windows(2).filter(|_| !random) {
                 let (a, b) = (&pair[0], &pair[1]);
                 let quad = vec![
                     [tx(a.x), ty(a.min)],
@@ -442,8 +717,11 @@ fn result_plot_ui(
                         .stroke(egui::Stroke::NONE),
                 );
             }
-            let mean: Vec<[f64; 2]> = line.points.iter().map(|q| [tx(q.x), ty(q.mean)]).collect();
-            p.line(Line::new(name.clone(), mean).color(color).width(2.0));
+            if !random {
+                let mean: Vec<[f64; 2]> =
+                    line.points.iter().map(|q| [tx(q.x), ty(q.mean)]).collect();
+                p.line(Line::new(name.clone(), mean).color(color).width(2.0));
+            }
             let dots: Vec<[f64; 2]> = line
                 .points
                 .iter()
@@ -507,7 +785,17 @@ fn points_table_ui(active: &ActiveSweep, states: &[RunState], ui: &mut Ui) {
         let d = e.describe();
         d.split(" by step").next().unwrap_or(&d).to_owned() // i18n-exempt: cuts the library's clause text, not shown
     });
-    egui::CollapsingHeader::new(tr(Msg::ResultsPerPoint))
+    let title = if active.sweep.random.is_some() {
+        format!(
+            "{} ({})",
+            tr(Msg::ResultsPerPoint),
+            random_points_text(&active.sweep)
+        )
+    } else {
+        tr(Msg::ResultsPerPoint).to_owned()
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("sweep_points_header")
         .default_open(true)
         .show(ui, |ui| {
             egui::Grid::new("sweep_points")

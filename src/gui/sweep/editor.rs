@@ -13,6 +13,8 @@ use crate::expect::{Compare, Expect, ExpectMetric};
 use crate::gui::i18n::sweep::Sweep as Msg;
 use crate::gui::i18n::{tr, trf};
 use crate::preset::Preset;
+use crate::sweep::halving::Halving;
+use crate::sweep::random::{self, Random};
 use crate::sweep::{Axis, Row, SWEEP_VERSION, Seeds, Sweep, SweepError, SweepFile, Values};
 use crate::train::Setup;
 
@@ -36,6 +38,24 @@ pub enum Spacing {
     Log,
     /// RON values written out, comma separated (`rnn(tanh), lstm, gru`).
     List,
+    /// Random search only: a real number drawn uniformly from [`from`, `to`).
+    Uniform,
+    /// Random search only: a real number drawn from [`from`, `to`), uniformly in log scale.
+    LogUniform,
+    /// Random search only: one of the RON values of the list, each as likely.
+    Choice,
+}
+
+impl Spacing {
+    /// Whether the values are drawn at random, which only a random search does.
+    pub fn is_random(self) -> bool {
+        matches!(self, Self::Uniform | Self::LogUniform | Self::Choice)
+    }
+
+    /// Whether the values are the RON values of [`AxisEdit::list`].
+    pub fn is_list(self) -> bool {
+        matches!(self, Self::List | Self::Choice)
+    }
 }
 
 /// One swept setting as the editor holds it.
@@ -48,7 +68,7 @@ pub struct AxisEdit {
     pub from: f64,
     pub to: f64,
     pub n: usize,
-    /// The values for [`Spacing::List`].
+    /// The values for [`Spacing::List`] and [`Spacing::Choice`].
     pub list: String,
 }
 
@@ -69,18 +89,22 @@ impl AxisEdit {
     /// The axis of the sweep file; a list that is not RON values says so, naming the key.
     fn axis(&self) -> Result<Axis, SweepError> {
         let key = self.key.trim().to_owned();
+        let list = || {
+            crate::ronfile::parse::<Vec<Box<RawValue>>>(&format!("[{}]", self.list)).map_err(|e| {
+                SweepError::Values {
+                    path: tab_path().into(),
+                    key: key.clone(),
+                    message: trf(Msg::ListNotRon, &[("error", &e)]),
+                }
+            })
+        };
         let values = match self.spacing {
             Spacing::Linear => Values::Linear(self.from, self.to, self.n),
             Spacing::Log => Values::Log(self.from, self.to, self.n),
-            Spacing::List => Values::List(
-                crate::ronfile::parse::<Vec<Box<RawValue>>>(&format!("[{}]", self.list)).map_err(
-                    |e| SweepError::Values {
-                        path: tab_path().into(),
-                        key: key.clone(),
-                        message: trf(Msg::ListNotRon, &[("error", &e)]),
-                    },
-                )?,
-            ),
+            Spacing::List => Values::List(list()?),
+            Spacing::Uniform => Values::Uniform(self.from, self.to),
+            Spacing::LogUniform => Values::LogUniform(self.from, self.to),
+            Spacing::Choice => Values::Choice(list()?),
         };
         Ok(Axis { key, values })
     }
@@ -303,6 +327,10 @@ impl SweepY {
 /// The Sweep tab's editor (persisted with the settings).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the editor's checkboxes, persisted as the form shows them"
+)]
 pub struct SweepEditor {
     /// One or two axes.
     pub axes: Vec<AxisEdit>,
@@ -320,6 +348,14 @@ pub struct SweepEditor {
     /// What the result plot shows.
     pub y: SweepY,
     pub log_y: bool,
+    /// Random search: `samples` points drawn with `sample_seed` instead of the grid.
+    pub random_on: bool,
+    pub samples: usize,
+    pub sample_seed: u64,
+    /// Successive halving over the points: keep the best 1/`eta` at each of `rungs` rungs.
+    pub halving_on: bool,
+    pub eta: u32,
+    pub rungs: u32,
 }
 
 impl Default for SweepEditor {
@@ -335,6 +371,12 @@ impl Default for SweepEditor {
             solved_threshold: 0.05,
             y: SweepY::EvalLoss,
             log_y: true,
+            random_on: false,
+            samples: 20,
+            sample_seed: 1,
+            halving_on: false,
+            eta: 3,
+            rungs: 3,
         }
     }
 }
@@ -392,31 +434,23 @@ impl SweepEditor {
             seeds: Seeds::Count(self.seeds),
             steps: Some(self.steps_for(base)),
             expect: self.expect(base),
-            halving: None,
-            random: None,
+            halving: self.halving_on.then_some(Halving {
+                eta: self.eta,
+                rungs: self.rungs,
+            }),
+            random: self.random_on.then_some(Random {
+                samples: self.samples,
+                seed: self.sample_seed,
+            }),
         })
     }
 
     /// A sweep file as the tab's editor and its base preset (with the file's `set`, `steps`
-    /// and `expect` applied), or what is wrong with it. The tab numbers seeds from the base's
-    /// seed, so a seed list must be consecutive.
+    /// and `expect` applied), or what is wrong with it: a grid, a random search or successive
+    /// halving. The tab numbers seeds from the base's seed, so a seed list must be
+    /// consecutive.
     pub fn load(path: &Path) -> Result<(Self, Preset), SweepError> {
         let file = SweepFile::load(path)?;
-        if file.halving.is_some() {
-            return Err(SweepError::Field {
-                path: path.to_owned(),
-                field: "halving".to_owned(), // i18n-exempt: the sweep file's field name
-                message: tr(Msg::HalvingNotInTab).to_owned(),
-            });
-        }
-        let random_not_in_tab = || SweepError::Field {
-            path: path.to_owned(),
-            field: "random".to_owned(), // i18n-exempt: the sweep file's field name
-            message: tr(Msg::RandomNotInTab).to_owned(),
-        };
-        if file.random.is_some() {
-            return Err(random_not_in_tab());
-        }
         let sweep = file.expand(path)?;
         let (mut base, _) = file.base_with_overrides(path)?;
         let first = sweep.seeds[0];
@@ -436,29 +470,28 @@ impl SweepEditor {
             .iter()
             .zip(&sweep.axes)
             .map(|(axis, expanded)| {
-                let (spacing, from, to, n) = match axis.values {
-                    Values::Linear(from, to, n) => (Spacing::Linear, from, to, n),
-                    Values::Log(from, to, n) => (Spacing::Log, from, to, n),
-                    Values::List(_) => (Spacing::List, 0.0, 1.0, expanded.values.len()),
-                    // Refused by `expand` without `random`.
-                    Values::Uniform(..) | Values::LogUniform(..) | Values::Choice(_) => {
-                        return Err(random_not_in_tab());
+                let n = AxisEdit::default().n;
+                let (spacing, from, to, n, list) = match &axis.values {
+                    &Values::Linear(from, to, n) => (Spacing::Linear, from, to, n, String::new()),
+                    &Values::Log(from, to, n) => (Spacing::Log, from, to, n, String::new()),
+                    &Values::Uniform(a, b) => (Spacing::Uniform, a, b, n, String::new()),
+                    &Values::LogUniform(a, b) => (Spacing::LogUniform, a, b, n, String::new()),
+                    // The values as written (a random search's `expanded` has those drawn).
+                    Values::List(items) => (Spacing::List, 0.0, 1.0, items.len(), list_text(items)),
+                    Values::Choice(items) => {
+                        (Spacing::Choice, 0.0, 1.0, items.len(), list_text(items))
                     }
                 };
-                Ok(AxisEdit {
+                AxisEdit {
                     key: expanded.key.clone(),
                     spacing,
                     from,
                     to,
                     n,
-                    list: if spacing == Spacing::List {
-                        expanded.values.join(", ")
-                    } else {
-                        String::new()
-                    },
-                })
+                    list,
+                }
             })
-            .collect::<Result<_, _>>()?;
+            .collect();
         let defaults = Self::default();
         let expect = base.expect;
         let editor = Self {
@@ -469,6 +502,12 @@ impl SweepEditor {
             solved_metric: expect.map_or(defaults.solved_metric, |e| e.metric),
             solved_compare: expect.map_or(defaults.solved_compare, |e| e.compare),
             solved_threshold: expect.map_or(defaults.solved_threshold, |e| e.threshold),
+            random_on: file.random.is_some(),
+            samples: file.random.map_or(defaults.samples, |r| r.samples),
+            sample_seed: file.random.map_or(defaults.sample_seed, |r| r.seed),
+            halving_on: file.halving.is_some(),
+            eta: file.halving.map_or(defaults.eta, |h| h.eta),
+            rungs: file.halving.map_or(defaults.rungs, |h| h.rungs),
             ..defaults
         };
         base.name.clone_from(&sweep.name);
@@ -493,6 +532,27 @@ impl SweepEditor {
         }
         Ok(sweep)
     }
+}
+
+/// The RON values of a `list` or `choice` as the editor's list field holds them: each with
+/// its whitespace runs made single spaces (as the sweep library reads them), comma separated.
+fn list_text(items: &[Box<RawValue>]) -> String {
+    items
+        .iter()
+        .map(|raw| {
+            raw.trim()
+                .get_ron()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Most settings the editor takes: two for a grid, [`random::MAX_AXES`] for a random search.
+pub fn max_axes(random_on: bool) -> usize {
+    if random_on { random::MAX_AXES } else { 2 }
 }
 
 #[cfg(test)]
@@ -541,19 +601,17 @@ mod tests {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             let from_file = Sweep::load(&path).unwrap();
-            if from_file.halving.is_some() || from_file.random.is_some() {
-                // The tab runs grids: it refuses successive halving and random search and
-                // says where they run.
-                let e = SweepEditor::load(&path).unwrap_err().to_string();
-                assert!(e.contains("bptt-lab sweep FILE"), "{e}");
-                continue;
-            }
             let (editor, base) = SweepEditor::load(&path).unwrap();
             let from_tab = editor
                 .expand(&base.name, &base.description, &base.config)
                 .unwrap();
             assert_eq!(from_tab.axes, from_file.axes, "{}", path.display());
             assert_eq!(from_tab.seeds, from_file.seeds);
+            // Successive halving and random search too: the same rungs, the same points.
+            assert_eq!(from_tab.halving, from_file.halving, "{}", path.display());
+            assert_eq!(from_tab.random, from_file.random, "{}", path.display());
+            let points = |s: &Sweep| s.runs.iter().map(|r| r.values.clone()).collect::<Vec<_>>();
+            assert_eq!(points(&from_tab), points(&from_file), "{}", path.display());
             let setups = |s: &Sweep| s.runs.iter().map(|r| r.setup().clone()).collect::<Vec<_>>();
             assert_eq!(setups(&from_tab), setups(&from_file), "{}", path.display());
             let expects = |s: &Sweep| s.runs.iter().map(|r| r.preset.expect).collect::<Vec<_>>();
@@ -565,7 +623,10 @@ mod tests {
             );
             n += 1;
         }
-        assert!(n >= 3, "the three shipped sweeps");
+        assert!(
+            n >= 5,
+            "the shipped sweeps, halving and random search included"
+        );
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! so that they share the cores instead of all crawling at once.
 
 use std::cell::RefCell;
+use std::path::Path;
 use std::time::Instant;
 
 use super::editor::SweepY;
+use super::rungs::HalvingRun;
 use crate::expect::{Expect, Trace, profile_ratio};
 use crate::gui::i18n::sweep::Sweep as Msg;
 use crate::gui::i18n::tr;
@@ -31,6 +33,9 @@ pub struct ActiveSweep {
     /// The states of runs that have ended (they no longer change), so a frame does not
     /// recompute every run's steps to solve.
     ended: RefCell<Vec<Option<RunState>>>,
+    /// A successive-halving sweep runs headless through the sweep library, not as runs of
+    /// the runs list ([`HalvingRun`]); `run_ids` stay empty.
+    pub halving: Option<HalvingRun>,
 }
 
 /// Where a sweep run is.
@@ -58,11 +63,54 @@ impl ActiveSweep {
             stopped: false,
             started: Instant::now(),
             ended: RefCell::new(vec![None; n]),
+            halving: None,
         }
     }
 
-    /// The state of every sweep run, in run order.
+    /// Starts the sweep as successive halving into the sweep directory `out`, if it has a
+    /// halving schedule; returns whether it did.
+    pub fn start_halving(&mut self, out: &Path) -> bool {
+        let Some(schedule) = &self.sweep.halving else {
+            return false;
+        };
+        self.halving = Some(HalvingRun::start(&self.sweep, schedule, out, self.jobs));
+        true
+    }
+
+    /// For a successive-halving sweep, takes in its thread's reports; returns whether the
+    /// sweep is one (its runs are not the runs list's).
+    pub fn poll_halving(&mut self) -> bool {
+        let Some(h) = &mut self.halving else {
+            return false;
+        };
+        h.poll();
+        true
+    }
+
+    /// Whether the sweep has runs left to start (or, for successive halving, is running).
+    pub fn going(&self) -> bool {
+        match &self.halving {
+            Some(h) => h.running(),
+            None => !self.stopped && self.run_ids.iter().any(Option::is_none),
+        }
+    }
+
+    /// Whether nothing more will happen: every run ended, or stopped with none training.
+    pub fn finished(&self, states: &[RunState]) -> bool {
+        match &self.halving {
+            Some(h) => !h.running(),
+            None => states
+                .iter()
+                .all(|s| matches!(s, RunState::Done(_) | RunState::Lost(_))),
+        }
+    }
+
+    /// The state of every sweep run, in run order (for successive halving: its row at the
+    /// last rung it trained in).
     pub fn states(&self, runs: &Runs) -> Vec<RunState> {
+        if let Some(h) = &self.halving {
+            return halving_states(h, self.sweep.runs.len());
+        }
         let mut ended = self.ended.borrow_mut();
         self.sweep
             .runs
@@ -123,6 +171,26 @@ impl ActiveSweep {
             run.seed
         )
     }
+}
+
+/// The states of a successive-halving sweep's runs: training in the current rung, else the
+/// row of the last rung they finished, else waiting (or failed there).
+fn halving_states(h: &HalvingRun, runs: usize) -> Vec<RunState> {
+    let latest = h.latest_rows();
+    let current = h.current.and_then(|k| h.rungs.get(k));
+    (0..runs)
+        .map(|i| {
+            if current.is_some_and(|r| r.running.contains(&i)) {
+                return RunState::Running;
+            }
+            if let Some(why) = current.and_then(|r| r.failed.get(&i)) {
+                return RunState::Lost(why.clone());
+            }
+            latest
+                .get(&i)
+                .map_or(RunState::Waiting, |row| RunState::Done(row.clone()))
+        })
+        .collect()
 }
 
 /// The result of one run so far.
@@ -210,17 +278,21 @@ pub fn x_positions(values: &[String]) -> (Vec<f64>, bool) {
 }
 
 /// The result plot's lines: one per value of the second axis, each with a point per value of
-/// the first axis that has at least one result, the band over seeds from min to max.
+/// the first axis that has at least one result, the band over seeds from min to max. A random
+/// search has one line (its points are not a grid), its points in order of x.
 pub fn result_lines(sweep: &Sweep, rows: &[Row], y: SweepY) -> Vec<ResultLine> {
     let (xs, _) = x_positions(&sweep.axes[0].values);
-    let seconds: Vec<String> = sweep
+    let seconds: Option<Vec<String>> = sweep
         .axes
         .get(1)
-        .map_or_else(|| vec![String::new()], |a| a.values.clone());
+        .filter(|_| sweep.random.is_none())
+        .map(|a| a.values.clone());
+    let random = sweep.random.is_some();
     seconds
-        .iter()
+        .map_or_else(|| vec![None], |v| v.into_iter().map(Some).collect())
+        .into_iter()
         .map(|second| {
-            let points = sweep.axes[0]
+            let mut points: Vec<ResultPoint> = sweep.axes[0]
                 .values
                 .iter()
                 .zip(&xs)
@@ -229,7 +301,9 @@ pub fn result_lines(sweep: &Sweep, rows: &[Row], y: SweepY) -> Vec<ResultLine> {
                         .iter()
                         .filter(|r| {
                             r.point.values[0] == *first
-                                && r.point.values.get(1).is_none_or(|v| v == second)
+                                && second
+                                    .as_ref()
+                                    .is_none_or(|s| r.point.values.get(1) == Some(s))
                         })
                         .filter_map(|r| Some((r.point.index, y.of(r)?)))
                         .collect();
@@ -246,8 +320,11 @@ pub fn result_lines(sweep: &Sweep, rows: &[Row], y: SweepY) -> Vec<ResultLine> {
                     })
                 })
                 .collect();
+            if random {
+                points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            }
             ResultLine {
-                label: second.clone(),
+                label: second.unwrap_or_default(),
                 points,
             }
         })

@@ -1,15 +1,20 @@
-//! Sweeps in the app: the Sweep tab's [`editor`], and the [`live`] sweep its runs make.
-//! [`Sweeps`] holds the latest sweep started; [`Preview`] the editor's expansion, redone only
-//! when the editor or the panel's setup change.
+//! Sweeps in the app: the Sweep tab's [`editor`], the [`live`] sweep its runs make (a grid or
+//! a random search), and the successive-halving sweep the sweep library runs for it
+//! ([`rungs`]). [`Sweeps`] holds the latest sweep started; [`Preview`] the editor's expansion,
+//! redone only when the editor or the panel's setup change.
 
 pub mod editor;
 pub mod live;
+pub mod rungs;
 
 pub use editor::{
-    AxisEdit, MAX_TAB_RUNS, SWEEPABLE, Spacing, Suggest, SweepEditor, SweepY, Sweepable,
+    AxisEdit, MAX_TAB_RUNS, SWEEPABLE, Spacing, Suggest, SweepEditor, SweepY, Sweepable, max_axes,
     sweepable_for, tab_path,
 };
 pub use live::{ActiveSweep, ResultLine, ResultPoint, RunState, result_lines, x_positions};
+pub use rungs::{HalvingRun, RungState, SetupAtRung, Verdict};
+
+use std::path::{Path, PathBuf};
 
 use crate::gui::i18n::{Lang, lang};
 use crate::sweep::{Sweep, SweepError};
@@ -55,11 +60,23 @@ pub struct Sweeps {
 }
 
 impl Sweeps {
-    /// Whether a sweep has runs left to start.
+    /// Whether a sweep has runs left to start (or, for successive halving, is running).
     pub fn pending(&self) -> bool {
-        self.active
-            .as_ref()
-            .is_some_and(|s| !s.stopped && s.run_ids.iter().any(Option::is_none))
+        self.active.as_ref().is_some_and(ActiveSweep::going)
+    }
+
+    /// Where a successive-halving sweep started from the tab writes: a new folder of
+    /// `sweeps/` in the workspace (without one, in the system's temporary folder), named by
+    /// the sweep's number and the time.
+    pub fn halving_dir(workspace: Option<&Path>, number: u64) -> PathBuf {
+        let root = workspace.map_or_else(
+            || std::env::temp_dir().join("bptt-lab"), // i18n-exempt: a folder name
+            Path::to_owned,
+        );
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        root.join("sweeps").join(format!("S{number}-{secs}")) // i18n-exempt: folder names
     }
 }
 
