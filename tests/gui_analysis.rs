@@ -46,4 +46,26 @@ fn an_lstm_run_shows_its_eigenvalues_per_gate_and_the_predicted_decay() {
     assert!(has_text(&h, "Terms of the BPTT sum"));
     assert!(has_text(&h, "W_hh (f)"));
     assert!(has_text(&h, "% of ∂L/∂W_hh"), "the reach of the gradient");
+    // …and over training: a row per step they were taken at, each the norm of the whole
+    // term of ∂L/∂W_hh per time step (the gate blocks' norms combined).
+    let run = h.state().runs.selected().unwrap();
+    let rows = run.history.term_profiles.rows();
+    assert!(!rows.is_empty());
+    let latest = run.history.latest.as_ref().expect("diagnostics");
+    let (step, start, totals) = rows.last().unwrap();
+    assert_eq!((*step, *start), (latest.terms_step, latest.terms.start));
+    for (total, blocks) in totals.iter().zip(&latest.terms.hh) {
+        let combined = blocks.iter().map(|b| b * b).sum::<f64>().sqrt();
+        assert!((total - combined).abs() <= 1e-12 * combined);
+    }
+    let steps: Vec<u64> = rows.iter().map(|r| r.0).collect();
+    assert!(
+        steps.windows(2).all(|w| w[0] < w[1]),
+        "one row per step the terms were taken at: {steps:?}"
+    );
+    assert!(has_text(&h, "Terms of the BPTT sum over training"));
+    assert!(has_text(&h, "log10 ‖term_t‖ of ∂L/∂W_hh"));
+    // Decay over training and the LSTM's memory horizons.
+    assert!(has_text(&h, "fitted slope") && has_text(&h, "steps in the past"));
+    assert!(has_text(&h, "sequence length T = "));
 }

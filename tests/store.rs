@@ -34,7 +34,13 @@ fn preset(bptt: &str, steps: u64) -> Preset {
     Preset::from_ron(&text, Path::new("store-test.ron")).expect("parses")
 }
 
-fn train(dir: &Path, p: &Preset, config: &TrainConfig, start: Start, stop_at: Option<u64>) {
+fn train(
+    dir: &Path,
+    p: &Preset,
+    config: &TrainConfig,
+    start: Start,
+    stop_at: Option<u64>,
+) -> headless::RunReport {
     let stop = AtomicBool::new(false);
     let mut progress = |m: &bptt_lab::train::StepMetrics| {
         if stop_at == Some(m.step) {
@@ -53,6 +59,7 @@ fn train(dir: &Path, p: &Preset, config: &TrainConfig, start: Start, stop_at: Op
     )
     .expect("trains");
     assert_eq!(report.stopped, stop_at.is_some());
+    report
 }
 
 /// `metrics.csv` without its `elapsed_secs` column (wall time differs between runs).
@@ -107,7 +114,7 @@ fn a_run_folder_reads_back_into_the_curves_it_recorded() {
     let p = preset("full", 30);
     let config = p.validate(Path::new("store-test.ron")).expect("valid");
     let run = dir.path().join("run");
-    train(&run, &p, &config, Start::Fresh, None);
+    let report = train(&run, &p, &config, Start::Fresh, None);
     let folder = RunFolder::open(&run).expect("opens");
     assert_eq!(folder.preset, p);
     assert_eq!(folder.figure("steps"), Some(30.0));
@@ -120,6 +127,20 @@ fn a_run_folder_reads_back_into_the_curves_it_recorded() {
     let latest = history.latest.expect("diagnostics");
     assert_eq!(latest.step, 30);
     assert_eq!(latest.profile.values.len(), 12, "a profile of T values");
+    // The terms of the BPTT sum over training (their heatmap) come back from terms.csv as
+    // the run had them: per step taken, the norm of each time step's term of ∂L/∂W_hh.
+    let live = report.history.term_profiles.rows();
+    let back = history.term_profiles.rows();
+    assert!(!live.is_empty(), "the run took its terms");
+    assert_eq!(back.len(), live.len());
+    for ((s0, t0, v0), (s1, t1, v1)) in live.iter().zip(back) {
+        assert_eq!((s0, t0, v0.len()), (s1, t1, v1.len()));
+        for (a, b) in v0.iter().zip(v1) {
+            // (zero at t = 0, where h_{t−1} is the zero initial state)
+            assert!(a.is_finite() && *a >= 0.0, "a term's norm: {a}");
+            assert!((a - b).abs() <= 1e-12 * a, "step {s0}: {a} vs {b}");
+        }
+    }
 }
 
 #[test]

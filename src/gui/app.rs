@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::dialogs::Dialogs;
-use super::heatmap::{self, HeatmapTexture};
+use super::heatmap::Heatmaps;
 use super::i18n::shell::Shell;
 use super::i18n::{self, Lang, trf};
 use super::panels::{self, Frame};
@@ -54,7 +54,7 @@ pub struct BpttApp {
     validated: Validated,
     pub(super) dialogs: Dialogs,
     pub(super) plot_export: PlotExport,
-    heatmap: Option<HeatmapTexture>,
+    heatmaps: Heatmaps,
     /// How many runs of the panel's setup to start on the first frame (seeds seed, seed+1, …).
     autostart: u64,
     pub(super) egui_ctx: egui::Context,
@@ -92,7 +92,7 @@ impl BpttApp {
             validated: Validated::default(),
             dialogs: Dialogs::default(),
             plot_export: PlotExport::default(),
-            heatmap: None,
+            heatmaps: Heatmaps::default(),
             autostart,
             egui_ctx: cc.egui_ctx.clone(),
             last_saved: None,
@@ -281,7 +281,7 @@ impl eframe::App for BpttApp {
         {
             self.ui.message = Some(msg);
         }
-        heatmap::update(&mut self.heatmap, self.runs.selected(), ui.ctx());
+        self.heatmaps.update(self.runs.selected(), ui.ctx());
         let validation = self.validated.of(&self.state.setup, validated::FRAME_WAIT);
         let preview = self.sweep_preview.of(
             &self.state.sweep,
@@ -303,7 +303,7 @@ impl eframe::App for BpttApp {
             view: self.ui.view,
             sampler: &mut self.ui.sampler,
             duplicate_edit: &mut self.ui.duplicate_edit,
-            heatmap: self.heatmap.as_ref(),
+            heatmaps: &self.heatmaps,
             sweep_preview: preview,
             sweep: self.sweeps.active.as_ref().map(|s| (s, states.as_slice())),
             can_undo: !self.ui.trashed.is_empty(),

@@ -1,13 +1,45 @@
-//! The gradient heatmap's texture: `log10 g_t` over time step t (y) × training step (x) of the
-//! selected run, rebuilt when the run has new gradient profiles (the panel draws it).
+//! The heatmaps' textures: `log10 g_t` over time step t (y) × training step (x) of the
+//! selected run, and the same for the norms of the terms of the BPTT sum; each rebuilt when
+//! the run has new rows (the panel draws them).
 
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 
 use super::runs::RunView;
 use super::style;
 
-/// The texture's name in egui (for debugging: never shown).
-const TEXTURE_NAME: &str = "gradient-heatmap"; // i18n-exempt: egui's debug name of the texture
+use crate::train::history::ProfileRing;
+
+/// The textures' names in egui (for debugging: never shown).
+const GRADIENT_TEXTURE: &str = "gradient-heatmap"; // i18n-exempt: egui's debug name of the texture
+const TERMS_TEXTURE: &str = "terms-heatmap"; // i18n-exempt: egui's debug name of the texture
+
+/// The selected run's heatmaps.
+#[derive(Default)]
+pub struct Heatmaps {
+    /// `g_t = ‖∂L/∂h_t‖` over training.
+    pub gradient: Option<HeatmapTexture>,
+    /// `‖term_t‖` of `∂L/∂W_hh` over training.
+    pub terms: Option<HeatmapTexture>,
+}
+
+impl Heatmaps {
+    /// Brings both up to date with `run` (the selected run).
+    pub fn update(&mut self, run: Option<&RunView>, ctx: &egui::Context) {
+        let of = |ring: fn(&RunView) -> &ProfileRing| run.map(|r| (r.id, ring(r)));
+        update(
+            &mut self.gradient,
+            of(|r| &r.history.profiles),
+            GRADIENT_TEXTURE,
+            ctx,
+        );
+        update(
+            &mut self.terms,
+            of(|r| &r.history.term_profiles),
+            TERMS_TEXTURE,
+            ctx,
+        );
+    }
+}
 
 /// The texture of the selected run's heatmap and what it was built from.
 pub struct HeatmapTexture {
@@ -25,21 +57,26 @@ pub struct HeatmapTexture {
     pub hi: f64,
 }
 
-/// The heatmap texture of `run` in `slot`, rebuilt when it has new profiles (`None` without
-/// a run or profiles).
-pub fn update(slot: &mut Option<HeatmapTexture>, run: Option<&RunView>, ctx: &egui::Context) {
-    let Some(r) = run else {
+/// The heatmap texture of the rows `ring` of run `id` in `slot`, rebuilt when they change
+/// (`None` without a run or rows).
+fn update(
+    slot: &mut Option<HeatmapTexture>,
+    ring: Option<(u64, &ProfileRing)>,
+    name: &str,
+    ctx: &egui::Context,
+) {
+    let Some((run_id, ring)) = ring else {
         *slot = None;
         return;
     };
-    let rows = r.history.profiles.rows();
+    let rows = ring.rows();
     let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
         *slot = None;
         return;
     };
     let fresh = slot
         .as_ref()
-        .is_some_and(|h| h.run_id == r.id && h.rows == rows.len() && h.last_step == last.0);
+        .is_some_and(|h| h.run_id == run_id && h.rows == rows.len() && h.last_step == last.0);
     if fresh {
         return;
     }
@@ -74,7 +111,7 @@ pub fn update(slot: &mut Option<HeatmapTexture>, run: Option<&RunView>, ctx: &eg
         }
     }
     let image = ColorImage::new([w, t_len], pixels);
-    let (id, first_step, last_step) = (r.id, first.0 as f64, last.0 as f64);
+    let (id, first_step, last_step) = (run_id, first.0 as f64, last.0 as f64);
     let last_raw = last.0;
     match slot {
         Some(h) => {
@@ -93,7 +130,7 @@ pub fn update(slot: &mut Option<HeatmapTexture>, run: Option<&RunView>, ctx: &eg
                 run_id: id,
                 rows: w,
                 last_step: last_raw,
-                texture: ctx.load_texture(TEXTURE_NAME, image, TextureOptions::NEAREST),
+                texture: ctx.load_texture(name, image, TextureOptions::NEAREST),
                 first_step,
                 last_step_f: last_step,
                 t_len,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{CHECKPOINT, DIAGNOSTICS, META, METRICS, PRESET, PROFILE, SUMMARY};
+use super::{CHECKPOINT, DIAGNOSTICS, META, METRICS, PRESET, PROFILE, SUMMARY, TERMS};
 use crate::nn::{Profile, Saturation};
 use crate::preset::Preset;
 use crate::train::{Diagnostics, History, STEP_COLUMNS, Spectral, StepMetrics};
@@ -206,7 +206,8 @@ fn number(path: &Path, line: usize, column: &str, text: &str) -> Result<f64, Fol
     })
 }
 
-/// Reads `metrics.csv`, `diagnostics.csv` and `profile.csv` of `dir` into a history.
+/// Reads `metrics.csv`, `diagnostics.csv`, `profile.csv` and `terms.csv` (if there is one:
+/// older folders have none) of `dir` into a history.
 pub fn read_history(dir: &Path, gate_names: &[&str]) -> Result<History, FolderError> {
     let mut history = History::new(gate_names);
     let metrics = dir.join(METRICS);
@@ -283,7 +284,50 @@ pub fn read_history(dir: &Path, gate_names: &[&str]) -> Result<History, FolderEr
             ..Diagnostics::default()
         });
     }
+    let terms = dir.join(TERMS);
+    if terms.is_file() {
+        for (step, start, totals) in read_term_totals(&terms)? {
+            history.term_profiles.push(step, start, &totals);
+        }
+    }
     Ok(history)
+}
+
+/// From `terms.csv`, per step: its first time step and, per time step, the norm of the whole
+/// contribution to `∂L/∂W_hh` (the gate blocks' `hh_norm` combined), as the run had them.
+fn read_term_totals(path: &Path) -> Result<Vec<(u64, usize, Vec<f64>)>, FolderError> {
+    let (header, body) = rows(path)?;
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(step_col), Some(t_col), Some(hh_col)) = (col("step"), col("t"), col("hh_norm"))
+    else {
+        return Err(folder_error(path, "no `step`, `t` or `hh_norm` column"));
+    };
+    let mut out: Vec<(u64, std::collections::BTreeMap<usize, f64>)> = Vec::new();
+    for (line, fields) in body {
+        let field = |c: usize| fields.get(c).map_or("", String::as_str);
+        let bad = |what: &str| folder_error(path, format!("line {line}: `{what}` is not a number"));
+        let step: u64 = field(step_col).parse().map_err(|_| bad(field(step_col)))?;
+        let t: usize = field(t_col).parse().map_err(|_| bad(field(t_col)))?;
+        let norm = number(path, line, "hh_norm", field(hh_col))?;
+        if out.last().is_none_or(|(s, _)| *s != step) {
+            out.push((step, std::collections::BTreeMap::new()));
+        }
+        if let Some((_, by_t)) = out.last_mut() {
+            *by_t.entry(t).or_insert(0.0) += norm * norm;
+        }
+    }
+    Ok(out
+        .into_iter()
+        .filter_map(|(step, by_t)| {
+            let start = *by_t.keys().next()?;
+            let end = *by_t.keys().next_back()?;
+            let mut totals = vec![f64::NAN; end - start + 1];
+            for (t, sq) in by_t {
+                totals[t - start] = sq.sqrt();
+            }
+            Some((step, start, totals))
+        })
+        .collect())
 }
 
 /// The gradient profiles of `profile.csv`, by step.

@@ -255,6 +255,10 @@ pub struct History {
     pub diagnostics: Series,
     /// Gradient profiles for the heatmap.
     pub profiles: ProfileRing,
+    /// The terms of the BPTT sum over training, for their heatmap: per time step, the norm of
+    /// its whole contribution to `∂L/∂W_hh` (all gate blocks), once per step they were taken
+    /// at (diagnostics between carry them over).
+    pub term_profiles: ProfileRing,
     /// The latest diagnostics in full (the latest gradient profile line), without their
     /// analysis (kept in `analysis`).
     pub latest: Option<Diagnostics>,
@@ -302,6 +306,7 @@ impl History {
             steps: Series::new(STEP_COLUMNS.iter().map(|s| (*s).to_owned()).collect()),
             diagnostics: Series::new(diag),
             profiles: ProfileRing::default(),
+            term_profiles: ProfileRing::default(),
             latest: None,
             analysis: None,
             eigen_trail: VecDeque::new(),
@@ -346,6 +351,21 @@ impl History {
         self.diagnostics.push(p.step, &row);
         self.profiles
             .push(p.step, p.profile.start, &p.profile.values);
+        let new_terms = self
+            .latest
+            .as_ref()
+            .is_none_or(|l| l.terms_step != p.terms_step || l.terms.is_empty());
+        if new_terms && !p.terms.is_empty() {
+            // The blocks are disjoint rows of the contribution: its norm is theirs combined.
+            let totals: Vec<f64> = p
+                .terms
+                .hh
+                .iter()
+                .map(|blocks| blocks.iter().map(|b| b * b).sum::<f64>().sqrt())
+                .collect();
+            self.term_profiles
+                .push(p.terms_step, p.terms.start, &totals);
+        }
         self.latest = Some(p);
     }
 }

@@ -53,6 +53,7 @@ messages! {
         MemoryBars => "units", "单元数";
         SeqLenLine => "sequence length T = {t}", "序列长度 T = {t}";
         TermsTitle => "Terms of the BPTT sum", "BPTT 求和的各项";
+        TermsHeatmapTitle => "Terms of the BPTT sum over training", "BPTT 求和各项随训练的变化";
         ToggleTerms => "BPTT terms", "BPTT 各项";
         TermsCaption => "{run} @ step {step}: ‖term_t‖ of ∂L/∂W_hh per gate block and of ∂L/∂W_ih, on held-out sequences",
             "{run}（训练步 {step}）：留出集序列上 ∂L/∂W_hh 各门块与 ∂L/∂W_ih 每个时间步那一项的范数";
@@ -115,6 +116,9 @@ messages! {
             "选中的运行有了梯度随时间步的分布后，热力图会在这里显示它们。";
         TimeStepAxis => "time step t", "时间步 t";
         HeatmapImage => "{run} log10 ‖∂L/∂h_t‖", "{run} 的 log10 ‖∂L/∂h_t‖";
+        TermsHeatmapImage => "{run} log10 ‖term_t‖ of ∂L/∂W_hh", "{run} 的 ∂L/∂W_hh 各项 log10 ‖term_t‖";
+        TermsHeatmapEmpty => "The terms of the BPTT sum over training appear once the selected run has taken them (with its diagnostics, within their time budget).",
+            "选中的运行取得 BPTT 求和的各项之后（随诊断一起，在其耗时预算内），这里显示它们随训练的变化。";
 
         // A plot saved as PNG.
         ExportNotShown => "The plot {title} is not shown.", "图表“{title}”没有显示。";

@@ -9,36 +9,47 @@ use crate::gui::i18n::plots::Plots;
 use crate::gui::i18n::{tr, trf};
 use crate::gui::style;
 
-/// Draws the heatmap `texture` of the run named `name` with its colour bar.
+/// What a heatmap says: without rows, its image's name (`{run}`) and its colour bar's quantity.
+pub struct Labels {
+    pub empty: Plots,
+    pub image: Plots,
+    pub bar: &'static str,
+}
+
+/// Draws the heatmap `texture` of the run named `name` with its colour bar, in a cell
+/// `height` high (the plots' own height: the space left below in the scrolling plot area
+/// would shrink a heatmap further down to nothing).
 pub fn heatmap_plot(
     texture: Option<&HeatmapTexture>,
+    labels: &Labels,
     name: &str,
+    height: f32,
     ui: &mut Ui,
     plot: Plot<'static>,
 ) {
     let Some(h) = texture else {
-        ui.weak(tr(Plots::HeatmapEmpty));
+        ui.weak(tr(labels.empty));
         return;
     };
     let (x0, x1) = (h.first_step, h.last_step_f.max(h.first_step + 1.0));
     let t = h.t_len as f64;
-    plot.height(ui.available_height().min(300.0) - 28.0)
+    plot.height(height - 28.0)
         .x_axis_label(tr(Plots::TrainingStep))
         .y_axis_label(tr(Plots::TimeStepAxis))
         .show(ui, |p| {
             p.image(PlotImage::new(
-                trf(Plots::HeatmapImage, &[("run", &name)]),
+                trf(labels.image, &[("run", &name)]),
                 h.texture.id(),
                 PlotPoint::new(f64::midpoint(x0, x1), t / 2.0 - 0.5),
                 egui::vec2((x1 - x0) as f32, t as f32),
             ));
         });
-    color_bar(ui, h.lo, h.hi);
+    color_bar(ui, labels.bar, h.lo, h.hi);
 }
 
-fn color_bar(ui: &mut Ui, lo: f64, hi: f64) {
+fn color_bar(ui: &mut Ui, quantity: &str, lo: f64, hi: f64) {
     ui.horizontal(|ui| {
-        ui.weak(format!("‖∂L/∂h_t‖  {}", style::num(10f64.powf(lo))));
+        ui.weak(format!("{quantity}  {}", style::num(10f64.powf(lo))));
         let (rect, _) = ui.allocate_exact_size(egui::vec2(200.0, 12.0), egui::Sense::hover());
         let n = 64;
         for i in 0..n {

@@ -21,7 +21,7 @@ mod terms_plot;
 pub mod toolbar;
 pub mod tour;
 
-use super::heatmap::HeatmapTexture;
+use super::heatmap::Heatmaps;
 use super::i18n::shell::Shell;
 use super::i18n::{tr, trf};
 use super::runs::Runs;
@@ -43,8 +43,8 @@ pub struct Frame<'a> {
     pub view: View,
     pub sampler: &'a mut TextSampler,
     pub duplicate_edit: &'a mut String,
-    /// The selected run's heatmap texture.
-    pub heatmap: Option<&'a HeatmapTexture>,
+    /// The selected run's heatmap textures.
+    pub heatmaps: &'a Heatmaps,
     /// The Sweep tab's sweep expanded over the panel's setup.
     pub sweep_preview: &'a Result<Sweep, SweepError>,
     /// The latest sweep started and the states of its runs.
@@ -80,7 +80,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         view,
         sampler,
         duplicate_edit,
-        heatmap,
+        heatmaps,
         sweep_preview,
         sweep,
         can_undo,
@@ -149,7 +149,7 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
             match view {
                 View::Training => {
                     out.plot_rects =
-                        plots::plots_ui(ui, state, runs, heatmap, views, scroll_to_plot);
+                        plots::plots_ui(ui, state, runs, heatmaps, views, scroll_to_plot);
                 }
                 View::Sweep => {
                     out.sweep_markers =

@@ -5,7 +5,7 @@ use egui::{Color32, Ui};
 use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
 use super::log_axis::{lg, linear_y, log_y};
-use crate::gui::heatmap::HeatmapTexture;
+use crate::gui::heatmap::Heatmaps;
 use crate::gui::i18n::data::Data;
 use crate::gui::i18n::plots::Plots;
 use crate::gui::i18n::{Lang, Message, tr, trf};
@@ -21,7 +21,7 @@ pub struct PlotData<'a> {
     pub height: f32,
     pub state: &'a SavedState,
     pub runs: &'a Runs,
-    pub heatmap: Option<&'a HeatmapTexture>,
+    pub heatmaps: &'a Heatmaps,
     pub views: &'a RunViews,
 }
 
@@ -35,7 +35,7 @@ const MAX_POINTS: usize = 1200;
 const SLIDER_ROW_WIDTH: f32 = 240.0;
 
 /// The plots' titles, in the order they are drawn.
-pub const TITLES: [Plots; 13] = [
+pub const TITLES: [Plots; 14] = [
     Plots::LossTitle,
     Plots::ForecastTitle,
     Plots::ExampleTitle,
@@ -43,6 +43,7 @@ pub const TITLES: [Plots; 13] = [
     Plots::ProfileTitle,
     Plots::HeatmapTitle,
     Plots::TermsTitle,
+    Plots::TermsHeatmapTitle,
     Plots::TensorsTitle,
     Plots::SpectralTitle,
     Plots::EigenTitle,
@@ -66,7 +67,7 @@ pub fn plots_ui(
     ui: &mut Ui,
     state: &mut SavedState,
     runs: &Runs,
-    heatmap: Option<&HeatmapTexture>,
+    heatmaps: &Heatmaps,
     views: &RunViews,
     scroll_to: Option<Plots>,
 ) -> Vec<(String, egui::Rect)> {
@@ -127,6 +128,7 @@ pub fn plots_ui(
     }
     if toggles.terms {
         shown.push((Plots::TermsTitle, super::terms_plot::terms_plot));
+        shown.push((Plots::TermsHeatmapTitle, terms_heatmap_plot));
     }
     if toggles.tensors {
         shown.push((Plots::TensorsTitle, tensor_plot));
@@ -166,7 +168,7 @@ pub fn plots_ui(
         height,
         state,
         runs,
-        heatmap,
+        heatmaps,
         views,
     };
     let mut rects = Vec::new();
@@ -276,7 +278,34 @@ fn smooth(v: &mut [(f64, f64)], alpha: f32) {
 
 fn heatmap_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     let name = data.runs.selected().map_or("", |r| r.name.as_str());
-    super::heatmap::heatmap_plot(data.heatmap, name, ui, plot);
+    super::heatmap::heatmap_plot(
+        data.heatmaps.gradient.as_ref(),
+        &super::heatmap::Labels {
+            empty: Plots::HeatmapEmpty,
+            image: Plots::HeatmapImage,
+            bar: "‖∂L/∂h_t‖", // i18n-exempt: notation, the same in every language
+        },
+        name,
+        data.height,
+        ui,
+        plot,
+    );
+}
+
+fn terms_heatmap_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
+    let name = data.runs.selected().map_or("", |r| r.name.as_str());
+    super::heatmap::heatmap_plot(
+        data.heatmaps.terms.as_ref(),
+        &super::heatmap::Labels {
+            empty: Plots::TermsHeatmapEmpty,
+            image: Plots::TermsHeatmapImage,
+            bar: "‖term_t‖", // i18n-exempt: notation, the same in every language
+        },
+        name,
+        data.height,
+        ui,
+        plot,
+    );
 }
 
 fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
