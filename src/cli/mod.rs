@@ -172,7 +172,11 @@ pub enum Command {
         #[arg(long)]
         gemm_peak: bool,
     },
-    /// The analysis of saved weights on their setup's held-out sequences: eigenvalues of `W_hh`
+    #[expect(
+        clippy::doc_markdown,
+        reason = "clap prints these comments as the --help text, where backticks would show"
+    )]
+    /// The analysis of saved weights on their setup's held-out sequences: eigenvalues of W_hh
     /// per gate block, Lyapunov exponents against the slope of the gradient profile, Pascanu's
     /// Ω and steps in the past, LSTM memory horizons; printed, and written as analysis.csv,
     /// eigenvalues.csv, lyapunov.csv and memory.csv (the files a run writes as it trains).
@@ -183,7 +187,7 @@ pub enum Command {
         /// preset.ron).
         #[arg(long)]
         preset: Option<String>,
-        /// Output folder (default: `RUN_DIR/analysis`, or `WEIGHTS-analysis` beside the NPZ).
+        /// Output folder (default: RUN_DIR/analysis, or WEIGHTS-analysis beside the NPZ).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Held-out sequences to follow.
