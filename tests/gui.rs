@@ -1064,3 +1064,59 @@ fn the_export_menu_writes_a_pytorch_script_of_the_selected_run_on_a_thread() {
         "{message}"
     );
 }
+
+#[test]
+fn the_profile_scrubber_shows_an_earlier_step_and_its_right_end_the_latest() {
+    let mut h = harness(scripted(400, Duration::from_millis(1)));
+    h.step();
+    h.state_mut().state.setup.eval.every = 10;
+    h.state_mut().deferred.push(UiCommand::Start);
+    step_until(&mut h, "the run to end", |a| {
+        a.runs.selected().is_some_and(|r| r.status.ended())
+    });
+    h.run_steps(3);
+    let rows: Vec<u64> = {
+        let r = h.state().runs.selected().unwrap();
+        r.history.profiles.rows().iter().map(|row| row.0).collect()
+    };
+    assert!(rows.len() > 10, "profiles over the run: {rows:?}");
+    let latest = *rows.last().unwrap();
+    assert!(has_text(&h, &format!("‖∂L/∂h_t‖ @ step {latest}")));
+    // A click at the slider's left end: the first profile, and the heatmap's cursor on it.
+    let rect = h.get_by_label("profile: latest").rect();
+    let pos = egui::pos2(rect.left() + 2.0, rect.center().y);
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().state.profile_step, Some(rows[0]));
+    assert!(has_text(&h, &format!("‖∂L/∂h_t‖ @ step {}", rows[0])));
+    assert!(!has_text(&h, &format!("‖∂L/∂h_t‖ @ step {latest}")));
+    // The slider says the step, and so does the cursor on the heatmap.
+    let at = format!("profile at step {}", rows[0]);
+    assert_eq!(h.query_all(by().label(at.as_str())).count(), 2);
+    // The right end follows the latest again.
+    let pos = egui::pos2(rect.right() - 2.0, rect.center().y);
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().state.profile_step, None);
+    assert!(has_text(&h, &format!("‖∂L/∂h_t‖ @ step {latest}")));
+}

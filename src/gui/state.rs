@@ -77,6 +77,10 @@ pub struct SavedState {
     pub smoothing: f32,
     /// Log-scale y for the loss plot.
     pub log_loss: bool,
+    /// The training step the gradient profile is shown at (the latest profile taken at or
+    /// before it; the heatmap's cursor); `None` follows the latest. Not remembered.
+    #[serde(skip)]
+    pub profile_step: Option<u64>,
     /// N of "Step N".
     pub step_n: u64,
     /// The Sweep tab's editor.
@@ -161,6 +165,7 @@ impl SavedState {
             plots: PlotToggles::default(),
             smoothing: 0.0,
             log_loss: true,
+            profile_step: None,
             step_n: 10,
             sweep,
             threads: 1,

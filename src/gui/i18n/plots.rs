@@ -102,6 +102,10 @@ messages! {
         ClipThreshold => "clip threshold", "梯度裁剪阈值";
         ProfileAxis => "time step t (loss at the right)", "时间步 t（损失在最右端）";
         ProfileLine => "{run} ‖∂L/∂h_t‖ @ step {step}", "{run} ‖∂L/∂h_t‖（训练步 {step}）";
+        ProfileAt => "profile at step {step}", "梯度分布：训练步 {step}";
+        ProfileAtLatest => "profile: latest", "梯度分布：最新";
+        ProfileAtHint => "Scrub the gradient profile (and the heatmap's cursor) over the training steps the selected run took it at; at the right end it follows the latest.",
+            "在所选运行记录梯度分布的各训练步之间拖动，查看那一步的梯度分布（热力图上的竖线随之移动）；拖到最右端则跟随最新一步。";
         ReadoutWeight => "readout W", "输出层 W";
         ReadoutBias => "readout b", "输出层 b";
         SpectralCaption => "solid: spectral radius ρ · dotted: largest singular value σ_max",

@@ -2,18 +2,20 @@
 //! colour bar.
 
 use egui::Ui;
-use egui_plot::{Plot, PlotImage, PlotPoint};
+use egui_plot::{Plot, PlotImage, PlotPoint, VLine};
 
 use crate::gui::heatmap::HeatmapTexture;
 use crate::gui::i18n::plots::Plots;
 use crate::gui::i18n::{tr, trf};
 use crate::gui::style;
 
-/// What a heatmap says: without rows, its image's name (`{run}`) and its colour bar's quantity.
+/// What a heatmap says: without rows, its image's name (`{run}`) and its colour bar's quantity;
+/// and the training step of the profile scrubber's cursor, if one is chosen.
 pub struct Labels {
     pub empty: Plots,
     pub image: Plots,
     pub bar: &'static str,
+    pub cursor: Option<u64>,
 }
 
 /// Draws the heatmap `texture` of the run named `name` with its colour bar, in a cell
@@ -43,6 +45,13 @@ pub fn heatmap_plot(
                 PlotPoint::new(f64::midpoint(x0, x1), t / 2.0 - 0.5),
                 egui::vec2((x1 - x0) as f32, t as f32),
             ));
+            if let Some(step) = labels.cursor {
+                p.vline(
+                    VLine::new(trf(Plots::ProfileAt, &[("step", &step)]), step as f64)
+                        .color(egui::Color32::WHITE)
+                        .width(1.5),
+                );
+            }
         });
     color_bar(ui, labels.bar, h.lo, h.hi);
 }

@@ -101,6 +101,9 @@ pub fn plots_ui(
             .button(tr(Plots::ResetView))
             .on_hover_text(tr(Plots::ResetViewHint))
             .clicked();
+        if state.plots.profile || state.plots.heatmap {
+            profile_scrubber(ui, &mut state.profile_step, runs);
+        }
     });
     let toggles = state.plots;
     let mut shown: Vec<(Plots, DrawPlot)> = Vec::new();
@@ -284,6 +287,7 @@ fn heatmap_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
             empty: Plots::HeatmapEmpty,
             image: Plots::HeatmapImage,
             bar: "‖∂L/∂h_t‖", // i18n-exempt: notation, the same in every language
+            cursor: data.state.profile_step,
         },
         name,
         data.height,
@@ -300,6 +304,7 @@ fn terms_heatmap_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
             empty: Plots::TermsHeatmapEmpty,
             image: Plots::TermsHeatmapImage,
             bar: "‖term_t‖", // i18n-exempt: notation, the same in every language
+            cursor: data.state.profile_step,
         },
         name,
         data.height,
@@ -544,6 +549,58 @@ fn grad_norm_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         });
 }
 
+/// The slider that picks the training step the gradient profile is shown at, over the steps
+/// the selected run's heatmap rows were taken at; its right end follows the latest.
+fn profile_scrubber(ui: &mut Ui, at: &mut Option<u64>, runs: &Runs) {
+    let Some(r) = runs.selected() else {
+        return;
+    };
+    let steps: Vec<u64> = r.history.profiles.rows().iter().map(|row| row.0).collect();
+    if steps.len() < 2 {
+        return;
+    }
+    let last = steps.len() - 1;
+    let mut index = at.map_or(last, |s| {
+        steps.partition_point(|&x| x <= s).saturating_sub(1)
+    });
+    if ui.max_rect().right() - ui.cursor().left() < SLIDER_ROW_WIDTH {
+        ui.end_row();
+    }
+    let text = if index == last {
+        tr(Plots::ProfileAtLatest).to_owned()
+    } else {
+        trf(Plots::ProfileAt, &[("step", &steps[index])])
+    };
+    let changed = ui
+        .add(
+            egui::Slider::new(&mut index, 0..=last)
+                .show_value(false)
+                .text(text),
+        )
+        .on_hover_text(tr(Plots::ProfileAtHint))
+        .changed();
+    if changed {
+        *at = (index < last).then(|| steps[index]);
+    }
+}
+
+/// The profile run `r` shows: its latest, or the last one taken at or before `at`.
+fn profile_of(r: &RunView, at: Option<u64>) -> Option<(u64, usize, &[f64])> {
+    match at {
+        None => r
+            .history
+            .latest
+            .as_ref()
+            .map(|d| (d.step, d.profile.start, d.profile.values.as_slice())),
+        Some(s) => {
+            let rows = r.history.profiles.rows();
+            let i = rows.partition_point(|row| row.0 <= s).saturating_sub(1);
+            rows.get(i)
+                .map(|(step, start, v)| (*step, *start, v.as_slice()))
+        }
+    }
+}
+
 fn profile_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     // Vanishing profiles rise to the right: the top-left corner is where the legend hides
     // the least.
@@ -554,23 +611,17 @@ fn profile_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     .x_axis_label(tr(Plots::ProfileAxis))
     .show(ui, |p| {
         for r in visible(data) {
-            let Some(latest) = &r.history.latest else {
+            let Some((step, start, values)) = profile_of(r, data.state.profile_step) else {
                 continue;
             };
-            let start = latest.profile.start;
-            let pts: PlotPoints<'static> = latest
-                .profile
-                .values
+            let pts: PlotPoints<'static> = values
                 .iter()
                 .enumerate()
                 .filter_map(|(i, &g)| lg(g).map(|y| [(start + i) as f64, y]))
                 .collect();
             p.line(
                 Line::new(
-                    trf(
-                        Plots::ProfileLine,
-                        &[("run", &r.name), ("step", &latest.step)],
-                    ),
+                    trf(Plots::ProfileLine, &[("run", &r.name), ("step", &step)]),
                     pts,
                 )
                 .color(r.color)
