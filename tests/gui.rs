@@ -1225,3 +1225,22 @@ fn stop_at_step_pauses_the_run_exactly_there_and_resume_goes_on() {
     });
     assert_eq!(step_of(h.state()), 1_000);
 }
+
+#[test]
+fn a_diverged_runs_huge_answer_in_the_example_plot_is_no_crash() {
+    // The unclipped exploding preset diverges at step 2; the weights of step 1 answer ~1e308.
+    let mut h = harness(trainer_factory());
+    let path = std::path::Path::new("presets/clip_exploding_rnn_unclipped.ron");
+    let preset = bptt_lab::preset::Preset::load(path).expect("the preset");
+    h.state_mut().state.take_preset(preset);
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the divergence", |a| {
+        a.runs.selected().is_some_and(|r| r.status.diverged())
+    });
+    step_until(&mut h, "the example of the diverged weights", |a| {
+        a.ui.views.done.as_ref().is_some_and(|(_, v)| v.is_ok())
+    });
+    h.run_steps(3);
+    assert!(has_text(&h, "diverged at step 2"), "the status says so");
+}

@@ -822,7 +822,7 @@ fn profile_ring_thins_exactly_at_capacity() {
     );
 }
 
-/// The unclipped exploding preset made to diverge a little later: ρ(W_hh) = 1.26 and lr
+/// The unclipped exploding preset made to diverge a little later: ρ(`W_hh`) = 1.26 and lr
 /// 0.01, which diverges at step 4 (the preset itself diverges at step 2, after the one
 /// profile there is).
 fn late_diverging_config() -> bptt_lab::train::TrainConfig {

@@ -478,7 +478,7 @@ fn a_fast_run_gets_diagnostics_every_hundredth_of_its_steps() {
     // count decides: every ⌈1000 / 100⌉ = 10 steps, and the last step.
     let (w, _, _) = spawn(1000, Failure::None, Duration::from_millis(1), 0);
     w.send(Command::Start);
-    let events = drain_until_finished(&w, Duration::from_secs(60));
+    let events = drain_until_finished(&w, Duration::from_mins(1));
     let profiles = profile_steps(&events);
     assert!(
         profiles.len() >= 101,
