@@ -17,7 +17,7 @@ const MAX_CHANNELS: usize = 6;
 const MAX_OUTPUTS: usize = 3;
 
 /// The largest |value| drawn: a network about to diverge answers ~1e308, and bounds that
-/// large overflow the plot's arithmetic (egui_plot panics on infinite bounds). Points past
+/// large overflow the plot's arithmetic (`egui_plot` panics on infinite bounds). Points past
 /// it are left out.
 const DRAWABLE: f64 = 1e100;
 
