@@ -204,7 +204,7 @@ pub fn run_with(config: &TrainConfig, options: Options<'_>) -> Result<RunReport,
             Some(Recorder::resume(dir, preset, config, step, seen).map_err(folder_err(dir))?)
         }
     };
-    let mut clock = DiagnosticsClock::new(config.eval.every);
+    let mut clock = DiagnosticsClock::new(config.eval.every, steps);
     let mut history = History::new(gates);
     let mut last_step = None;
     let mut last_diagnostics = None;
@@ -217,15 +217,19 @@ pub fn run_with(config: &TrainConfig, options: Options<'_>) -> Result<RunReport,
             stopped = true;
             break;
         }
+        let t0 = Instant::now();
         match trainer.step() {
             Ok(m) => {
+                clock.ran(t0.elapsed());
                 progress(&m);
                 history.push_step(&m);
                 if let Some(r) = recorder.as_mut() {
                     r.step(&m);
                 }
                 if clock.due(m.step) {
+                    let t = Instant::now();
                     let d = trainer.diagnostics();
+                    clock.took(t.elapsed());
                     if let Some(r) = recorder.as_mut() {
                         r.diagnostics(&d);
                     }
@@ -247,7 +251,13 @@ pub fn run_with(config: &TrainConfig, options: Options<'_>) -> Result<RunReport,
         }
     }
     let done = trainer.steps_done();
-    if done > first && last_diagnostics.as_ref().is_none_or(|d| d.step < done) && error.is_none() {
+    // The last step's diagnostics, also when the next one diverged: the last finite profile
+    // is the one that shows the explosion coming.
+    let diverged = error.as_ref().is_some_and(RunError::is_divergence);
+    if done > first
+        && last_diagnostics.as_ref().is_none_or(|d| d.step < done)
+        && (error.is_none() || diverged)
+    {
         let d = trainer.diagnostics();
         if let Some(r) = recorder.as_mut() {
             r.diagnostics(&d);

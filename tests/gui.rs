@@ -1120,3 +1120,82 @@ fn the_profile_scrubber_shows_an_earlier_step_and_its_right_end_the_latest() {
     assert_eq!(h.state().state.profile_step, None);
     assert!(has_text(&h, &format!("‖∂L/∂h_t‖ @ step {latest}")));
 }
+
+#[test]
+fn the_speed_control_slows_the_run_and_full_speed_lets_it_go() {
+    let mut h = harness(scripted(10_000_000, Duration::ZERO));
+    h.step();
+    // The combo box shows the cap as its value.
+    h.get(by().value("full speed")).click();
+    h.run_steps(2);
+    h.get_by_label("5 steps/s").click();
+    h.step();
+    assert_eq!(h.state().runs.pace.max_steps_per_sec, Some(5.0));
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the first steps", |a| step_of(a) >= 1);
+    let frames_from = Instant::now();
+    while frames_from.elapsed() < Duration::from_secs(1) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let capped = step_of(h.state());
+    // About 6 in a second at 5 a second; an uncapped scripted run does thousands.
+    assert!(capped <= 20, "{capped} steps in a second at 5 steps/s");
+    assert!(
+        has_text(&h, "at most 5 steps/s"),
+        "the status bar says the cap"
+    );
+    h.get(by().value("5 steps/s")).click();
+    h.run_steps(2);
+    h.get_by_label("full speed").click();
+    step_until(&mut h, "full speed again", |a| step_of(a) > capped + 2000);
+}
+
+#[test]
+fn stop_at_step_pauses_the_run_exactly_there_and_resume_goes_on() {
+    let mut h = harness(scripted(1_000, Duration::ZERO));
+    h.step();
+    h.get_by_label("Stop at step").click();
+    h.step();
+    // The N next to the box starts at 100.
+    assert_eq!(h.state().runs.pace.stop_at, Some(100));
+    h.get_by_label("Start").click();
+    step_until(&mut h, "paused at 100", |a| {
+        status_is(a, &RunStatus::Paused)
+    });
+    assert_eq!(step_of(h.state()), 100);
+    let profiled = h
+        .state()
+        .runs
+        .selected()
+        .and_then(|r| r.history.latest.as_ref().map(|p| p.step));
+    assert_eq!(
+        profiled,
+        Some(100),
+        "the profile plot shows the step it paused at"
+    );
+    h.get_by_label("Resume").click();
+    step_until(&mut h, "finished", |a| {
+        status_is(a, &RunStatus::Finished { stopped: false })
+    });
+    assert_eq!(step_of(h.state()), 1_000);
+}
+
+#[test]
+fn a_diverged_runs_huge_answer_in_the_example_plot_is_no_crash() {
+    // The unclipped exploding preset diverges at step 2; the weights of step 1 answer ~1e308.
+    let mut h = harness(trainer_factory());
+    let path = std::path::Path::new("presets/clip_exploding_rnn_unclipped.ron");
+    let preset = bptt_lab::preset::Preset::load(path).expect("the preset");
+    h.state_mut().state.take_preset(preset);
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the divergence", |a| {
+        a.runs.selected().is_some_and(|r| r.status.diverged())
+    });
+    step_until(&mut h, "the example of the diverged weights", |a| {
+        a.ui.views.done.as_ref().is_some_and(|(_, v)| v.is_ok())
+    });
+    h.run_steps(3);
+    assert!(has_text(&h, "diverged at step 2"), "the status says so");
+}

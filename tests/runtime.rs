@@ -821,3 +821,70 @@ fn profile_ring_thins_exactly_at_capacity() {
         "one past capacity keeps every other profile and the newest"
     );
 }
+
+/// The unclipped exploding preset made to diverge a little later: ρ(`W_hh`) = 1.26 and lr
+/// 0.01, which diverges at step 4 (the preset itself diverges at step 2, after the one
+/// profile there is).
+fn late_diverging_config() -> bptt_lab::train::TrainConfig {
+    let path = std::path::Path::new("presets/clip_exploding_rnn_unclipped.ron");
+    let mut preset = bptt_lab::preset::Preset::load(path).expect("the preset loads");
+    preset
+        .apply_set("init.weight_hh=orthogonal(gain: 1.26)")
+        .expect("a gain");
+    preset.apply_set("optimizer.lr=0.01").expect("a rate");
+    preset.validate(path).expect("valid")
+}
+
+#[test]
+fn a_diverging_run_keeps_the_profile_of_its_last_finite_step_in_a_worker_and_headless() {
+    let config = late_diverging_config();
+    let worker =
+        Worker::spawn_trainer("runtime-late-diverge", &config, Box::new(|| {})).expect("spawn");
+    assert!(worker.send(Command::Start));
+    let mut events = Vec::new();
+    let Event::Finished(result) =
+        collect_until(&worker, &mut events, |e| matches!(e, Event::Finished(_)))
+    else {
+        unreachable!()
+    };
+    let error = result.map(|o| o.steps).expect_err("the run diverges");
+    assert!(
+        matches!(error, RunError::Diverged { step: 4, .. }),
+        "{error}"
+    );
+    // By the clock alone (every 10 steps of the 1000 planned) only step 1 had a profile.
+    let kept = profiles(&events);
+    assert_eq!(kept.iter().map(|d| d.step).collect::<Vec<_>>(), vec![1, 3]);
+    // The explosion is on show: the gradient at the first time step grows by orders of
+    // magnitude from step 1 to step 3.
+    let first_t = |d: &Diagnostics| d.profile.values[0];
+    assert!(
+        first_t(&kept[1]) > 1e6 * first_t(&kept[0]),
+        "g_0 at step 1 {} and at step 3 {}",
+        first_t(&kept[0]),
+        first_t(&kept[1])
+    );
+
+    let report = bptt_lab::headless::run(&config, config.steps, &mut |_| {}).expect("runs");
+    assert_eq!(report.steps_done, 3);
+    assert_eq!(
+        report.last_diagnostics.as_ref().map(|d| d.step),
+        Some(3),
+        "headless keeps the last finite step's diagnostics"
+    );
+}
+
+#[test]
+fn the_fast_clipped_exploding_run_gets_dense_diagnostics() {
+    // 1000 steps of about 1 ms: by time alone (4 a second) it got 6–8 profiles. By step
+    // count, every 10 steps while within the budget; measured diagnostics cost about 1.3
+    // steps, 13 % at that rate, below the 20 % budget: about 100. Half of that is the bound,
+    // for a loaded machine.
+    let path = std::path::Path::new("presets/clip_exploding_rnn.ron");
+    let config = bptt_lab::preset::Preset::load(path)
+        .and_then(|p| p.validate(path))
+        .expect("the preset");
+    let report = bptt_lab::headless::run(&config, config.steps, &mut |_| {}).expect("runs");
+    let n = report.history.profiles.len();
+    assert!(n >= 50, "{n} profiles over 1000 steps");
+}

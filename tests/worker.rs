@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use bptt_lab::nn::{Params, StepError};
 use bptt_lab::train::Trainable;
-use bptt_lab::train::{Command, Diagnostics, Event, RunError, RunOutcome, StepMetrics, Worker};
+use bptt_lab::train::{
+    Command, Diagnostics, DiagnosticsClock, Event, Pace, RunError, RunOutcome, StepMetrics, Worker,
+};
 
 #[derive(Default)]
 struct Shared {
@@ -126,7 +128,7 @@ fn spawn(
                 shared: s2,
             }) as Box<dyn Trainable>)
         },
-        every,
+        DiagnosticsClock::new(every, total),
         Box::new(move || {
             w2.fetch_add(1, Ordering::SeqCst);
         }),
@@ -429,4 +431,128 @@ fn send_weights_answers_with_the_weights_of_the_steps_done() {
         }
         other => panic!("expected Weights, got {other:?}"),
     }
+}
+
+fn profile_steps(events: &[Event]) -> Vec<u64> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Profile(p) => Some(p.step),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Events until `Paused` (returned last) or the timeout.
+fn until_paused(w: &Worker, timeout: Duration) -> Vec<Event> {
+    let mut events = Vec::new();
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ev = w.events().recv_timeout(left).expect("Paused in time");
+        let paused = matches!(ev, Event::Paused(_));
+        events.push(ev);
+        if paused {
+            return events;
+        }
+    }
+}
+
+#[test]
+fn a_diverging_run_keeps_the_profile_of_its_last_finite_step() {
+    // Automatic diagnostics over 1000 planned steps come every 10 steps: by the clock alone
+    // the run diverging at step 7 would have only step 1's.
+    let (w, _, _) = spawn(1000, Failure::Diverge(7), Duration::ZERO, 0);
+    w.send(Command::Start);
+    let events = drain_until_finished(&w, Duration::from_secs(10));
+    assert_eq!(profile_steps(&events), vec![1, 6], "{events:?}");
+    assert!(matches!(
+        events.last(),
+        Some(Event::Finished(Err(RunError::Diverged { step: 7, .. })))
+    ));
+}
+
+#[test]
+fn a_fast_run_gets_diagnostics_every_hundredth_of_its_steps() {
+    // 1000 steps of about 1 ms with instant diagnostics: within their budget, so the step
+    // count decides: every ⌈1000 / 100⌉ = 10 steps, and the last step.
+    let (w, _, _) = spawn(1000, Failure::None, Duration::from_millis(1), 0);
+    w.send(Command::Start);
+    let events = drain_until_finished(&w, Duration::from_mins(1));
+    let profiles = profile_steps(&events);
+    assert!(
+        profiles.len() >= 101,
+        "{} profiles: {profiles:?}",
+        profiles.len()
+    );
+    assert_eq!(profiles[..3], [1, 11, 21], "{profiles:?}");
+    assert_eq!(profiles.last(), Some(&1000));
+}
+
+#[test]
+fn a_speed_cap_slows_the_run_and_commands_answer_at_once() {
+    let (w, shared, _) = spawn(1_000_000, Failure::None, Duration::ZERO, 0);
+    let pace = Pace {
+        max_steps_per_sec: Some(20.0),
+        stop_at: None,
+    };
+    w.send(Command::SetPace(pace));
+    w.send(Command::Start);
+    std::thread::sleep(Duration::from_millis(500));
+    let steps = shared.steps.load(Ordering::SeqCst);
+    // 20 steps a second: about 10 in half a second (an uncapped run does thousands).
+    assert!((2..=20).contains(&steps), "{steps} steps in 0.5 s at 20/s");
+    // Half a step a second: the next step is 2 s away, and Pause is taken at once.
+    w.send(Command::SetPace(Pace {
+        max_steps_per_sec: Some(0.5),
+        stop_at: None,
+    }));
+    std::thread::sleep(Duration::from_millis(100));
+    let asked = Instant::now();
+    w.send(Command::Pause);
+    let events = until_paused(&w, Duration::from_secs(10));
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "Pause took {:?} under a cap of one step per 2 s",
+        asked.elapsed()
+    );
+    let Some(Event::Paused(at)) = events.last() else {
+        unreachable!()
+    };
+    assert!(
+        profile_steps(&events).contains(at),
+        "a profile at the pause"
+    );
+    // Full speed again: the rest goes at once.
+    w.send(Command::SetPace(Pace::default()));
+    w.send(Command::Resume);
+    wait_for("full speed", Duration::from_secs(10), || {
+        shared.steps.load(Ordering::SeqCst) > at + 1000
+    });
+}
+
+#[test]
+fn stop_at_pauses_exactly_at_that_step_and_resume_goes_past_it() {
+    let (w, shared, _) = spawn(100, Failure::None, Duration::ZERO, 0);
+    w.send(Command::SetPace(Pace {
+        max_steps_per_sec: None,
+        stop_at: Some(37),
+    }));
+    w.send(Command::Start);
+    let events = until_paused(&w, Duration::from_secs(10));
+    assert!(
+        matches!(events.last(), Some(Event::Paused(37))),
+        "{events:?}"
+    );
+    assert_eq!(step_numbers(&events), (1..=37).collect::<Vec<_>>());
+    assert_eq!(
+        profile_steps(&events).last(),
+        Some(&37),
+        "the profile at 37"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(shared.steps.load(Ordering::SeqCst), 37, "stays paused");
+    w.send(Command::Resume);
+    let rest = drain_until_finished(&w, Duration::from_secs(10));
+    assert_eq!(step_numbers(&rest), (38..=100).collect::<Vec<_>>());
 }

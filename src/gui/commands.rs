@@ -25,6 +25,7 @@ impl BpttApp {
             | C::TogglePause
             | C::Step(_)
             | C::Stop
+            | C::SetPace(_)
             | C::Reset
             | C::Select(_)
             | C::Delete(_)
@@ -113,6 +114,12 @@ impl BpttApp {
             UiCommand::Stop => {
                 if let Some(r) = self.runs.selected() {
                     r.send(Command::Stop);
+                }
+            }
+            UiCommand::SetPace(pace) => {
+                self.runs.pace = pace;
+                if let Some(r) = self.runs.selected() {
+                    r.send(Command::SetPace(pace));
                 }
             }
             UiCommand::Reset => {
@@ -690,7 +697,12 @@ impl BpttApp {
             let run = &active.sweep.runs[next];
             let (config, name) = (run.config.clone(), active.run_name(next));
             let kept = runs.selected;
-            let id = runs.create(config, name, active.sweep.description.clone());
+            let id = runs.create_paced(
+                config,
+                name,
+                active.sweep.description.clone(),
+                crate::train::Pace::default(),
+            );
             runs.selected = kept.or(Some(id));
             if let Some(r) = runs.get_mut(id) {
                 r.visible = false;

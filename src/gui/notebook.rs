@@ -157,7 +157,8 @@ impl Runs {
             preset,
             resume: Some((done, seen)),
         };
-        self.spawn(id, Start::Resume(Box::new(cp)), Some(record));
+        let pace = self.pace;
+        self.spawn(id, Start::Resume(Box::new(cp)), Some(record), pace);
         self.selected = Some(id);
         Ok(())
     }

@@ -16,8 +16,8 @@ use crate::nn::{Bptt, Clip, Params};
 use crate::preset::Preset;
 use crate::store::{Recorder, Workspace};
 use crate::train::{
-    AnyTrainer, Command, Event, History, MakeRecord, Record, RunError, RunOutcome, StepMetrics,
-    TrainConfig, Trainable, Worker,
+    AnyTrainer, Command, DiagnosticsClock, Event, History, MakeRecord, Pace, Record, RunError,
+    RunOutcome, StepMetrics, TrainConfig, Trainable, Worker,
 };
 
 /// Where a run is in its life.
@@ -327,6 +327,11 @@ pub struct Runs {
     wake: Wake,
     /// Where runs started here are recorded (none in tests that do not ask for one).
     pub workspace: Option<Workspace>,
+    /// The speed control's pace: each run created or carried on here gets it (but a sweep's
+    /// runs, which go at full speed), and so does the selected run when it changes. A
+    /// setting of the session, never saved (a slow motion remembered from last time would
+    /// look like a slow machine).
+    pub pace: Pace,
 }
 
 impl Runs {
@@ -339,6 +344,7 @@ impl Runs {
             factory,
             wake,
             workspace: None,
+            pace: Pace::default(),
         }
     }
 
@@ -383,9 +389,21 @@ impl Runs {
         self.list.iter().any(|r| r.status.is_running())
     }
 
-    /// Creates a run (not started) from a validated config; it becomes the selected run. With
-    /// a workspace, it is recorded into a new folder of it.
+    /// Creates a run (not started) from a validated config, at the session's pace; it
+    /// becomes the selected run. With a workspace, it is recorded into a new folder of it.
     pub fn create(&mut self, config: TrainConfig, name: String, description: String) -> u64 {
+        let pace = self.pace;
+        self.create_paced(config, name, description, pace)
+    }
+
+    /// [`Runs::create`] at `pace` (a sweep's runs go at full speed).
+    pub fn create_paced(
+        &mut self,
+        config: TrainConfig,
+        name: String,
+        description: String,
+        pace: Pace,
+    ) -> u64 {
         let record = self.workspace.as_ref().and_then(|ws| {
             let dir = ws.new_run_dir(&name).ok()?;
             let preset = Preset {
@@ -429,13 +447,13 @@ impl Runs {
             tags: Vec::new(),
             worker: None,
         });
-        self.spawn(id, Start::Fresh, record);
+        self.spawn(id, Start::Fresh, record, pace);
         self.selected = Some(id);
         id
     }
 
-    /// Starts the worker of run `id` from `start`, recording as `record` says.
-    pub(super) fn spawn(&mut self, id: u64, start: Start, record: Option<RecordTo>) {
+    /// Starts the worker of run `id` from `start`, recording as `record` says, at `pace`.
+    pub(super) fn spawn(&mut self, id: u64, start: Start, record: Option<RecordTo>, pace: Pace) {
         let factory = Arc::clone(&self.factory);
         let wake = Arc::clone(&self.wake);
         let Some(r) = self.get_mut(id) else { return };
@@ -445,11 +463,14 @@ impl Runs {
             &format!("run-{id}"), // i18n-exempt: a thread name
             move || factory(&cfg, start),
             make_record,
-            r.config.eval.every,
+            DiagnosticsClock::new(r.config.eval.every, r.config.steps),
             Box::new(move || wake()),
         );
         match worker {
             Ok(w) => {
+                if pace != Pace::default() {
+                    w.send(Command::SetPace(pace));
+                }
                 r.worker = Some(w);
                 r.status = RunStatus::Ready;
             }

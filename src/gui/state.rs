@@ -219,6 +219,9 @@ pub enum UiCommand {
     TogglePause,
     Step(u64),
     Stop,
+    /// The speed control changed: the session's pace, for the selected run and the runs
+    /// started from now on.
+    SetPace(crate::train::Pace),
     /// Replace the current run by a fresh one with the same setup (same seed, same initial
     /// weights), not started.
     Reset,

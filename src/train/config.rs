@@ -42,8 +42,9 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields, default)]
 pub struct EvalConfig {
     /// Diagnostics (gradient profile, spectra, saturation, held-out loss) every this many
-    /// steps; 0 = automatic: about 4 times a second of wall time or every 10 steps, whichever
-    /// is rarer.
+    /// steps; 0 = automatic: at least 4 times a second of training and about 100 times over
+    /// the run's steps, while they take at most a fifth of the time
+    /// ([`super::DiagnosticsClock`]).
     pub every: u64,
     /// Number of sequences in the fixed held-out evaluation set.
     pub size: usize,

@@ -150,24 +150,71 @@ pub struct Diagnostics {
     pub analysis: Option<Box<crate::diagnostics::Analysis>>,
 }
 
-/// Decides when to take diagnostics: every `every` steps, or (with `every = 0`) about four
-/// times a second of wall time but never more often than every 10 steps.
+/// Decides when to take diagnostics: every `every` steps, or (with `every = 0`, automatic) at
+/// the first step and then whenever [`Self::AUTO_PERIOD`] of running time has passed or
+/// [`Self::AUTO_PROFILES`]-th of the planned steps has been done since the last ones
+/// (so that a run of a second still gets dense curves), while they have taken at most
+/// [`Self::AUTO_BUDGET`] of the running time.
+///
+/// Time is what the owner reports ([`Self::ran`], [`Self::took`]), not the wall clock: a pause
+/// counts for nothing, and the wait a speed cap adds between steps counts as running time, so
+/// a run in slow motion gets diagnostics after every step.
 #[derive(Clone, Debug)]
 pub struct DiagnosticsClock {
     every: u64,
-    last_step: u64,
-    last_time: Option<std::time::Instant>,
+    /// Steps between automatic diagnostics by step count.
+    dense_every: u64,
+    last_step: Option<u64>,
+    /// Running time since the last diagnostics.
+    since_last: std::time::Duration,
+    /// Running time (steps and the waits of a speed cap) and time spent on diagnostics.
+    run_time: std::time::Duration,
+    diag_time: std::time::Duration,
+    /// The diagnostics just taken were forced (the first ones): their time is not counted.
+    forced: bool,
 }
 
 impl DiagnosticsClock {
-    pub const AUTO_MIN_STEPS: u64 = 10;
+    /// Automatic diagnostics come at least this often in running time (within the budget).
     pub const AUTO_PERIOD: std::time::Duration = std::time::Duration::from_millis(250);
+    /// Automatic diagnostics aim at this many over the planned steps (within the budget).
+    pub const AUTO_PROFILES: u64 = 100;
+    /// The share of the running time automatic diagnostics may take. Measured on
+    /// `clip_exploding_rnn` (ReLU RNN H=32, T=50, held-out 256): diagnostics cost about 1.3
+    /// training steps, so one every 10 steps is 13 % and fits.
+    pub const AUTO_BUDGET: f64 = 0.2;
 
-    pub fn new(every: u64) -> Self {
+    /// A clock for a run of `planned_steps` steps in all, diagnostics every `every` steps
+    /// (0 = automatic).
+    pub fn new(every: u64, planned_steps: u64) -> Self {
         Self {
             every,
-            last_step: 0,
-            last_time: None,
+            dense_every: planned_steps.div_ceil(Self::AUTO_PROFILES).max(1),
+            last_step: None,
+            since_last: std::time::Duration::ZERO,
+            run_time: std::time::Duration::ZERO,
+            diag_time: std::time::Duration::ZERO,
+            forced: false,
+        }
+    }
+
+    /// Steps between automatic diagnostics by step count (with a planned run of N steps,
+    /// ⌈N / [`Self::AUTO_PROFILES`]⌉).
+    pub fn dense_every(&self) -> u64 {
+        self.dense_every
+    }
+
+    /// `d` of running time passed: a step, and the wait before it when a speed cap holds
+    /// the run back.
+    pub fn ran(&mut self, d: std::time::Duration) {
+        self.run_time += d;
+        self.since_last += d;
+    }
+
+    /// The diagnostics taken last took `d`.
+    pub fn took(&mut self, d: std::time::Duration) {
+        if !std::mem::take(&mut self.forced) {
+            self.diag_time += d;
         }
     }
 
@@ -175,17 +222,88 @@ impl DiagnosticsClock {
     pub fn due(&mut self, step: u64) -> bool {
         let due = if self.every > 0 {
             step.is_multiple_of(self.every)
+        } else if let Some(last) = self.last_step {
+            let within =
+                self.diag_time.as_secs_f64() <= Self::AUTO_BUDGET * self.run_time.as_secs_f64();
+            within
+                && step > last
+                && (step >= last + self.dense_every || self.since_last >= Self::AUTO_PERIOD)
         } else {
-            step == 1
-                || (step >= self.last_step + Self::AUTO_MIN_STEPS
-                    && self
-                        .last_time
-                        .is_none_or(|t| t.elapsed() >= Self::AUTO_PERIOD))
+            self.forced = true;
+            true
         };
         if due {
-            self.last_step = step;
-            self.last_time = Some(std::time::Instant::now());
+            self.last_step = Some(step);
+            self.since_last = std::time::Duration::ZERO;
         }
         due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::DiagnosticsClock;
+
+    /// Steps of `step_ms` with diagnostics of `diag_ms`, as the worker drives the clock;
+    /// returns the steps that got diagnostics.
+    fn drive(clock: &mut DiagnosticsClock, steps: u64, step_ms: f64, diag_ms: f64) -> Vec<u64> {
+        let mut taken = Vec::new();
+        for step in 1..=steps {
+            clock.ran(Duration::from_secs_f64(step_ms / 1e3));
+            if clock.due(step) {
+                clock.took(Duration::from_secs_f64(diag_ms / 1e3));
+                taken.push(step);
+            }
+        }
+        taken
+    }
+
+    #[test]
+    fn a_fast_run_gets_diagnostics_every_hundredth_of_its_steps() {
+        // 1000 steps of 0.5 ms (half a second in all, as the clipped ReLU run in the window):
+        // time alone would give 2 or 3; by step count, every ⌈1000 / 100⌉ = 10 steps. The
+        // diagnostics (1 ms) cost 2 steps: every 10 steps is 1 ms per 5 ms, 20 %, the budget.
+        let mut clock = DiagnosticsClock::new(0, 1000);
+        assert_eq!(clock.dense_every(), 10);
+        let taken = drive(&mut clock, 1000, 0.5, 1.0);
+        assert_eq!(taken[..4], [1, 11, 21, 31], "{taken:?}");
+        assert!(taken.len() >= 100, "{} diagnostics: {taken:?}", taken.len());
+    }
+
+    #[test]
+    fn diagnostics_stay_within_their_budget() {
+        // Diagnostics of 10 ms after steps of 0.5 ms: within 20 %, one per 100 ms of steps
+        // (200 steps) at most, whatever the step count asks.
+        let mut clock = DiagnosticsClock::new(0, 1000);
+        let taken = drive(&mut clock, 2000, 0.5, 10.0);
+        let run_ms = 2000.0 * 0.5;
+        let diag_ms = (taken.len() - 1) as f64 * 10.0;
+        assert!(
+            diag_ms <= 0.2 * run_ms + 10.0,
+            "{diag_ms} ms of diagnostics in {run_ms} ms: {taken:?}"
+        );
+        assert!(taken.len() >= 8, "{taken:?}");
+    }
+
+    #[test]
+    fn a_slow_run_gets_diagnostics_after_every_step_and_a_long_run_by_time() {
+        // Slow motion: 2 steps a second (the wait counts as running time).
+        let mut slow = DiagnosticsClock::new(0, 1000);
+        assert_eq!(
+            drive(&mut slow, 20, 500.0, 1.0),
+            (1..=20).collect::<Vec<_>>()
+        );
+        // A long run (a million steps of 1 ms): every 250 ms, not every 10 000 steps.
+        let mut long = DiagnosticsClock::new(0, 1_000_000);
+        let taken = drive(&mut long, 2000, 1.0, 1.0);
+        assert_eq!(taken[..3], [1, 251, 501], "{taken:?}");
+    }
+
+    #[test]
+    fn a_fixed_interval_is_kept_whatever_the_time() {
+        let mut clock = DiagnosticsClock::new(50, 1000);
+        assert_eq!(drive(&mut clock, 200, 100.0, 1.0), vec![50, 100, 150, 200]);
     }
 }

@@ -94,6 +94,9 @@ pub struct Trainer<F: Scalar> {
     terms_batch: Batch<F>,
     step: u64,
     train_time: Duration,
+    /// Time the run waited for a speed cap: the diagnostics' budgets count it with
+    /// `train_time` (it is not in the reported training time).
+    idle_time: Duration,
     /// Time spent on the spectra and the terms of the BPTT sum.
     diag_time: Duration,
     last_profile: Profile,
@@ -146,6 +149,7 @@ impl<F: Scalar> Trainer<F> {
             config: config.clone(),
             step: 0,
             train_time: Duration::ZERO,
+            idle_time: Duration::ZERO,
             diag_time: Duration::ZERO,
             last_profile: Profile::default(),
             spectral: None,
@@ -252,7 +256,7 @@ impl<F: Scalar> Trainer<F> {
         let spectral_due = self
             .spectral
             .as_ref()
-            .is_none_or(|_| self.diag_time.as_secs_f64() <= 0.05 * self.train_time.as_secs_f64());
+            .is_none_or(|_| self.diag_time.as_secs_f64() <= 0.05 * self.budget_secs());
         if spectral_due {
             let w_hh = self.model.params.weight_hh.mapv(Scalar::as_f64);
             self.spectral = Some(Spectral::of(self.step, &w_hh, self.model.cell.gates()));
@@ -309,8 +313,7 @@ impl<F: Scalar> Trainer<F> {
     /// has cost at most [`ANALYSIS_BUDGET`] of the training time. A network it cannot analyse (weights that
     /// are no longer finite) gives none.
     fn analysis(&mut self) -> Option<Box<Analysis>> {
-        let over_budget =
-            self.analysis_time.as_secs_f64() > ANALYSIS_BUDGET * self.train_time.as_secs_f64();
+        let over_budget = self.analysis_time.as_secs_f64() > ANALYSIS_BUDGET * self.budget_secs();
         // The last step's network is always analysed: a fast run's end is what it is about.
         let last = self.step >= self.config.steps;
         if !self.config.eval.analysis || (self.analysis_taken && over_budget && !last) {
@@ -326,6 +329,16 @@ impl<F: Scalar> Trainer<F> {
         self.analysis_time += start.elapsed();
         self.analysis_taken = true;
         analysis.ok().map(Box::new)
+    }
+
+    /// The time the diagnostics' budgets are shares of: training and waiting for a speed cap.
+    fn budget_secs(&self) -> f64 {
+        (self.train_time + self.idle_time).as_secs_f64()
+    }
+
+    /// The run waited `waited` for a speed cap (see [`Self::budget_secs`]).
+    pub fn idle(&mut self, waited: Duration) {
+        self.idle_time += waited;
     }
 
     /// Loss and metric on the held-out set, without the other diagnostics.
@@ -431,6 +444,11 @@ impl AnyTrainer {
 
     pub fn set_lr(&mut self, lr: f64) {
         dispatch!(self, t => t.set_lr(lr));
+    }
+
+    /// The run waited `waited` for a speed cap ([`Trainer::idle`]).
+    pub fn idle(&mut self, waited: Duration) {
+        dispatch!(self, t => t.idle(waited));
     }
 
     pub fn config(&self) -> &TrainConfig {

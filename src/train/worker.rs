@@ -8,12 +8,15 @@
 //!   means the UI is gone: the worker stops.
 //! - A panic inside the run is caught and becomes that run's [`RunError::Panicked`].
 //! - The worker wakes its reader through a plain closure, never through a GUI handle.
+//! - A [`Pace`] caps the steps per second and pauses at a given step: the worker waits for
+//!   the next step on the command channel (with a timeout), so a command is taken at once
+//!   however slow the run goes.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 
 use super::metrics::{Diagnostics, DiagnosticsClock, StepMetrics};
 use super::trainer::{AnyTrainState, AnyTrainer, RunError};
@@ -36,6 +39,28 @@ pub enum Command {
     SetLearningRate(f64),
     /// Send the current weights ([`Event::Weights`]), for export or text sampling.
     SendWeights,
+    /// Train at this pace from now on (a setting of the session, not of the run's setup).
+    SetPace(Pace),
+}
+
+/// How fast a run goes and where it pauses by itself: what the window's speed control sets.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Pace {
+    /// At most this many training steps per second of wall time; `None` = as fast as it
+    /// trains. Values that are not positive and finite count as `None`.
+    pub max_steps_per_sec: Option<f64>,
+    /// Pause when this step is done (as `Step(n)` does; Resume goes on past it); `None` =
+    /// never.
+    pub stop_at: Option<u64>,
+}
+
+impl Pace {
+    /// The least time from one step's start to the next one's, if capped.
+    pub fn step_interval(&self) -> Option<Duration> {
+        self.max_steps_per_sec
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| Duration::from_secs_f64(1.0 / r))
+    }
 }
 
 /// What a run reports.
@@ -88,6 +113,11 @@ pub trait Trainable: Send {
     fn state(&self) -> Option<AnyTrainState> {
         None
     }
+    /// The run waited `waited` for a speed cap: time its diagnostics' budgets may count as
+    /// training time (a run in slow motion can afford every diagnostic).
+    fn idle(&mut self, waited: Duration) {
+        let _ = waited;
+    }
 }
 
 impl Trainable for AnyTrainer {
@@ -111,6 +141,9 @@ impl Trainable for AnyTrainer {
     }
     fn state(&self) -> Option<AnyTrainState> {
         Some(AnyTrainer::state(self))
+    }
+    fn idle(&mut self, waited: Duration) {
+        AnyTrainer::idle(self, waited);
     }
     fn outcome(&mut self, stopped: bool, elapsed_secs: f64) -> RunOutcome {
         let (eval_loss, eval_metric) = self.evaluate();
@@ -152,15 +185,15 @@ impl std::fmt::Debug for Worker {
 impl Worker {
     /// Starts a thread named `name` that builds its run with `make` (on the worker thread,
     /// so that a slow initialization never blocks the caller) and waits for
-    /// [`Command::Start`] (or `Step`). `profile_every` is the diagnostics cadence in steps
-    /// (0 = automatic). `wake` is called after every event sent.
+    /// [`Command::Start`] (or `Step`). `clock` says when to take diagnostics. `wake` is
+    /// called after every event sent.
     pub fn spawn(
         name: &str,
         make: impl FnOnce() -> Result<Box<dyn Trainable>, RunError> + Send + 'static,
-        profile_every: u64,
+        clock: DiagnosticsClock,
         wake: Box<dyn Fn() + Send>,
     ) -> std::io::Result<Self> {
-        Self::spawn_recorded(name, make, None, profile_every, wake)
+        Self::spawn_recorded(name, make, None, clock, wake)
     }
 
     /// [`Worker::spawn`] with a record that `make_record` makes on the worker thread: the run
@@ -170,7 +203,7 @@ impl Worker {
         name: &str,
         make: impl FnOnce() -> Result<Box<dyn Trainable>, RunError> + Send + 'static,
         make_record: Option<MakeRecord>,
-        profile_every: u64,
+        clock: DiagnosticsClock,
         wake: Box<dyn Fn() + Send>,
     ) -> std::io::Result<Self> {
         let (cmd_tx, cmd_rx) = bounded(COMMAND_CAPACITY);
@@ -186,7 +219,7 @@ impl Worker {
                     last_flush: Instant::now(),
                 };
                 let result = catch_unwind(AssertUnwindSafe(|| {
-                    run_loop(make, make_record, profile_every, &cmd_rx, &mut out)
+                    run_loop(make, make_record, clock, &cmd_rx, &mut out)
                 }));
                 let finished = match result {
                     Ok(Some(r)) => r,
@@ -213,11 +246,11 @@ impl Worker {
         wake: Box<dyn Fn() + Send>,
     ) -> std::io::Result<Self> {
         let config = config.clone();
-        let every = config.eval.every;
+        let clock = DiagnosticsClock::new(config.eval.every, config.steps);
         Self::spawn(
             name,
             move || Ok(Box::new(AnyTrainer::new(&config)?) as Box<dyn Trainable>),
-            every,
+            clock,
             wake,
         )
     }
@@ -380,6 +413,25 @@ impl Recording {
     }
 }
 
+/// Takes the run's diagnostics now: recorded, queued for the receiver, kept as the last ones.
+/// Returns the time they took.
+fn take_diagnostics(
+    run: &mut dyn Trainable,
+    record: &mut Recording,
+    out: &mut Outbox,
+    last: &mut Option<Diagnostics>,
+) -> Duration {
+    let t = Instant::now();
+    let d = run.diagnostics();
+    let took = t.elapsed();
+    if let Some(r) = record.0.as_mut() {
+        r.diagnostics(&d);
+    }
+    *last = Some(d.clone());
+    out.profiles.push(d);
+    took
+}
+
 /// Runs until finished, stopped or failed; `None` when the receiver went away (the run is
 /// still ended and its record finished, as a stop).
 #[expect(
@@ -389,7 +441,7 @@ impl Recording {
 fn run_loop(
     make: impl FnOnce() -> Result<Box<dyn Trainable>, RunError>,
     make_record: Option<MakeRecord>,
-    profile_every: u64,
+    mut clock: DiagnosticsClock,
     commands: &Receiver<Command>,
     out: &mut Outbox,
 ) -> Option<Result<Box<RunOutcome>, RunError>> {
@@ -404,9 +456,11 @@ fn run_loop(
             Err(e) => record.fail(out, &e),
         }
     }
-    let mut clock = DiagnosticsClock::new(profile_every);
     // `None` = paused; `Some(n)` = n more steps (u64::MAX = until done).
     let mut budget: Option<u64> = None;
+    let mut pace = Pace::default();
+    // When the next step may start, while a speed cap holds the run back.
+    let mut next_step_at: Option<Instant> = None;
     let mut stopped = false;
     let mut gone = false;
     let mut error = None;
@@ -417,26 +471,47 @@ fn run_loop(
     let mut last_step: Option<StepMetrics> = None;
     let mut last_diagnostics: Option<Diagnostics> = None;
     'run: loop {
-        // Commands: wait for one while paused, otherwise take what is there.
-        let next = if budget.is_none() {
+        // Commands: wait for one while paused; while a speed cap holds the next step back,
+        // wait for one until the step is due (what is pending is sent first, so that a slow
+        // run shows every step as it is done); otherwise take what is there.
+        let received = if budget.is_none() {
             if out.flush_blocking().is_err() {
                 gone = true;
                 break;
             }
-            if let Ok(c) = commands.recv() {
-                Some(c)
-            } else {
-                gone = true; // the handle is gone
-                break;
-            }
+            commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
         } else {
-            match commands.try_recv() {
-                Ok(c) => Some(c),
-                Err(TryRecvError::Empty) => None,
-                Err(TryRecvError::Disconnected) => {
+            let wait = next_step_at.map_or(Duration::ZERO, |t| {
+                t.saturating_duration_since(Instant::now())
+            });
+            if wait.is_zero() {
+                commands.try_recv().map_err(|e| {
+                    if e.is_empty() {
+                        RecvTimeoutError::Timeout
+                    } else {
+                        RecvTimeoutError::Disconnected
+                    }
+                })
+            } else {
+                if out.flush().is_err() {
                     gone = true;
                     break;
                 }
+                let from = Instant::now();
+                let received = commands.recv_timeout(wait);
+                // Waiting for the cap is running time: the diagnostics' budgets count it.
+                let waited = from.elapsed();
+                clock.ran(waited);
+                run.idle(waited);
+                received
+            }
+        };
+        let next = match received {
+            Ok(c) => Some(c),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                gone = true; // the handle is gone
+                break;
             }
         };
         if let Some(cmd) = next {
@@ -445,6 +520,11 @@ fn run_loop(
                 Command::Pause => {
                     if budget.is_some() {
                         budget = None;
+                        // The profile plot shows the step it paused at.
+                        if done > profiled {
+                            take_diagnostics(run.as_mut(), &mut record, out, &mut last_diagnostics);
+                            profiled = done;
+                        }
                         if !record.pause(out, done, run.as_ref()) {
                             gone = true;
                             break;
@@ -465,6 +545,12 @@ fn run_loop(
                         break;
                     }
                 }
+                Command::SetPace(p) => {
+                    pace = p;
+                    if pace.step_interval().is_none() {
+                        next_step_at = None;
+                    }
+                }
             }
             continue;
         }
@@ -472,6 +558,7 @@ fn run_loop(
             break;
         }
         let t0 = Instant::now();
+        next_step_at = pace.step_interval().map(|interval| t0 + interval);
         let metrics = match run.step() {
             Ok(m) => m,
             Err(e) => {
@@ -485,13 +572,19 @@ fn run_loop(
         }
         last_step = Some(metrics.clone());
         out.steps.push(metrics);
-        if clock.due(done) || run.is_done() {
-            let d = run.diagnostics();
-            if let Some(r) = record.0.as_mut() {
-                r.diagnostics(&d);
+        clock.ran(t0.elapsed());
+        let stop_here = pace.stop_at == Some(done);
+        let budget_spent = match budget.as_mut() {
+            Some(n) if *n != u64::MAX => {
+                *n -= 1;
+                *n == 0
             }
-            last_diagnostics = Some(d.clone());
-            out.profiles.push(d);
+            _ => false,
+        };
+        let pausing = (stop_here || budget_spent) && !run.is_done();
+        if clock.due(done) || run.is_done() || pausing {
+            let took = take_diagnostics(run.as_mut(), &mut record, out, &mut last_diagnostics);
+            clock.took(took);
             profiled = done;
         }
         train_time += t0.elapsed();
@@ -504,26 +597,18 @@ fn run_loop(
             gone = true;
             break;
         }
-        if let Some(n) = budget.as_mut()
-            && *n != u64::MAX
-        {
-            *n -= 1;
-            if *n == 0 {
-                budget = None;
-                if !record.pause(out, done, run.as_ref()) {
-                    gone = true;
-                    break;
-                }
+        if pausing {
+            budget = None;
+            if !record.pause(out, done, run.as_ref()) {
+                gone = true;
+                break;
             }
         }
     }
-    if error.is_none() && done > profiled {
-        let d = run.diagnostics();
-        if let Some(r) = record.0.as_mut() {
-            r.diagnostics(&d);
-        }
-        last_diagnostics = Some(d.clone());
-        out.profiles.push(d);
+    // The diagnostics of the last step, also when the next one diverged: the last finite
+    // profile is the one that shows the explosion coming.
+    if done > profiled && error.as_ref().is_none_or(RunError::is_divergence) {
+        take_diagnostics(run.as_mut(), &mut record, out, &mut last_diagnostics);
     }
     let ended_early = (stopped || gone) && !run.is_done();
     let secs = train_time.as_secs_f64();

@@ -180,8 +180,8 @@ messages! {
         Analysis => "Analysis", "网络分析";
         AnalysisHint => "Eigenvalues of W_hh, Lyapunov exponents, Pascanu's Ω and LSTM memory horizons on 8 held-out sequences: at the first and last steps, and in between while they cost at most 3 % of the training time.",
             "在 8 条留出集序列上计算 W_hh 的特征值、李雅普诺夫指数、Pascanu 的 Ω 和 LSTM 的记忆跨度：在第一步和最后一步计算，中间只要耗时不超过训练时间的 3% 就计算。";
-        DiagnosticsHint => "Steps between diagnostics (gradient profile, spectra, held-out loss); 0 = about 4 times a second.",
-            "两次诊断（梯度随时间步的分布、谱、留出集损失）之间的训练步数；0 表示每秒约 4 次。";
+        DiagnosticsHint => "Steps between diagnostics (gradient profile, spectra, held-out loss); 0 = automatic: at least 4 times a second and about 100 times over the run's steps, within a fifth of the training time.",
+            "两次诊断（梯度随时间步的分布、谱、留出集损失）之间的训练步数；0 表示自动：每秒至少 4 次，并且在整个运行的训练步中约 100 次，所用时间不超过训练时间的五分之一。";
         Threads => "Threads per run", "每个运行的线程数";
         ThreadsHint => "2 splits each batch over two cores (full BPTT and accumulated truncation, H ≥ 32): about twice the steps per second when this is the only run training; with several runs at once, keep 1. The numbers agree with 1 thread to rounding. (A setting of this machine, not of the experiment: not saved in presets.)",
             "选 2 时把每个批量分到两个核上计算（适用于完整 BPTT 和每个序列一次更新的截断 BPTT，且 H ≥ 32）：只有这一个运行在训练时，每秒训练步数约翻一倍；同时训练多个运行时请保持 1。结果与单线程只差舍入误差。（这是本机的设置项，不属于实验，因此不保存到预设中。）";

@@ -52,6 +52,15 @@ messages! {
         Reset => "Reset", "重置";
         ResetHint => "Discard the current run and make it again: same setup, same seed, same initial weights",
             "丢弃当前运行并重新创建：相同的配置、相同的随机种子、相同的初始权重";
+        Speed => "Speed", "速度";
+        SpeedHint => "At most this many training steps per second, for the selected run and the runs started from now on (not a sweep's). In slow motion every step gets its gradient profile. A setting of this session, not of the setup: presets do not keep it.",
+            "每秒最多训练这么多步；作用于所选运行以及此后开始的运行（参数扫描的运行除外）。慢速播放时，每个训练步都会记录梯度随时间步的分布。这是本次会话的设置，不属于实验配置：预设不会保存它。";
+        FullSpeed => "full speed", "全速";
+        StepsPerSec => "{rate} steps/s", "{rate} 步/秒";
+        StopAt => "Stop at step", "暂停于训练步";
+        StopAtHint => "Pause when the run has done this step (Resume goes on past it), for the selected run and the runs started from now on. A setting of this session, not of the setup.",
+            "运行完成这一训练步时暂停（点击“继续”会越过它接着训练）；作用于所选运行以及此后开始的运行。这是本次会话的设置，不属于实验配置。";
+        CappedAt => "{status} (at most {rate} steps/s)", "{status}（每秒最多 {rate} 步）";
         StartNew => "Start as new run", "开始新运行";
         StartNewHint => "Start the panel's setup as another run; the others keep running, for comparison",
             "按面板的配置另开一个运行；其他运行照常训练，便于比较";

@@ -16,6 +16,18 @@ const MAX_CHANNELS: usize = 6;
 /// Output channels drawn at most.
 const MAX_OUTPUTS: usize = 3;
 
+/// The largest |value| drawn: a network about to diverge answers ~1e308, and bounds that
+/// large overflow the plot's arithmetic (`egui_plot` panics on infinite bounds). Points past
+/// it are left out.
+const DRAWABLE: f64 = 1e100;
+
+/// The points of `pts` the plot can scale.
+fn drawable(pts: impl IntoIterator<Item = [f64; 2]>) -> PlotPoints<'static> {
+    pts.into_iter()
+        .filter(|[_, y]| y.is_finite() && y.abs() <= DRAWABLE)
+        .collect()
+}
+
 /// The inputs and the answer, in two plots sharing the time axis.
 pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     let Some(run) = data.runs.selected() else {
@@ -47,11 +59,12 @@ pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         .y_axis_label(tr(Plots::ExampleInputs))
         .show(ui, |p| {
             if let Some(symbols) = &e.symbols {
-                let pts: PlotPoints<'static> = symbols
-                    .iter()
-                    .enumerate()
-                    .map(|(t, &k)| [t as f64, k as f64])
-                    .collect();
+                let pts = drawable(
+                    symbols
+                        .iter()
+                        .enumerate()
+                        .map(|(t, &k)| [t as f64, k as f64]),
+                );
                 p.points(
                     Points::new(tr(Plots::ExampleSymbol), pts)
                         .radius(2.5)
@@ -60,8 +73,7 @@ pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
             } else {
                 let channels = e.x.shape()[1];
                 for i in 0..channels.min(MAX_CHANNELS) {
-                    let pts: PlotPoints<'static> =
-                        (0..t_len).map(|t| [t as f64, e.x[[t, i]]]).collect();
+                    let pts = drawable((0..t_len).map(|t| [t as f64, e.x[[t, i]]]));
                     p.line(
                         Line::new(format!("x{i}"), pts) // i18n-exempt: a channel's name (x0, x1 …)
                             .color(channel_color(i, text)),
@@ -84,14 +96,14 @@ pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                     let at = (t_len - 1) as f64;
                     for (o, (&y, &z)) in y.iter().zip(output).take(MAX_OUTPUTS).enumerate() {
                         p.points(
-                            Points::new(target, vec![[at, y]])
+                            Points::new(target, drawable([[at, y]]))
                                 .radius(6.0)
                                 .shape(MarkerShape::Circle)
                                 .filled(false)
                                 .color(channel_color(o, text)),
                         );
                         p.points(
-                            Points::new(model, vec![[at, z]])
+                            Points::new(model, drawable([[at, z]]))
                                 .radius(5.0)
                                 .shape(MarkerShape::Diamond)
                                 .color(run.color),
@@ -101,7 +113,7 @@ pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                 Answer::All { target: y, output } => {
                     for o in 0..y.shape()[1].min(MAX_OUTPUTS) {
                         let line = |a: &ndarray::Array2<f64>| -> PlotPoints<'static> {
-                            (0..a.shape()[0]).map(|t| [t as f64, a[[t, o]]]).collect()
+                            drawable((0..a.shape()[0]).map(|t| [t as f64, a[[t, o]]]))
                         };
                         p.line(Line::new(target, line(y)).color(channel_color(o, text)));
                         p.line(Line::new(model, line(output)).color(run.color).width(2.0));
@@ -114,11 +126,7 @@ pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                     ..
                 } => {
                     let pts = |v: &[usize]| -> PlotPoints<'static> {
-                        steps
-                            .iter()
-                            .zip(v)
-                            .map(|(&t, &k)| [t as f64, k as f64])
-                            .collect()
+                        drawable(steps.iter().zip(v).map(|(&t, &k)| [t as f64, k as f64]))
                     };
                     p.points(
                         Points::new(target, pts(y))

@@ -10,6 +10,7 @@ use crate::gui::runs::{RunStatus, Runs};
 use crate::gui::state::{DialogKind, UiCommand, WindowPrefs};
 use crate::gui::style;
 use crate::gui::tour::TourMove;
+use crate::train::Pace;
 
 /// The menus and run controls. `valid`: whether the panel's setup can start a run.
 pub fn toolbar_ui(
@@ -215,6 +216,52 @@ fn run_controls_ui(
     {
         out.push(UiCommand::StartNew);
     }
+    ui.separator();
+    let mut pace = runs.pace;
+    pace_ui(ui, &mut pace);
+    if pace != runs.pace {
+        out.push(UiCommand::SetPace(pace));
+    }
+}
+
+/// The caps the speed control offers, in steps per second: from a little slower than the
+/// window's 20 frames a second down to slow motion.
+const SPEEDS: [f64; 7] = [500.0, 100.0, 20.0, 5.0, 2.0, 1.0, 0.5];
+
+/// The speed control: a cap on steps per second and "stop at step N". The N of an unticked
+/// "stop at" is kept in the window's memory, for the next tick.
+fn pace_ui(ui: &mut Ui, pace: &mut Pace) {
+    let speed_text = |cap: Option<f64>| match cap {
+        None => tr(Shell::FullSpeed).to_owned(),
+        Some(rate) => trf(Shell::StepsPerSec, &[("rate", &rate)]),
+    };
+    ui.label(tr(Shell::Speed))
+        .on_hover_text(tr(Shell::SpeedHint));
+    egui::ComboBox::from_id_salt("speed") // i18n-exempt: a widget id
+        .selected_text(speed_text(pace.max_steps_per_sec))
+        .show_ui(ui, |ui| {
+            for cap in std::iter::once(None).chain(SPEEDS.map(Some)) {
+                ui.selectable_value(&mut pace.max_steps_per_sec, cap, speed_text(cap));
+            }
+        })
+        .response
+        .on_hover_text(tr(Shell::SpeedHint));
+    let id = egui::Id::unique("stop_at_step"); // i18n-exempt: a memory key
+    let mut n = pace
+        .stop_at
+        .unwrap_or_else(|| ui.data(|d| d.get_temp(id)).unwrap_or(100));
+    let mut on = pace.stop_at.is_some();
+    ui.checkbox(&mut on, tr(Shell::StopAt))
+        .on_hover_text(tr(Shell::StopAtHint));
+    ui.add_enabled(
+        on,
+        egui::DragValue::new(&mut n)
+            .range(1..=10_000_000)
+            .speed(1.0),
+    )
+    .on_hover_text(tr(Shell::StopAtHint));
+    ui.data_mut(|d| d.insert_temp(id, n));
+    pace.stop_at = on.then_some(n);
 }
 
 /// The selected run's status, step, speed and time; the frame's drawing time on the right.
@@ -234,6 +281,13 @@ pub fn status_ui(ui: &mut Ui, runs: &Runs, frame_ms: f64) {
                         ("time", &style::duration(elapsed)),
                     ],
                 );
+                let text = match runs.pace.max_steps_per_sec {
+                    // The rate is of training time; the cap is of wall time.
+                    Some(rate) if r.status.is_running() => {
+                        trf(Shell::CappedAt, &[("status", &text), ("rate", &rate)])
+                    }
+                    _ => text,
+                };
                 if matches!(r.status, RunStatus::Failed(_)) {
                     ui.colored_label(ui.visuals().error_fg_color, text);
                 } else {
