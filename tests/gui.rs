@@ -1199,3 +1199,57 @@ fn a_diverged_runs_huge_answer_in_the_example_plot_is_no_crash() {
     h.run_steps(3);
     assert!(has_text(&h, "diverged at step 2"), "the status says so");
 }
+
+#[test]
+fn runs_that_differ_only_by_seed_are_drawn_as_one_mean_with_a_band() {
+    let mut h = harness(scripted(30, Duration::ZERO));
+    h.step();
+    for seed in 1..=3 {
+        h.state_mut().state.setup.seed = seed;
+        h.state_mut().deferred.push(UiCommand::StartNew);
+        h.run_steps(2);
+    }
+    // A fourth run with another learning rate is not one of them.
+    h.state_mut().state.setup.seed = 4;
+    bptt_lab::preset::apply_set(&mut h.state_mut().state.setup, "optimizer.lr=0.5")
+        .expect("a setting");
+    h.state_mut().deferred.push(UiCommand::StartNew);
+    step_until(&mut h, "four finished runs", |a| {
+        a.runs.len() == 4 && a.runs.iter().all(|r| r.status.ended())
+    });
+    for id in h.state().runs.iter().map(|r| r.id).collect::<Vec<_>>() {
+        h.state_mut().deferred.push(UiCommand::SetVisible(id, true));
+    }
+    h.run_steps(3);
+    let first = h.state().runs.iter().next().unwrap().name.clone();
+    let group = format!("{first} · 3 seeds");
+    assert!(!has_text(&h, &group), "off by default");
+    h.get_by_label("group seeds").click();
+    h.run_steps(3);
+    assert!(h.state().state.group_seeds);
+    assert!(has_text(&h, &group), "one legend entry for the three seeds");
+    assert!(
+        !has_text(&h, "· 4 seeds"),
+        "the other learning rate stays apart"
+    );
+}
+
+#[test]
+fn runs_on_two_tasks_on_one_loss_plot_each_have_their_baseline() {
+    let mut h = harness(scripted(5, Duration::ZERO));
+    h.step();
+    h.state_mut().deferred.push(UiCommand::StartNew);
+    h.run_steps(2);
+    bptt_lab::preset::apply_set(&mut h.state_mut().state.setup, "task=parity(seq_len: 20)")
+        .expect("a setting");
+    h.state_mut().deferred.push(UiCommand::StartNew);
+    step_until(&mut h, "two finished runs", |a| {
+        a.runs.len() == 2 && a.runs.iter().all(|r| r.status.ended())
+    });
+    for id in h.state().runs.iter().map(|r| r.id).collect::<Vec<_>>() {
+        h.state_mut().deferred.push(UiCommand::SetVisible(id, true));
+    }
+    h.run_steps(3);
+    assert!(has_text(&h, "adding baseline 0.1667"));
+    assert!(has_text(&h, "parity baseline 0.6931"));
+}

@@ -77,6 +77,8 @@ pub struct SavedState {
     pub smoothing: f32,
     /// Log-scale y for the loss plot.
     pub log_loss: bool,
+    /// Whether the loss plot draws runs that differ only by seed as one (mean and band).
+    pub group_seeds: bool,
     /// The training step the gradient profile is shown at (the latest profile taken at or
     /// before it; the heatmap's cursor); `None` follows the latest. Not remembered.
     #[serde(skip)]
@@ -165,6 +167,7 @@ impl SavedState {
             plots: PlotToggles::default(),
             smoothing: 0.0,
             log_loss: true,
+            group_seeds: false,
             profile_step: None,
             step_n: 10,
             sweep,

@@ -102,6 +102,10 @@ messages! {
         ClipThreshold => "clip threshold", "梯度裁剪阈值";
         ProfileAxis => "time step t (loss at the right)", "时间步 t（损失在最右端）";
         ProfileLine => "{run} ‖∂L/∂h_t‖ @ step {step}", "{run} ‖∂L/∂h_t‖（训练步 {step}）";
+        GroupSeeds => "group seeds", "按随机种子合并";
+        GroupSeedsHint => "Runs shown that differ only by their seed are drawn as one in the loss plot: the mean over the seeds (training loss solid, held-out dashed) with a band from the lowest to the highest training loss",
+            "在损失图中，把只有随机种子不同的运行画成一条：各随机种子的均值（实线为训练损失，虚线为留出集损失），色带从最低到最高的训练损失";
+        SeedGroup => "{run} · {n} seeds", "{run} · {n} 个随机种子";
         ProfileAt => "profile at step {step}", "梯度分布：训练步 {step}";
         ProfileAtLatest => "profile: latest", "梯度分布：最新";
         ProfileAtHint => "Scrub the gradient profile (and the heatmap's cursor) over the training steps the selected run took it at; at the right end it follows the latest.",

@@ -16,6 +16,7 @@ pub mod heatmap;
 pub mod log_axis;
 pub mod plots;
 pub mod runs;
+mod seed_groups;
 pub mod sweep_tab;
 mod terms_plot;
 pub mod toolbar;
