@@ -1253,3 +1253,38 @@ fn runs_on_two_tasks_on_one_loss_plot_each_have_their_baseline() {
     assert!(has_text(&h, "adding baseline 0.1667"));
     assert!(has_text(&h, "parity baseline 0.6931"));
 }
+
+#[test]
+fn the_panel_says_whose_setup_it_is_and_what_the_next_run_changes() {
+    let mut h = harness(scripted(5, Duration::ZERO));
+    h.step();
+    assert!(has_text(&h, "This panel is the setup of the next run"));
+    h.state_mut().deferred.push(UiCommand::Start);
+    step_until(&mut h, "the run to end", |a| {
+        a.runs.selected().is_some_and(|r| r.status.ended())
+    });
+    h.run_steps(2);
+    let run = h.state().runs.selected().unwrap().name.clone();
+    assert!(has_text(&h, &format!("This is the setup of {run}.")));
+    assert!(!has_text(&h, "changed from the preset"));
+    bptt_lab::preset::apply_set(&mut h.state_mut().state.setup, "optimizer.lr=0.02")
+        .expect("a setting");
+    h.run_steps(2);
+    assert!(has_text(
+        &h,
+        &format!("The next run (Start as new run) differs from {run}: lr=0.02")
+    ));
+    assert!(
+        has_text(&h, "changed from the preset: lr=0.02"),
+        "the title too"
+    );
+    h.get_by_label(&format!("Back to {run}'s setup")).click();
+    h.run_steps(2);
+    let app = h.state();
+    assert_eq!(
+        &app.state.setup,
+        app.runs.selected().unwrap().config.setup()
+    );
+    assert!(has_text(&h, &format!("This is the setup of {run}.")));
+    assert!(!has_text(&h, "changed from the preset"));
+}

@@ -72,6 +72,9 @@ pub struct SavedState {
     pub preset_zh: Option<PresetText>,
     /// The setup in the experiment panel: what the next run trains.
     pub setup: Setup,
+    /// The preset's own setup, to say what the panel has changed of it (`None` for a state
+    /// saved before this was kept).
+    pub preset_setup: Option<Setup>,
     pub plots: PlotToggles,
     /// Exponential smoothing of the loss curves, 0 = none.
     pub smoothing: f32,
@@ -163,6 +166,7 @@ impl SavedState {
             preset_name: preset.name,
             description: preset.description,
             preset_zh: preset.zh_cn,
+            preset_setup: Some(preset.config.clone()),
             setup: preset.config,
             plots: PlotToggles::default(),
             smoothing: 0.0,
@@ -184,6 +188,7 @@ impl SavedState {
         self.preset_name = preset.name;
         self.description = preset.description;
         self.preset_zh = preset.zh_cn;
+        self.preset_setup = Some(preset.config.clone());
         self.setup = preset.config;
     }
 

@@ -8,6 +8,15 @@ messages! {
     /// The setup panel: the model, the task, BPTT, clipping, initialization, the optimizer, training.
     Setup {
         SweepHint => "Right-click a setting to sweep it.", "右键单击一个设置项，即可对它做参数扫描。";
+        ChangedFromPreset => "changed from the preset: {changes}", "相对预设的改动：{changes}";
+        PanelIsNextRun => "This panel is the setup of the next run: change it, then Start.",
+            "这个面板是下一个运行的配置：修改后点“开始”。";
+        PanelIsRunSetup => "This is the setup of {run}. Change a setting and Start as new run to compare.",
+            "这是 {run} 的配置。修改某个设置项后点“开始新运行”即可对比。";
+        PanelDiffers => "The next run (Start as new run) differs from {run}: {changes}",
+            "下一个运行（“开始新运行”）与 {run} 的不同之处：{changes}";
+        BackToRunSetup => "Back to {run}'s setup", "恢复为 {run} 的配置";
+        BackToRunSetupHint => "Put the selected run's setup back into the panel", "把所选运行的配置放回面板";
 
         // The model.
         Model => "Model", "模型";

@@ -18,11 +18,13 @@ use crate::train::{ConfigError, Precision, Setup, TrainConfig};
 
 /// Draws the experiment panel; edits `state.setup` in place (plain data, validated before any
 /// run starts). `validation` is the setup's: its error is shown beside its section, and the
-/// truncation's depths at the task's length.
+/// truncation's depths at the task's length. `selected` is the selected run (name, setup):
+/// the panel says whether it is that run's setup or what the next run changes of it.
 pub fn experiment_ui(
     ui: &mut Ui,
     state: &mut SavedState,
     validation: &Result<TrainConfig, ConfigError>,
+    selected: Option<(&str, &Setup)>,
     out: &mut Vec<UiCommand>,
 ) {
     let error = validation.as_ref().err();
@@ -30,9 +32,26 @@ pub fn experiment_ui(
     egui::ScrollArea::vertical().show(ui, |ui| {
         let (name, description) = state.preset_text();
         ui.heading(name);
+        // The title is the preset's: say what the panel has changed of it.
+        if let Some(p) = &state.preset_setup {
+            let changed = crate::gui::naming::differences(p, &state.setup);
+            if !changed.is_empty() {
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(trf(
+                            Msg::ChangedFromPreset,
+                            &[("changes", &changed.join(", "))],
+                        ))
+                        .color(ui.visuals().warn_fg_color),
+                    )
+                    .wrap(),
+                );
+            }
+        }
         ui.add(egui::Label::new(egui::RichText::new(description).small()).wrap());
         ui.weak(tr(Msg::SweepHint));
         ui.separator();
+        next_run_banner(ui, state, selected);
         let field = error.map(|e| e.field.clone()).unwrap_or_default();
         let show_error = |ui: &mut Ui, prefix: &str| {
             if let Some(e) = &error
@@ -411,4 +430,33 @@ fn task_ui(ui: &mut Ui, task: &mut TaskConfig) {
             });
         }
     }
+}
+
+/// What the panel is, beside the selected run: its setup, or the next run's with what it
+/// changes (and a way back to the run's setup).
+fn next_run_banner(ui: &mut Ui, state: &mut SavedState, selected: Option<(&str, &Setup)>) {
+    let Some((run, setup)) = selected else {
+        ui.weak(tr(Msg::PanelIsNextRun));
+        return;
+    };
+    let changed = crate::gui::naming::differences(setup, &state.setup);
+    if changed.is_empty() {
+        ui.weak(trf(Msg::PanelIsRunSetup, &[("run", &run)]));
+        return;
+    }
+    ui.add(
+        egui::Label::new(trf(
+            Msg::PanelDiffers,
+            &[("run", &run), ("changes", &changed.join(", "))],
+        ))
+        .wrap(),
+    );
+    if ui
+        .button(trf(Msg::BackToRunSetup, &[("run", &run)]))
+        .on_hover_text(tr(Msg::BackToRunSetupHint))
+        .clicked()
+    {
+        state.setup = setup.clone();
+    }
+    ui.separator();
 }

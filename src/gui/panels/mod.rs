@@ -118,7 +118,8 @@ pub fn draw(frame: Frame<'_>, ui: &mut egui::Ui) -> Drawn {
         &SETUP_PANEL,
         commands,
         |ui, commands| {
-            experiment::experiment_ui(ui, state, validation, commands);
+            let selected = runs.selected().map(|r| (r.name.as_str(), r.config.setup()));
+            experiment::experiment_ui(ui, state, validation, selected, commands);
         },
     );
     let runs_left = side_panel(ui, &mut runs_open, &RUNS_PANEL, commands, |ui, commands| {
