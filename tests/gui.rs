@@ -1288,3 +1288,38 @@ fn the_panel_says_whose_setup_it_is_and_what_the_next_run_changes() {
     assert!(has_text(&h, &format!("This is the setup of {run}.")));
     assert!(!has_text(&h, "changed from the preset"));
 }
+
+#[test]
+fn hovering_a_runs_summary_says_how_it_differs_from_the_selected_run() {
+    let mut h = harness(scripted(5, Duration::ZERO));
+    h.step();
+    h.state_mut().deferred.push(UiCommand::StartNew);
+    h.run_steps(2);
+    bptt_lab::preset::apply_set(&mut h.state_mut().state.setup, "optimizer.lr=0.02")
+        .expect("a setting");
+    h.state_mut().deferred.push(UiCommand::StartNew);
+    step_until(&mut h, "two finished runs", |a| {
+        a.runs.len() == 2 && a.runs.iter().all(|r| r.status.ended())
+    });
+    let (first, second) = {
+        let mut it = h.state().runs.iter();
+        let a = it.next().unwrap();
+        let b = it.next().unwrap();
+        (a.id, (b.name.clone(), b.summary()))
+    };
+    h.state_mut().deferred.push(UiCommand::Select(first));
+    h.run_steps(2);
+    h.get_by_label(&second.1).hover();
+    for _ in 0..40 {
+        h.step();
+    }
+    let selected = h.state().runs.selected().unwrap().name.clone();
+    assert!(
+        has_text(
+            &h,
+            &format!("Differs from {selected} (the selected run):\nlr=0.02")
+        ),
+        "the tooltip names the selected run and the difference"
+    );
+    assert!(has_text(&h, &second.0));
+}

@@ -61,6 +61,10 @@ messages! {
         StopAtHint => "Pause when the run has done this step (Resume goes on past it), for the selected run and the runs started from now on. A setting of this session, not of the setup.",
             "运行完成这一训练步时暂停（点击“继续”会越过它接着训练）；作用于所选运行以及此后开始的运行。这是本次会话的设置，不属于实验配置。";
         CappedAt => "{status} (at most {rate} steps/s)", "{status}（每秒最多 {rate} 步）";
+        SameSetupAs => "The same setup as {run}.", "与 {run} 的配置相同。";
+        DiffersFrom => "Differs from {run} (the selected run):\n{changes}", "与所选运行 {run} 的不同之处：\n{changes}";
+        SelectedRunHint => "The selected run: hover another run's summary to see how it differs.",
+            "这是所选运行：把鼠标停在其他运行的摘要上，可以看到它与所选运行的不同之处。";
         StartNew => "Start as new run", "开始新运行";
         StartNewHint => "Start the panel's setup as another run; the others keep running, for comparison",
             "按面板的配置另开一个运行；其他运行照常训练，便于比较";

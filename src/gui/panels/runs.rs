@@ -109,7 +109,25 @@ pub fn runs_ui(
                         out.push(UiCommand::Rename(r.id, name));
                     }
                 });
-                ui.add(egui::Label::new(egui::RichText::new(r.summary()).small()).wrap());
+                // A config diff on hover (no line of its own: rows keep their height when the
+                // selection changes): the run's full name and what differs from the selected.
+                let diff = match runs.selected() {
+                    Some(s) if s.id != r.id => {
+                        let changed =
+                            crate::gui::naming::differences(s.config.setup(), r.config.setup());
+                        if changed.is_empty() {
+                            trf(Shell::SameSetupAs, &[("run", &s.name)])
+                        } else {
+                            trf(
+                                Shell::DiffersFrom,
+                                &[("run", &s.name), ("changes", &changed.join("\n"))],
+                            )
+                        }
+                    }
+                    _ => tr(Shell::SelectedRunHint).to_owned(),
+                };
+                ui.add(egui::Label::new(egui::RichText::new(r.summary()).small()).wrap())
+                    .on_hover_text(format!("{}\n{diff}", r.name));
                 let status = trf(
                     Shell::RunStatus,
                     &[("status", &r.status.label()), ("step", &r.steps_done())],
