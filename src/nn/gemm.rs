@@ -147,7 +147,10 @@ impl Gemm for f32 {
         c: &mut ArrayViewMut2<'_, f32>,
     ) {
         check_shapes(a, b, c);
-        if !packed.holds(b.nrows(), b.ncols()) || !kernel_fits(a, b) || c.as_slice_mut().is_none() {
+        if !packed.holds(b.nrows(), b.ncols())
+            || !packed_kernel_fits(a, b)
+            || c.as_slice_mut().is_none()
+        {
             Self::gemm(alpha, a, b, beta, c);
             return;
         }
@@ -223,6 +226,22 @@ fn kernel_fits(a: &ArrayView2<'_, f32>, b: &ArrayView2<'_, f32>) -> bool {
     let (m, k) = a.dim();
     let n = b.ncols();
     avx512_available() && m > 0 && n >= NR / 2 && k >= 8 && m * n * k >= MIN_KERNEL_MNK
+}
+
+/// Smallest product `m · n · k` that the kernel takes with `b` packed already
+/// ([`Gemm::gemm_packed`], the per-step products with `W_hh`): with no packing of `b` per call
+/// the kernel pays from far smaller products than [`MIN_KERNEL_MNK`], down to the tanh RNN at
+/// H = 32 (`32 · 32 · 32`), where matrixmultiply packs both operands (and allocates its buffer)
+/// at each of the 2·T products of a step. The cells' activations are AVX-512 too now
+/// ([`super::fastmath`]), so the step no longer switches between 512-bit code and libm.
+pub const MIN_PACKED_KERNEL_MNK: usize = 1 << 15;
+
+/// [`kernel_fits`] for a product whose `b` is packed already: the same shape limits, the
+/// lower size bound [`MIN_PACKED_KERNEL_MNK`].
+fn packed_kernel_fits(a: &ArrayView2<'_, f32>, b: &ArrayView2<'_, f32>) -> bool {
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    avx512_available() && m > 0 && n >= NR / 2 && k >= 8 && m * n * k >= MIN_PACKED_KERNEL_MNK
 }
 
 /// Packing buffers of this thread, kept between calls.
