@@ -49,7 +49,7 @@ pub struct EvalConfig {
     /// Number of sequences in the fixed held-out evaluation set.
     pub size: usize,
     /// Whether diagnostics include the analysis of the network
-    /// ([`crate::diagnostics::analyze`]: eigenvalues of `W_hh`, Lyapunov exponents, Pascanu's
+    /// ([`crate::diagnostics::analyze()`]: eigenvalues of `W_hh`, Lyapunov exponents, Pascanu's
     /// Ω, memory horizons) on the first held-out sequences, taken only while it costs at most
     /// 3 % of the training time (and at the first and last steps).
     pub analysis: bool,

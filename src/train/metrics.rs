@@ -144,7 +144,7 @@ pub struct Diagnostics {
     pub eval_loss: f64,
     pub eval_metric: f64,
     /// The analysis of the network on the first held-out sequences
-    /// ([`crate::diagnostics::analyze`]), only on the rows it was taken at (it is taken
+    /// ([`crate::diagnostics::analyze()`]), only on the rows it was taken at (it is taken
     /// while it costs at most 3 % of the training time (and at the first and last steps), and never when `eval.analysis` is
     /// off).
     pub analysis: Option<Box<crate::diagnostics::Analysis>>,

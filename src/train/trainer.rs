@@ -336,7 +336,8 @@ impl<F: Scalar> Trainer<F> {
         (self.train_time + self.idle_time).as_secs_f64()
     }
 
-    /// The run waited `waited` for a speed cap (see [`Self::budget_secs`]).
+    /// The run waited `waited` for a speed cap: the diagnostics' budgets count it with the
+    /// training time, so a slowed run gets its diagnostics at every step.
     pub fn idle(&mut self, waited: Duration) {
         self.idle_time += waited;
     }
