@@ -14,6 +14,7 @@ pub mod experiment;
 mod experiment_widgets;
 pub mod heatmap;
 pub mod log_axis;
+mod loss_plot;
 pub mod plots;
 pub mod runs;
 mod seed_groups;
