@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 
 mod gui_support;
 use egui_kittest::kittest::{NodeT, Queryable, by};
-use gui_support::{harness, harness_in, has_text, scripted, scripted_by_lr, step_until};
+use gui_support::{click_at, harness, harness_in, has_text, scripted, scripted_by_lr, step_until};
 
 fn step_of(app: &BpttApp) -> u64 {
     app.runs
@@ -380,17 +380,7 @@ fn the_sweep_tab_creates_its_runs_a_few_at_a_time_and_a_click_opens_one() {
 
     // Click the marker of the last run: it opens in the training plots.
     let (pos, id) = *app.ui.sweep_markers.last().expect("a marker");
-    h.input_mut().events.push(egui::Event::PointerMoved(pos));
-    h.step();
-    for pressed in [true, false] {
-        h.input_mut().events.push(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        h.step();
-    }
+    click_at(&mut h, pos);
     h.step();
     let app = h.state();
     assert_eq!(app.runs.selected, Some(id), "the clicked run is selected");
@@ -1085,17 +1075,7 @@ fn the_profile_scrubber_shows_an_earlier_step_and_its_right_end_the_latest() {
     // A click at the slider's left end: the first profile, and the heatmap's cursor on it.
     let rect = h.get_by_label("profile: latest").rect();
     let pos = egui::pos2(rect.left() + 2.0, rect.center().y);
-    h.input_mut().events.push(egui::Event::PointerMoved(pos));
-    h.step();
-    for pressed in [true, false] {
-        h.input_mut().events.push(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        h.step();
-    }
+    click_at(&mut h, pos);
     h.run_steps(2);
     assert_eq!(h.state().state.profile_step, Some(rows[0]));
     assert!(has_text(&h, &format!("‖∂L/∂h_t‖ @ step {}", rows[0])));
@@ -1105,17 +1085,7 @@ fn the_profile_scrubber_shows_an_earlier_step_and_its_right_end_the_latest() {
     assert_eq!(h.query_all(by().label(at.as_str())).count(), 2);
     // The right end follows the latest again.
     let pos = egui::pos2(rect.right() - 2.0, rect.center().y);
-    h.input_mut().events.push(egui::Event::PointerMoved(pos));
-    h.step();
-    for pressed in [true, false] {
-        h.input_mut().events.push(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        h.step();
-    }
+    click_at(&mut h, pos);
     h.run_steps(2);
     assert_eq!(h.state().state.profile_step, None);
     assert!(has_text(&h, &format!("‖∂L/∂h_t‖ @ step {latest}")));

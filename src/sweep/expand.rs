@@ -464,22 +464,23 @@ fn not_a_grid(values: &Values) -> String {
     )
 }
 
+/// A RON value as the sweep library compares and writes it: trimmed, its whitespace runs made
+/// single spaces.
+pub(crate) fn ron_text(raw: &RawValue) -> String {
+    raw.trim()
+        .get_ron()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The RON values of a `list` or `choice`, as text with whitespace runs made single spaces;
 /// refused if empty or if one is listed twice.
 fn ron_texts(items: &[Box<RawValue>]) -> Result<Vec<String>, String> {
     if items.is_empty() {
         return Err("an empty list of values".to_owned());
     }
-    let texts: Vec<String> = items
-        .iter()
-        .map(|raw| {
-            raw.trim()
-                .get_ron()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
+    let texts: Vec<String> = items.iter().map(|raw| ron_text(raw)).collect();
     if let Some(dup) = texts
         .iter()
         .enumerate()

@@ -41,6 +41,7 @@
 
 pub mod cluster;
 mod expand;
+pub(crate) use expand::ron_text;
 pub mod file;
 pub mod halving;
 pub mod local;

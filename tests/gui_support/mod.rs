@@ -46,6 +46,22 @@ pub fn has_text(h: &Harness<'static, BpttApp>, needle: &str) -> bool {
     .is_some()
 }
 
+/// A primary click at `pos` (the pointer moved there first), a frame for each event: for
+/// what has no label to click by (a plot's marker, a point of a slider).
+pub fn click_at(h: &mut Harness<'static, BpttApp>, pos: egui::Pos2) {
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+}
+
 /// A run that makes up metrics: loss 1/step, a decaying gradient profile, a little sleep
 /// per step so that a test can pause it mid-way.
 pub struct Scripted {

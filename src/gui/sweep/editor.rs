@@ -539,13 +539,7 @@ impl SweepEditor {
 fn list_text(items: &[Box<RawValue>]) -> String {
     items
         .iter()
-        .map(|raw| {
-            raw.trim()
-                .get_ron()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|raw| crate::sweep::ron_text(raw))
         .collect::<Vec<_>>()
         .join(", ")
 }
