@@ -118,8 +118,9 @@ impl BpttApp {
             }
             UiCommand::SetPace(pace) => {
                 self.runs.pace = pace;
-                if let Some(r) = self.runs.selected() {
+                if let Some(r) = self.runs.selected_mut() {
                     r.send(Command::SetPace(pace));
+                    r.pace = pace;
                 }
             }
             UiCommand::Reset => {

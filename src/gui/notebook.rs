@@ -10,7 +10,7 @@ use super::i18n::{tr, trf};
 use super::runs::{RecordTo, RunStatus, RunView, Runs};
 use crate::headless::Start;
 use crate::store::{FolderError, FolderStatus, RunFolder, checkpoint, writer};
-use crate::train::History;
+use crate::train::{History, Pace};
 
 /// The run folders at `path`: the folder itself if it is a run folder; else the run folders
 /// in it (a sweep's output has them in `runs/`, a workspace too). Damaged ones give their
@@ -83,6 +83,7 @@ impl Runs {
             loaded: false,
             saved_steps: folder.figure("steps").map_or(0, |s| s as u64), // i18n-exempt: a key of the summary
             tags: folder.meta.tags.clone(),
+            pace: Pace::default(),
             worker: None,
         };
         Ok(Some(self.push_view(view)))

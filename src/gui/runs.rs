@@ -115,6 +115,8 @@ pub struct RunView {
     pub saved_steps: u64,
     /// The tags given in the app.
     pub tags: Vec<String>,
+    /// The pace its worker was last given (a sweep's runs and runs read back: full speed).
+    pub pace: Pace,
     pub(super) worker: Option<Worker>,
 }
 
@@ -445,6 +447,7 @@ impl Runs {
             loaded: true,
             saved_steps: 0,
             tags: Vec::new(),
+            pace: Pace::default(),
             worker: None,
         });
         self.spawn(id, Start::Fresh, record, pace);
@@ -471,6 +474,7 @@ impl Runs {
                 if pace != Pace::default() {
                     w.send(Command::SetPace(pace));
                 }
+                r.pace = pace;
                 r.worker = Some(w);
                 r.status = RunStatus::Ready;
             }

@@ -106,6 +106,11 @@ messages! {
         GroupSeedsHint => "Runs shown that differ only by their seed are drawn as one in the loss plot: the mean over the seeds (training loss solid, held-out dashed) with a band from the lowest to the highest training loss",
             "在损失图中，把只有随机种子不同的运行画成一条：各随机种子的均值（实线为训练损失，虚线为留出集损失），色带从最低到最高的训练损失";
         SeedGroup => "{run} · {n} seeds", "{run} · {n} 个随机种子";
+        KeyLabel => "Runs shown:", "显示的运行：";
+        SaturationCaption => "solid: hidden units saturated (ReLU: dead) · dashed: gates < 0.01 or > 0.99",
+            "实线：饱和的隐藏单元（ReLU：死亡单元）· 虚线：门值 < 0.01 或 > 0.99";
+        GateShades => "the selected run's gate blocks from dark to light: {gates}",
+            "所选运行的各个门块，由深到浅：{gates}";
         ProfileAt => "profile at step {step}", "梯度分布：训练步 {step}";
         ProfileAtLatest => "profile: latest", "梯度分布：最新";
         ProfileAtHint => "Scrub the gradient profile (and the heatmap's cursor) over the training steps the selected run took it at; at the right end it follows the latest.",

@@ -9,6 +9,7 @@ use egui::Ui;
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, PlotUi, Points};
 
 use super::log_axis::{lg, linear_y};
+use super::plot_key::Mark;
 use super::plots::PlotData;
 use crate::gui::i18n::plots::Plots;
 use crate::gui::i18n::{tr, trf};
@@ -171,6 +172,41 @@ pub fn theory_lines(p: &mut PlotUi<'_>, run: &RunView) {
         .style(LineStyle::dotted_dense())
         .width(1.5),
     );
+}
+
+/// The key of [`theory_lines`] for `run` (empty where it draws none), in its order.
+pub fn theory_key(run: &RunView) -> Vec<(egui::Color32, Mark, String)> {
+    let Some((step, a)) = &run.history.analysis else {
+        return Vec::new();
+    };
+    let Some(fit) = &a.decay.observed else {
+        return Vec::new();
+    };
+    if a.profile.values.len() < 2 {
+        return Vec::new();
+    }
+    let mut key = vec![(
+        run.color.gamma_multiply(0.45),
+        Mark::Solid,
+        trf(Plots::HeldOutProfile, &[("step", step)]),
+    )];
+    let predicted = a.decay.predicted_per_step;
+    if predicted.is_finite() {
+        key.push((
+            style::REFERENCE,
+            Mark::Dashed,
+            trf(Plots::TheoryLine, &[("slope", &format!("{predicted:.3}"))]),
+        ));
+    }
+    key.push((
+        run.color,
+        Mark::Dotted,
+        trf(
+            Plots::FittedLine,
+            &[("slope", &format!("{:.3}", fit.slope))],
+        ),
+    ));
+    key
 }
 
 /// Over training, for every visible run: the decay per step λ₁ predicts (dashed) and the

@@ -3,8 +3,9 @@
 //! from the run's weights while it trains. What TensorFlow Playground shows of its data.
 
 use egui::{Color32, Ui};
-use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
+use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
+use super::plot_key::{Mark, line_key};
 use super::plots::{PlotData, views_of};
 use crate::gui::i18n::plots::Plots;
 use crate::gui::i18n::{tr, trf};
@@ -51,7 +52,7 @@ pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         )
         .wrap(),
     );
-    let half = (data.height / 2.0 - 12.0).max(70.0);
+    let half = (data.height / 2.0 - 22.0).max(70.0);
     let text = ui.visuals().text_color();
     let link = egui::Id::unique("example sequence"); // i18n-exempt: an egui id
     plot.height(half)
@@ -81,9 +82,24 @@ pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                 }
             }
         });
+    // The answer's key above it: a legend inside sat on the last step, where the answer is.
+    let answer_mark = if matches!(e.answer, Answer::All { .. }) {
+        Mark::Solid
+    } else {
+        Mark::Point
+    };
+    line_key(
+        ui,
+        &[
+            (text, answer_mark, tr(Plots::ExampleTarget).to_owned()),
+            (run.color, answer_mark, tr(Plots::ExampleModel).to_owned()),
+        ],
+    );
     Plot::new("Example sequence: answer") // i18n-exempt: an egui id
         .height(half)
-        .legend(Legend::default())
+        // The whole time axis, as above: an answer at the last step alone would zoom in on it.
+        .include_x(0.0)
+        .include_x(t_len.saturating_sub(1) as f64)
         .allow_scroll(false)
         .link_axis(link, [true, false])
         .x_axis_label(tr(Plots::ExampleTime))

@@ -5,6 +5,7 @@ use egui::Ui;
 use egui_plot::{HLine, Line, LineStyle, Plot};
 
 use super::log_axis::{lg, linear_y, log_y};
+use super::plot_key::reference_key;
 use super::plots::{PlotData, diag_series, dots, series, smooth, to_points, visible};
 use crate::gui::i18n::data::Data;
 use crate::gui::i18n::plots::Plots;
@@ -31,9 +32,32 @@ pub(super) fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
             baselines.push(b);
         }
     }
-    // One legend entry per run (egui_plot merges items of the same name): the legend stays
-    // half as long, and a click on it shows or hides both curves of the run.
+    // The references: a csv series' training mean (its held-out MSE) and each task's
+    // baseline (a csv series' is the persistence forecast's MSE), named under the caption.
+    let csv = data
+        .runs
+        .selected()
+        .and_then(|r| r.config.task().csv_series());
+    let mut references: Vec<(f64, String, LineStyle)> = Vec::new();
+    if let Some(series) = csv {
+        let m = series.training_mean().mse;
+        let name = trf(Data::TrainingMean, &[("value", &style::num(m))]);
+        references.push((m, name, LineStyle::dotted_dense()));
+    }
+    for (i, (b, task)) in baselines.into_iter().enumerate() {
+        let name = if csv.is_some() && i == 0 {
+            trf(Data::PersistenceBaseline, &[("value", &style::num(b))])
+        } else {
+            trf(
+                Plots::Baseline,
+                &[("task", &task), ("value", &style::num(b))],
+            )
+        };
+        references.push((b, name, LineStyle::dashed_dense()));
+    }
     ui.weak(tr(Plots::LossCaption));
+    let names: Vec<String> = references.iter().map(|r| r.1.clone()).collect();
+    reference_key(ui, &names);
     // Cross-entropy is in nats (natural log, as PyTorch's); the text task's metric is bits.
     let unit = match data.runs.selected().map(|r| r.config.task().loss_kind()) {
         Some(crate::nn::LossKind::Xent) => tr(Plots::UnitXent),
@@ -66,40 +90,12 @@ pub(super) fn loss_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
                         .width(2.0),
                 );
             }
-            // A csv series has a second reference: the training mean's held-out MSE.
-            let csv = data
-                .runs
-                .selected()
-                .and_then(|r| r.config.task().csv_series());
-            let is_csv = csv.is_some();
-            if let Some(series) = csv {
-                let m = series.training_mean().mse;
-                if let Some(y) = if log { lg(m) } else { Some(m) } {
+            for (value, name, dash) in &references {
+                if let Some(y) = if log { lg(*value) } else { Some(*value) } {
                     p.hline(
-                        HLine::new(trf(Data::TrainingMean, &[("value", &style::num(m))]), y)
+                        HLine::new(name.clone(), y)
                             .color(style::REFERENCE)
-                            .style(LineStyle::dotted_dense()),
-                    );
-                }
-            }
-            for (i, (b, task)) in baselines.into_iter().enumerate() {
-                let y = if log { lg(b) } else { Some(b) };
-                if let Some(y) = y {
-                    p.hline(
-                        HLine::new(
-                            if is_csv && i == 0 {
-                                // A csv series' baseline is the persistence forecast's MSE.
-                                trf(Data::PersistenceBaseline, &[("value", &style::num(b))])
-                            } else {
-                                trf(
-                                    Plots::Baseline,
-                                    &[("task", &task), ("value", &style::num(b))],
-                                )
-                            },
-                            y,
-                        )
-                        .color(style::REFERENCE)
-                        .style(LineStyle::dashed_dense()),
+                            .style(*dash),
                     );
                 }
             }

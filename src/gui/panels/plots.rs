@@ -5,6 +5,7 @@ use egui::{Color32, Ui};
 use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
 use super::log_axis::{lg, linear_y, log_y};
+use super::plot_key::{Mark, line_key, reference_key};
 use crate::gui::heatmap::Heatmaps;
 use crate::gui::i18n::data::Data;
 use crate::gui::i18n::plots::Plots;
@@ -165,6 +166,7 @@ pub fn plots_ui(
     if runs.is_empty() {
         ui.weak(tr(Plots::StartHint));
     }
+    super::plot_key::run_key(ui, &super::plot_key::key_entries(runs, state.group_seeds));
     let cols = if ui.available_width() > 720.0 { 2 } else { 1 };
     let rows = shown.len().div_ceil(cols);
     let height =
@@ -184,13 +186,11 @@ pub fn plots_ui(
                     let title = tr(*key);
                     let scoped = col.scope(|ui| {
                         ui.strong(title);
+                        // No legend inside: the runs' key is above the grid, the
+                        // references' under each caption (plot_key); plots of other
+                        // kinds of lines add their own.
                         let mut plot = Plot::new(key.text(Lang::En))
                             .height(height)
-                            // A seed group's band shares its line's name (one entry hides
-                            // both) and takes the line's colour, drawn first.
-                            .legend(Legend::default().color_conflict_handling(
-                                egui_plot::ColorConflictHandling::PickFirst,
-                            ))
                             .allow_scroll(false);
                         if reset {
                             plot = plot.reset();
@@ -458,6 +458,12 @@ fn grad_norm_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         _ => None,
     });
     ui.weak(tr(Plots::GradNormCaption));
+    if let Some(t) = threshold {
+        reference_key(
+            ui,
+            &[format!("{} {}", tr(Plots::ClipThreshold), style::num(t))],
+        );
+    }
     log_y(plot, tr(Plots::HoverStep))
         .x_axis_label(tr(Plots::TrainingStep))
         .show(ui, |p| {
@@ -537,36 +543,44 @@ fn profile_of(r: &RunView, at: Option<u64>) -> Option<(u64, usize, &[f64])> {
 }
 
 fn profile_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
-    // Vanishing profiles rise to the right: the top-left corner is where the legend hides
-    // the least.
-    log_y(
-        plot.legend(Legend::default().position(egui_plot::Corner::LeftTop)),
-        "t",
-    )
-    .x_axis_label(tr(Plots::ProfileAxis))
-    .show(ui, |p| {
-        for r in visible(data) {
-            let Some((step, start, values)) = profile_of(r, data.state.profile_step) else {
-                continue;
-            };
-            let pts: PlotPoints<'static> = values
-                .iter()
-                .enumerate()
-                .filter_map(|(i, &g)| lg(g).map(|y| [(start + i) as f64, y]))
-                .collect();
-            p.line(
-                Line::new(
-                    trf(Plots::ProfileLine, &[("run", &r.name), ("step", &step)]),
-                    pts,
-                )
-                .color(r.color)
-                .width(2.0),
-            );
-            if Some(r.id) == data.runs.selected {
-                super::analysis_plot::theory_lines(p, r);
+    // The key above the plot: each run's line with the step it is of, then the selected
+    // run's held-out profile and decay lines.
+    let mut key: Vec<(Color32, Mark, String)> = visible(data)
+        .filter_map(|r| {
+            let (step, ..) = profile_of(r, data.state.profile_step)?;
+            let name = trf(Plots::ProfileLine, &[("run", &r.name), ("step", &step)]);
+            Some((r.color, Mark::Solid, name))
+        })
+        .collect();
+    if let Some(r) = data.runs.selected().filter(|r| r.visible) {
+        key.extend(super::analysis_plot::theory_key(r));
+    }
+    line_key(ui, &key);
+    log_y(plot, "t")
+        .x_axis_label(tr(Plots::ProfileAxis))
+        .show(ui, |p| {
+            for r in visible(data) {
+                let Some((step, start, values)) = profile_of(r, data.state.profile_step) else {
+                    continue;
+                };
+                let pts: PlotPoints<'static> = values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, &g)| lg(g).map(|y| [(start + i) as f64, y]))
+                    .collect();
+                p.line(
+                    Line::new(
+                        trf(Plots::ProfileLine, &[("run", &r.name), ("step", &step)]),
+                        pts,
+                    )
+                    .color(r.color)
+                    .width(2.0),
+                );
+                if Some(r.id) == data.runs.selected {
+                    super::analysis_plot::theory_lines(p, r);
+                }
             }
-        }
-    });
+        });
 }
 
 fn tensor_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
@@ -578,19 +592,23 @@ fn tensor_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         ("grad_norm_readout_weight", tr(Plots::ReadoutWeight)),
         ("grad_norm_readout_bias", tr(Plots::ReadoutBias)),
     ];
-    log_y(plot, tr(Plots::HoverStep))
-        .x_axis_label(tr(Plots::TrainingStep))
-        .show(ui, |p| {
-            if let Some(r) = data.runs.selected() {
-                for (i, (col, name)) in cols.iter().enumerate() {
-                    let v = series(r, col, |a| a.mean);
-                    p.line(
-                        Line::new(format!("{} {name}", r.name), to_points(&v, true))
-                            .color(style::RUN_COLORS[i % style::RUN_COLORS.len()]),
-                    );
-                }
+    // The selected run's tensors: a legend of its own, in the corner norms leave first.
+    log_y(
+        plot.legend(Legend::default().position(egui_plot::Corner::LeftBottom)),
+        tr(Plots::HoverStep),
+    )
+    .x_axis_label(tr(Plots::TrainingStep))
+    .show(ui, |p| {
+        if let Some(r) = data.runs.selected() {
+            for (i, (col, name)) in cols.iter().enumerate() {
+                let v = series(r, col, |a| a.mean);
+                p.line(
+                    Line::new(format!("{} {name}", r.name), to_points(&v, true))
+                        .color(style::RUN_COLORS[i % style::RUN_COLORS.len()]),
+                );
             }
-        });
+        }
+    });
 }
 
 fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
@@ -598,6 +616,13 @@ fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     // legend readable with many runs.
     let selected = data.runs.selected;
     ui.weak(tr(Plots::SpectralCaption));
+    if let Some(r) = data.runs.selected().filter(|r| r.visible) {
+        let gates = r.config.model.cell.gate_names();
+        if gates.len() > 1 {
+            ui.weak(trf(Plots::GateShades, &[("gates", &gates.join(", "))]));
+        }
+    }
+    reference_key(ui, &[tr(Plots::PascanuLine).to_owned()]);
     linear_y(plot, tr(Plots::HoverStep))
         .x_axis_label(tr(Plots::TrainingStep))
         .show(ui, |p| {
@@ -664,6 +689,7 @@ fn spectral_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
 }
 
 fn saturation_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
+    ui.weak(tr(Plots::SaturationCaption));
     linear_y(plot, tr(Plots::HoverStep))
         .x_axis_label(tr(Plots::TrainingStep))
         .include_y(0.0)

@@ -3,9 +3,10 @@
 //! give: how far back the gradient that the update uses actually reaches.
 
 use egui::Ui;
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{Line, LineStyle, Plot, PlotPoints};
 
 use super::log_axis::{lg, log_y};
+use super::plot_key::{Mark, line_key};
 use super::plots::PlotData;
 use crate::gui::i18n::plots::Plots;
 use crate::gui::i18n::{tr, trf};
@@ -65,45 +66,53 @@ pub fn terms_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         .wrap(),
     );
     let gates = run.config.model.cell.gate_names();
-    log_y(
-        plot.legend(Legend::default().position(egui_plot::Corner::LeftTop)),
-        "t",
-    )
-    .x_axis_label(tr(Plots::ProfileAxis))
-    .show(ui, |p| {
-        for (g, gate) in gates.iter().enumerate() {
-            let pts: PlotPoints<'static> = terms
-                .hh
+    // The key above the plot: these lines rise to the right over the whole width.
+    let mut key: Vec<(egui::Color32, Mark, String)> = gates
+        .iter()
+        .enumerate()
+        .map(|(g, gate)| {
+            let color = style::RUN_COLORS[g % style::RUN_COLORS.len()];
+            (color, Mark::Solid, format!("W_hh ({gate})")) // i18n-exempt: PyTorch's tensor names
+        })
+        .collect();
+    key.push((style::REFERENCE, Mark::Dotted, "W_ih".to_owned())); // i18n-exempt: PyTorch's tensor name
+    line_key(ui, &key);
+    log_y(plot, "t")
+        .x_axis_label(tr(Plots::ProfileAxis))
+        .show(ui, |p| {
+            for (g, gate) in gates.iter().enumerate() {
+                let pts: PlotPoints<'static> = terms
+                    .hh
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, row)| {
+                        row.get(g)
+                            .and_then(|&v| lg(v))
+                            .map(|y| [(terms.start + i) as f64, y])
+                    })
+                    .collect();
+                p.line(
+                    Line::new(format!("W_hh ({gate})"), pts) // i18n-exempt: PyTorch's tensor names
+                        .color(style::RUN_COLORS[g % style::RUN_COLORS.len()])
+                        .width(2.0),
+                );
+            }
+            // W_ih over all blocks: the root of the sum of the blocks' squares.
+            let ih: PlotPoints<'static> = terms
+                .ih
                 .iter()
                 .enumerate()
                 .filter_map(|(i, row)| {
-                    row.get(g)
-                        .and_then(|&v| lg(v))
+                    lg(row.iter().map(|v| v * v).sum::<f64>().sqrt())
                         .map(|y| [(terms.start + i) as f64, y])
                 })
                 .collect();
             p.line(
-                Line::new(format!("W_hh ({gate})"), pts) // i18n-exempt: PyTorch's tensor names
-                    .color(style::RUN_COLORS[g % style::RUN_COLORS.len()])
-                    .width(2.0),
+                Line::new("W_ih", ih) // i18n-exempt: PyTorch's tensor name
+                    .color(style::REFERENCE)
+                    .style(LineStyle::dotted_dense()),
             );
-        }
-        // W_ih over all blocks: the root of the sum of the blocks' squares.
-        let ih: PlotPoints<'static> = terms
-            .ih
-            .iter()
-            .enumerate()
-            .filter_map(|(i, row)| {
-                lg(row.iter().map(|v| v * v).sum::<f64>().sqrt())
-                    .map(|y| [(terms.start + i) as f64, y])
-            })
-            .collect();
-        p.line(
-            Line::new("W_ih", ih) // i18n-exempt: PyTorch's tensor name
-                .color(style::REFERENCE)
-                .style(LineStyle::dotted_dense()),
-        );
-    });
+        });
 }
 
 #[cfg(test)]

@@ -281,7 +281,7 @@ pub fn status_ui(ui: &mut Ui, runs: &Runs, frame_ms: f64) {
                         ("time", &style::duration(elapsed)),
                     ],
                 );
-                let text = match runs.pace.max_steps_per_sec {
+                let text = match r.pace.max_steps_per_sec {
                     // The rate is of training time; the cap is of wall time.
                     Some(rate) if r.status.is_running() => {
                         trf(Shell::CappedAt, &[("status", &text), ("rate", &rate)])
