@@ -452,7 +452,9 @@ mod tests {
             assert!(shares.gemm > 0.0 && shares.elementwise > 0.0, "{shares:?}");
             let sum = shares.gemm + shares.elementwise + shares.rest;
             assert!((sum - 1.0).abs() < 1e-9, "{sum}");
-            assert!(m.gemm_gflops() > 0.0 && m.flop_per_step() == step_flop(point) as f64);
+            assert!(
+                m.gemm_gflops() > 0.0 && (m.flop_per_step() - step_flop(point) as f64).abs() < 0.5
+            );
 
             bench.step(5);
             assert_eq!(breakdown::take(), Totals::default(), "timers off");

@@ -167,8 +167,8 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         repeats: usize,
         /// Measure the f32 GEMM peak first (as --gemm-peak does, 1024×1024 through the
-        /// engine's GEMM) and add gemm_peak_gflops, of_peak (step_gflops over it) and
-        /// gemm_of_peak (gemm_gflops over it) to every line.
+        /// engine's GEMM) and add it to every line with the whole step's and the GEMMs' own
+        /// GFLOP/s as shares of it.
         #[arg(long)]
         with_peak: bool,
         /// Leave out the breakdown window (the gemm/elementwise/rest shares and the GFLOP/s,
