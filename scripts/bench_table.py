@@ -2,7 +2,10 @@
 """Markdown table of bptt-lab against the peers from bench JSON lines (scripts/bench_compare.sh).
 
 For each (threads, cell, hidden, seq): steps/s of every framework (median wall-clock; CPU-time
-throughput in brackets), bptt-lab's ratio to the best peer and to PyTorch.
+throughput in brackets), bptt-lab's ratio to the best peer and to PyTorch. Where bptt-lab's lines
+carry the step breakdown (`gemm_share` ..., bench since #20), a second table gives it: the shares
+of a step in GEMM, element-wise passes and the rest, the GFLOP/s inside the GEMMs and of the
+whole step, and (lines from `bench --with-peak`) the step's share of that run's GEMM peak.
 Usage: scripts/bench_table.py FILE.jsonl... [--key steps_per_sec|steps_per_cpu_sec]
 """
 import json
@@ -53,3 +56,21 @@ for k in sorted(rows):
 print()
 print(f"worst ratio to the best peer: {worst_best:.2f}; to PyTorch: {worst_torch:.2f} ({key})"
       if worst_best is not None and worst_torch is not None else "")
+
+broken = [(k, rows[k]["bptt-lab"]) for k in sorted(rows)
+          if "bptt-lab" in rows[k] and "gemm_share" in rows[k]["bptt-lab"]]
+if broken:
+    pct = lambda d, name: f"{100 * d[name]:.1f}" if name in d else "—"
+    num = lambda d, name, f="{:.1f}": f.format(d[name]) if name in d else "—"
+    print()
+    print("| threads | cell | H | T | steps/s | GEMM % | element-wise % | rest % | GEMM GFLOP/s "
+          "| step GFLOP/s | GEMM peak | step of peak |")
+    print("|---|---|---|---|" + "---|" * 8)
+    for k, d in broken:
+        print(f"| {k[0]} | {k[1]} | {k[2]} | {k[3]} | {num(d, 'steps_per_sec')} "
+              f"| {pct(d, 'gemm_share')} | {pct(d, 'elementwise_share')} | {pct(d, 'rest_share')} "
+              f"| {num(d, 'gemm_gflops')} | {num(d, 'step_gflops')} "
+              f"| {num(d, 'gemm_peak_gflops')} | {pct(d, 'of_peak')} |")
+    covers = sorted({d["breakdown_covers"] for _, d in broken if "breakdown_covers" in d})
+    for c in covers:
+        print(f"\nbreakdown covers: {c}")

@@ -2,11 +2,29 @@
 //! the adding problem, batch 32, I = 2, O = 1, f32, h0 = 0; one step = forward over T steps,
 //! full BPTT, global-norm clip at 1.0, Adam lr 1e-3 — printed as one JSON line per point with
 //! the peers' keys, so the numbers can be laid side by side.
+//!
+//! Beside steps/s, each line says where a step's time goes ([`crate::nn::breakdown`]): the
+//! shares of matrix products, element-wise passes and the rest, and the FLOP rate of the
+//! products, from one more window of the same length after the steps/s windows, with the
+//! timers on (they are off in the steps/s windows, which stay as before). Optionally
+//! ([`Options::with_peak`]) the run first measures [`gemm_peak`] and puts the rates against it.
+//!
+//! The breakdown keys: `gemm_share`, `elementwise_share`, `rest_share` (of the window's wall
+//! time, on the calling thread; with a split step `helper_gemm_share` and
+//! `helper_elementwise_share` for the helper thread, of the same wall time — the
+//! `breakdown_covers` key says which applies), `gemm_flop_per_step` (`2·m·n·k` summed over the
+//! products of one step, both threads), `gemm_kernel_flop_share` (of those FLOPs, the share run
+//! by the AVX-512 kernel), `gemm_gflops` (those FLOPs over the time inside the products, both
+//! threads' time summed), `step_gflops` (the products' FLOPs per step times the median
+//! steps/s: the whole step's rate, element-wise work not counted as FLOPs), and with the peak
+//! `gemm_peak_gflops` (the engine's 1024³ product), `of_peak` (`step_gflops` over it) and
+//! `gemm_of_peak` (`gemm_gflops` over it).
 
 use std::time::Instant;
 
 use serde_json::json;
 
+use crate::nn::breakdown::{self, Shares, Totals};
 use crate::nn::init::init_params;
 use crate::nn::{
     Batch, Bptt, CellKind, Clip, Dims, Engine, Init, Model, Optimizer, OptimizerConfig, Params,
@@ -22,6 +40,24 @@ pub struct Point {
     pub hidden: usize,
     pub seq: usize,
     pub batch: usize,
+}
+
+/// What a run measures beside steps/s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// One more window per point with the breakdown timers on.
+    pub breakdown: bool,
+    /// Measure the GEMM peak ([`gemm_peak`]) before the points and report against it.
+    pub with_peak: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            breakdown: true,
+            with_peak: false,
+        }
+    }
 }
 
 /// How long and how often to time.
@@ -58,6 +94,35 @@ struct Bench {
     rates: Vec<f64>,
     cpu_rates: Vec<f64>,
     last_loss: f64,
+    breakdown: Option<Measured>,
+}
+
+/// What the breakdown window measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Measured {
+    steps: usize,
+    wall_ns: u64,
+    /// The calling thread's totals.
+    own: Totals,
+    /// The split step's helper thread's (zero when the step did not split).
+    helper: Totals,
+}
+
+impl Measured {
+    /// The FLOPs of the products of one step, both threads.
+    fn flop_per_step(&self) -> f64 {
+        (self.own.gemm_flop + self.helper.gemm_flop) as f64 / self.steps.max(1) as f64
+    }
+
+    /// GFLOP/s inside the products: both threads' FLOPs over both threads' time in them.
+    fn gemm_gflops(&self) -> f64 {
+        let ns = self.own.gemm_ns + self.helper.gemm_ns;
+        (self.own.gemm_flop + self.helper.gemm_flop) as f64 / ns.max(1) as f64
+    }
+
+    fn split(&self) -> bool {
+        self.helper.gemm_calls > 0
+    }
 }
 
 /// CPU time of this process (all threads, user + system) in seconds, from `/proc/self/stat`;
@@ -98,6 +163,25 @@ impl Bench {
             rates: Vec::new(),
             cpu_rates: Vec::new(),
             last_loss: f64::NAN,
+            breakdown: None,
+        }
+    }
+
+    /// Runs `steps` steps from step index `k` with the breakdown timers on.
+    fn measure_breakdown(&mut self, k: usize, steps: usize) -> Measured {
+        let recording = breakdown::Recording::start();
+        let _ = (breakdown::take(), breakdown::take_helper());
+        let t0 = Instant::now();
+        for i in 0..steps {
+            self.step(k + i);
+        }
+        let wall_ns = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        drop(recording);
+        Measured {
+            steps,
+            wall_ns,
+            own: breakdown::take(),
+            helper: breakdown::take_helper(),
         }
     }
 
@@ -128,8 +212,10 @@ pub fn run(
     points: &[Point],
     threads: usize,
     timing: Timing,
+    options: Options,
     mut emit: impl FnMut(serde_json::Value),
 ) {
+    let peak = options.with_peak.then(|| gemm_peak(1024, 5));
     let mut benches: Vec<Bench> = points.iter().map(|&p| Bench::new(p, 0)).collect();
     for b in &mut benches {
         b.engine.set_threads(threads);
@@ -161,6 +247,12 @@ pub fn run(
             }
         }
     }
+    if options.breakdown {
+        for b in &mut benches {
+            b.breakdown = Some(b.measure_breakdown(k, b.steps));
+            k += b.steps;
+        }
+    }
     for b in benches {
         let median = |v: &[f64]| {
             let mut s = v.to_vec();
@@ -168,7 +260,7 @@ pub fn run(
             s.get(s.len() / 2).copied().unwrap_or(f64::NAN)
         };
         let round3 = |v: f64| (v * 1000.0).round() / 1000.0;
-        emit(json!({
+        let mut line = json!({
             "framework": "bptt-lab",
             "cell": cell_name(b.point.cell),
             "hidden": b.point.hidden,
@@ -182,7 +274,55 @@ pub fn run(
             "steps": b.steps,
             "last_loss": b.last_loss,
             "version": env!("CARGO_PKG_VERSION"),
-        }));
+        });
+        let map = line.as_object_mut().expect("an object");
+        if let Some(m) = &b.breakdown {
+            let round4 = |v: f64| (v * 10_000.0).round() / 10_000.0;
+            let shares = Shares::of(&m.own, m.wall_ns);
+            let step_gflops = m.flop_per_step() * median(&b.rates) / 1e9;
+            let mut add = |k: &str, v: serde_json::Value| map.insert(k.into(), v);
+            add("breakdown_steps", json!(m.steps));
+            add("breakdown_covers", json!(covers(threads, m.split())));
+            add("gemm_share", json!(round4(shares.gemm)));
+            add("elementwise_share", json!(round4(shares.elementwise)));
+            add("rest_share", json!(round4(shares.rest)));
+            if m.split() {
+                let helper = Shares::of(&m.helper, m.wall_ns);
+                add("helper_gemm_share", json!(round4(helper.gemm)));
+                add(
+                    "helper_elementwise_share",
+                    json!(round4(helper.elementwise)),
+                );
+            }
+            add("gemm_flop_per_step", json!(m.flop_per_step()));
+            let kernel = m.own.kernel_flop + m.helper.kernel_flop;
+            let all = (m.own.gemm_flop + m.helper.gemm_flop).max(1);
+            add(
+                "gemm_kernel_flop_share",
+                json!(round4(kernel as f64 / all as f64)),
+            );
+            add("gemm_gflops", json!(round3(m.gemm_gflops())));
+            add("step_gflops", json!(round3(step_gflops)));
+            if let Some(p) = &peak {
+                add("gemm_peak_gflops", json!(round3(p.engine)));
+                add("of_peak", json!(round4(step_gflops / p.engine)));
+                add("gemm_of_peak", json!(round4(m.gemm_gflops() / p.engine)));
+            }
+        }
+        emit(line);
+    }
+}
+
+/// What the breakdown keys of a line cover, in words (the `breakdown_covers` key).
+fn covers(threads: usize, split: bool) -> &'static str {
+    match (threads, split) {
+        (1, _) => "the one thread",
+        (_, false) => "the calling thread (the step did not split)",
+        (_, true) => {
+            "shares: the calling thread (first half of the batch, the merge, clip and update; \
+             rest includes waiting for the helper), helper_*: the helper thread, both of the \
+             same wall time; FLOPs and gemm_gflops: both threads summed"
+        }
     }
 }
 
@@ -255,5 +395,81 @@ pub fn gemm_peak(n: usize, repeats: usize) -> GemmPeak {
         engine,
         engine_step,
         avx512: crate::nn::gemm::avx512_available(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Activation;
+
+    /// The FLOPs of one full-BPTT training step of workload W, counted by hand from the
+    /// products the engine issues (`2·m·n·k` each; G gate blocks, `GH = G·H`):
+    /// forward `x W_ihᵀ` `[T·B, I]·[I, GH]` and T times `h W_hhᵀ` `[B, H]·[H, GH]`; the
+    /// readout `h W_oᵀ` `[T·B, H]·[H, O]` (every step is in the full window's loss range),
+    /// `dh_loss = dout W_o` `[T·B, O]·[O, H]`, `dW_o += doutᵀ h` `[O, T·B]·[T·B, H]`;
+    /// T times `da W_hh` `[B, GH]·[GH, H]`; `dW_ih += daᵀ x` `[GH, T·B]·[T·B, I]` and
+    /// `dW_hh += daᵀ h` `[GH, T·B]·[T·B, H]`. Summed: `2·T·B·(2·GH·I + 3·GH·H + 3·H·O)`.
+    fn step_flop(p: Point) -> u64 {
+        let (t, b, h, i, o) = (p.seq, p.batch, p.hidden, 2, 1);
+        let gh = p.cell.gates() * h;
+        (2 * t * b * (2 * gh * i + 3 * gh * h + 3 * h * o)) as u64
+    }
+
+    /// All breakdown checks in one test, since recording is process-wide: counted FLOPs
+    /// against [`step_flop`] for each cell (H = 40: the LSTM's and GRU's per-step products go
+    /// to the AVX-512 kernel where there is one, the rest to matrixmultiply), on one thread and
+    /// split over two; the shares in [0, 1]; nothing recorded with the timers off.
+    #[test]
+    fn breakdown_counts_the_flops_of_a_step_and_shares_add_up() {
+        for cell in [
+            CellKind::Rnn(Activation::Tanh),
+            CellKind::Lstm,
+            CellKind::Gru,
+        ] {
+            let point = Point {
+                cell,
+                hidden: 40,
+                seq: 7,
+                batch: 6,
+            };
+            let mut bench = Bench::new(point, 3);
+            bench.step(0);
+            let steps = 3;
+            let m = bench.measure_breakdown(1, steps);
+            assert_eq!(m.helper, Totals::default(), "{cell:?}: one thread");
+            assert_eq!(m.own.gemm_flop, steps as u64 * step_flop(point), "{cell:?}");
+            // 3 + 2T products per step.
+            assert_eq!(m.own.gemm_calls, (steps * (6 + 2 * point.seq)) as u64);
+            let shares = Shares::of(&m.own, m.wall_ns);
+            for (what, v) in [
+                ("gemm", shares.gemm),
+                ("elementwise", shares.elementwise),
+                ("rest", shares.rest),
+            ] {
+                assert!((0.0..=1.0).contains(&v), "{cell:?}: {what} share {v}");
+            }
+            assert!(shares.gemm > 0.0 && shares.elementwise > 0.0, "{shares:?}");
+            let sum = shares.gemm + shares.elementwise + shares.rest;
+            assert!((sum - 1.0).abs() < 1e-9, "{sum}");
+            assert!(
+                m.gemm_gflops() > 0.0 && (m.flop_per_step() - step_flop(point) as f64).abs() < 0.5
+            );
+
+            bench.step(5);
+            assert_eq!(breakdown::take(), Totals::default(), "timers off");
+
+            // Two threads: each half counts its own rows, the sum is the whole batch's.
+            bench.engine.set_threads(2);
+            bench.step(6);
+            let m = bench.measure_breakdown(7, steps);
+            assert!(m.split(), "H = 40 splits");
+            assert_eq!(m.own.gemm_flop, m.helper.gemm_flop, "halves of 3 rows");
+            assert_eq!(
+                m.own.gemm_flop + m.helper.gemm_flop,
+                steps as u64 * step_flop(point)
+            );
+            assert!(Shares::of(&m.helper, m.wall_ns).rest >= 0.0);
+        }
     }
 }

@@ -569,12 +569,10 @@ fn collect_ron(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 pub(super) fn bench(
     cells: &[super::CellArg],
-    hidden: &[usize],
-    seq: &[usize],
-    batch: &[usize],
+    (hidden, seq, batch): (&[usize], &[usize], &[usize]),
     threads: usize,
-    steps: usize,
-    repeats: usize,
+    timing: crate::bench::Timing,
+    options: crate::bench::Options,
 ) -> Result<(), CliError> {
     if hidden.contains(&0) || seq.iter().any(|&t| t < 2) || batch.contains(&0) {
         return Err(CliError::Usage(
@@ -596,12 +594,7 @@ pub(super) fn bench(
             }
         }
     }
-    let timing = crate::bench::Timing {
-        steps,
-        repeats,
-        ..crate::bench::Timing::default()
-    };
-    crate::bench::run(&points, threads, timing, |line| println!("{line}"));
+    crate::bench::run(&points, threads, timing, options, |line| println!("{line}"));
     Ok(())
 }
 

@@ -166,6 +166,15 @@ pub enum Command {
         /// Timing windows per point (the median is reported).
         #[arg(long, default_value_t = 3)]
         repeats: usize,
+        /// Measure the f32 GEMM peak first (as --gemm-peak does, 1024×1024 through the
+        /// engine's GEMM) and add it to every line with the whole step's and the GEMMs' own
+        /// GFLOP/s as shares of it.
+        #[arg(long)]
+        with_peak: bool,
+        /// Leave out the breakdown window (the gemm/elementwise/rest shares and the GFLOP/s,
+        /// timed in one more window per point after the steps/s windows).
+        #[arg(long)]
+        no_breakdown: bool,
         /// Instead: print this machine's f32 GEMM throughput (1024×1024 through matrixmultiply
         /// and through the engine's GEMM, and the engine's per-step LSTM H=256 product), the
         /// yardstick for the GEMM-bound points.
@@ -626,8 +635,23 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             threads,
             steps,
             repeats,
+            with_peak,
+            no_breakdown,
             gemm_peak,
-        } if !gemm_peak => commands::bench(&cell, &hidden, &seq, &batch, threads, steps, repeats),
+        } if !gemm_peak => commands::bench(
+            &cell,
+            (&hidden, &seq, &batch),
+            threads,
+            crate::bench::Timing {
+                steps,
+                repeats,
+                ..crate::bench::Timing::default()
+            },
+            crate::bench::Options {
+                breakdown: !no_breakdown,
+                with_peak,
+            },
+        ),
         Command::Bench { .. } => {
             commands::gemm_peak();
             Ok(())

@@ -29,6 +29,8 @@ use std::sync::OnceLock;
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
+use super::breakdown::{self, Route};
+
 /// Rows of the micro-kernel tile.
 pub const MR: usize = 8;
 /// Columns of the micro-kernel tile (two zmm registers of 16 floats).
@@ -87,7 +89,9 @@ pub trait Gemm: ndarray::LinalgScalar {
         beta: Self,
         c: &mut ArrayViewMut2<'_, Self>,
     ) {
+        let t0 = breakdown::start();
         ndarray::linalg::general_mat_mul(alpha, a, b, beta, c);
+        breakdown::gemm_done(t0, Route::Matrixmultiply, mnk(a, b));
     }
 
     /// Packs `b` into `packed` for [`Gemm::gemm_packed`], where the kernel would use it.
@@ -123,16 +127,16 @@ impl Gemm for f32 {
         c: &mut ArrayViewMut2<'_, f32>,
     ) {
         check_shapes(a, b, c);
-        if !kernel_fits(a, b) || c.as_slice_mut().is_none() {
-            ndarray::linalg::general_mat_mul(alpha, a, b, beta, c);
-            return;
-        }
-        kernel_gemm(alpha, a, b, beta, c);
+        let t0 = breakdown::start();
+        let route = gemm_f32(alpha, a, b, beta, c);
+        breakdown::gemm_done(t0, route, mnk(a, b));
     }
 
     fn pack_b(b: &ArrayView2<'_, f32>, packed: &mut PackedB<f32>) {
         if avx512_available() {
+            let t0 = breakdown::start();
             pack_b_into(b, packed);
+            breakdown::packing_done(t0);
         } else {
             packed.packed = false;
         }
@@ -147,15 +151,40 @@ impl Gemm for f32 {
         c: &mut ArrayViewMut2<'_, f32>,
     ) {
         check_shapes(a, b, c);
-        if !packed.holds(b.nrows(), b.ncols())
+        let t0 = breakdown::start();
+        let route = if !packed.holds(b.nrows(), b.ncols())
             || !packed_kernel_fits(a, b)
             || c.as_slice_mut().is_none()
         {
-            Self::gemm(alpha, a, b, beta, c);
-            return;
-        }
-        kernel_gemm_packed(alpha, a, packed, beta, c);
+            gemm_f32(alpha, a, b, beta, c)
+        } else {
+            kernel_gemm_packed(alpha, a, packed, beta, c);
+            Route::Kernel
+        };
+        breakdown::gemm_done(t0, route, mnk(a, b));
     }
+}
+
+/// `(m, n, k)` of `a [m, k] · b [k, n]`.
+fn mnk<F>(a: &ArrayView2<'_, F>, b: &ArrayView2<'_, F>) -> (usize, usize, usize) {
+    (a.nrows(), b.ncols(), a.ncols())
+}
+
+/// [`Gemm::gemm`] for f32 without the timing: the kernel where it pays, matrixmultiply
+/// otherwise; returns which ran.
+fn gemm_f32(
+    alpha: f32,
+    a: &ArrayView2<'_, f32>,
+    b: &ArrayView2<'_, f32>,
+    beta: f32,
+    c: &mut ArrayViewMut2<'_, f32>,
+) -> Route {
+    if !kernel_fits(a, b) || c.as_slice_mut().is_none() {
+        ndarray::linalg::general_mat_mul(alpha, a, b, beta, c);
+        return Route::Matrixmultiply;
+    }
+    kernel_gemm(alpha, a, b, beta, c);
+    Route::Kernel
 }
 
 /// The kernel on any shape: `b` packed into this thread's scratch. Needs AVX-512 and a

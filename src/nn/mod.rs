@@ -6,6 +6,7 @@
 //! readout), so weights move between the two and give the same numbers.
 
 pub mod bptt;
+pub mod breakdown;
 pub mod cell;
 pub mod clip;
 pub mod fastmath;

@@ -5,7 +5,7 @@
 use ndarray::{Array3, ArrayView2, ArrayViewMut2, s};
 
 use super::super::loss::Batch;
-use super::super::{CellKind, Dims, Params, Scalar, gru, lstm, rnn};
+use super::super::{CellKind, Dims, Params, Scalar, breakdown, gru, lstm, rnn};
 use super::engine::{add_bias_rows, add_col_sums, gemm, rows, rows_mut};
 use super::{Engine, Profile, Window};
 
@@ -134,6 +134,7 @@ impl<F: Scalar> Engine<F> {
                 .split_at_mut((t + 1) * b * hidden);
             let h_prev = &h_prev_rows[t * b * hidden..];
             let h_out = &mut h_rows[..b * hidden];
+            let t_elem = breakdown::start();
             match self.cell {
                 CellKind::Rnn(act) => rnn::forward_step(act, gx, hh, b_hh, h_out),
                 CellKind::Lstm => {
@@ -165,6 +166,7 @@ impl<F: Scalar> Engine<F> {
                     h: h_out,
                 }),
             }
+            breakdown::elementwise_done(t_elem);
         }
     }
 
@@ -236,6 +238,7 @@ impl<F: Scalar> Engine<F> {
         let w_hh = params.weight_hh.view();
         F::pack_b(&w_hh, &mut self.w_hh_packed);
         for t in (start..end).rev() {
+            let t_elem = breakdown::start();
             let loss_rows = (t >= loss_start).then(|| rows(&self.dh_loss, t * b, (t + 1) * b));
             profile[t - start] = gather_dh(
                 rows_mut(&mut self.dh, 0, b),
@@ -274,6 +277,7 @@ impl<F: Scalar> Engine<F> {
                     tiny,
                 }),
             }
+            breakdown::elementwise_done(t_elem);
             // dh_{t-1} = (GRU: dh ⊙ z) + dgh_t W_hh
             let (dgh, beta) = if self.cell == CellKind::Gru {
                 (&self.dgh, F::one())

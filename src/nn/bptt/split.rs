@@ -15,6 +15,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use ndarray::Array3;
 
+use super::super::breakdown::{self, Totals};
 use super::super::loss::Batch;
 use super::super::{CellKind, Dims, Params, Scalar};
 use super::{Bptt, Engine, GradOptions, GradOutput, InitialState, Profile};
@@ -28,11 +29,13 @@ struct Job<F: Scalar> {
     divisor: f64,
 }
 
-/// What the helper answers: the buffers back, and the pass's result or its panic.
+/// What the helper answers: the buffers back, the pass's result or its panic, and what it
+/// recorded for the step's time breakdown ([`breakdown`], zero when that is off).
 struct Done<F: Scalar> {
     params: Params<F>,
     grads: Params<F>,
     result: Result<(GradOutput<F>, Array3<F>), String>,
+    breakdown: Totals,
 }
 
 /// The thread that runs the second half of split steps.
@@ -78,6 +81,7 @@ impl<F: Scalar> Helper<F> {
                         params: job.params,
                         grads: job.grads,
                         result,
+                        breakdown: breakdown::take(),
                     };
                     if done_tx.send(reply).is_err() {
                         break;
@@ -116,6 +120,7 @@ impl<F: Scalar> Helper<F> {
     /// Waits for the helper's pass; adds its gradient into `grads` and returns its output.
     fn finish(&mut self, grads: &mut Params<F>) -> GradOutput<F> {
         let done = self.done.recv().expect("the split helper thread has ended");
+        breakdown::add_helper(&done.breakdown);
         let (out, outputs) = match done.result {
             Ok(r) => r,
             Err(message) => {
