@@ -52,7 +52,7 @@ pub fn example_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         )
         .wrap(),
     );
-    let half = (data.height / 2.0 - 22.0).max(70.0);
+    let half = (data.height / 2.0 - 22.0).max(95.0);
     let text = ui.visuals().text_color();
     let link = egui::Id::unique("example sequence"); // i18n-exempt: an egui id
     plot.height(half)

@@ -35,6 +35,16 @@ pub fn heatmap_plot(
     };
     let (x0, x1) = (h.first_step, h.last_step_f.max(h.first_step + 1.0));
     let t = h.t_len as f64;
+    // The scrubber's cursor is named in a key above the plot (none inside covers the map).
+    let mut height = height;
+    if let Some(step) = labels.cursor {
+        let name = trf(Plots::ProfileAt, &[("step", &step)]);
+        super::plot_key::line_key(
+            ui,
+            &[(egui::Color32::WHITE, super::plot_key::Mark::Solid, name)],
+        );
+        height -= 18.0;
+    }
     plot.height(height - 28.0)
         .x_axis_label(tr(Plots::TrainingStep))
         .y_axis_label(tr(Plots::TimeStepAxis))
