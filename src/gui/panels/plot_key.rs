@@ -1,8 +1,8 @@
 //! The key of the plots, outside them so it never covers a curve (#15 item 6): above the
 //! grid, each run shown (or seed group) with its colour and its whole name, wrapped rather
-//! than cut; under a plot's caption, its reference lines. Lines of other kinds (a run's
-//! tensors, the example's input and target) keep a legend inside their plot, which shows the
-//! selected run only.
+//! than cut; under a plot's caption, its reference lines; above a plot whose lines are not
+//! runs (the BPTT terms' gate blocks, the example's target and answer, the profile's decay
+//! lines), those lines. Only the per-tensor norms keep a legend inside their plot.
 
 use egui::{Color32, RichText, Ui};
 
