@@ -66,6 +66,17 @@ fn an_lstm_run_shows_its_eigenvalues_per_gate_and_the_predicted_decay() {
     assert!(has_text(&h, "Terms of the BPTT sum over training"));
     assert!(has_text(&h, "log10 ‖term_t‖ of ∂L/∂W_hh"));
     // Decay over training and the LSTM's memory horizons.
-    assert!(has_text(&h, "fitted slope") && has_text(&h, "steps in the past"));
+    // (Its lines are the runs' colours, their kinds in the caption, the no-decay line in the
+    // key under it; the data they draw is the history's analyses.)
+    assert!(has_text(&h, "slope fitted to ln g_t") && has_text(&h, "steps in the past"));
+    assert!(has_text(&h, "no decay"), "the reference is named");
+    let run = h.state().runs.selected().unwrap();
+    assert!(
+        run.history
+            .analyses
+            .iter()
+            .any(|a| a.observed.is_finite() && a.steps_in_the_past.is_finite()),
+        "a fitted slope and a share of steps in the past to draw"
+    );
     assert!(has_text(&h, "sequence length T = "));
 }

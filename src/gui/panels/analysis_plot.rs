@@ -214,6 +214,7 @@ pub fn theory_key(run: &RunView) -> Vec<(egui::Color32, Mark, String)> {
 /// a share from 0 to 1).
 pub fn decay_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
     ui.weak(tr(Plots::DecayCaption));
+    super::plot_key::reference_key(ui, &[tr(Plots::NoDecay).to_owned()]);
     linear_y(plot, tr(Plots::HoverStep))
         .x_axis_label(tr(Plots::TrainingStep))
         .show(ui, |p| {
@@ -280,6 +281,7 @@ pub fn memory_plot(data: &PlotData<'_>, ui: &mut Ui, plot: Plot<'static>) {
         Plots::MemoryCaption,
         &[("run", &run.name), ("step", &step)],
     ));
+    super::plot_key::reference_key(ui, &[trf(Plots::SeqLenLine, &[("t", &seq_len)])]);
     let logs: Vec<f64> = horizons
         .iter()
         .filter(|h| h.is_finite() && **h > 0.0)

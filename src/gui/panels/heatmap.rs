@@ -35,8 +35,13 @@ pub fn heatmap_plot(
     };
     let (x0, x1) = (h.first_step, h.last_step_f.max(h.first_step + 1.0));
     let t = h.t_len as f64;
-    // The scrubber's cursor is named in a key above the plot (none inside covers the map).
-    let mut height = height;
+    // Whose map it is, and of what (a heatmap is of the selected run alone, the other plots
+    // of all shown), above the plot; and the scrubber's cursor named in a key (no legend
+    // inside covers the map).
+    ui.add(
+        egui::Label::new(egui::RichText::new(trf(labels.image, &[("run", &name)])).small()).wrap(),
+    );
+    let mut height = height - 16.0;
     if let Some(step) = labels.cursor {
         let name = trf(Plots::ProfileAt, &[("step", &step)]);
         super::plot_key::line_key(

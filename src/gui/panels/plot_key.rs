@@ -2,7 +2,8 @@
 //! grid, each run shown (or seed group) with its colour and its whole name, wrapped rather
 //! than cut; under a plot's caption, its reference lines; above a plot whose lines are not
 //! runs (the BPTT terms' gate blocks, the example's target and answer, the profile's decay
-//! lines), those lines. Only the per-tensor norms keep a legend inside their plot.
+//! lines), those lines. Only the per-tensor norms (bottom left), a csv forecast (top left)
+//! and the eigenvalues (top right, outside the unit circle) keep a legend inside the plot.
 
 use egui::{Color32, RichText, Ui};
 
