@@ -8,23 +8,16 @@ use bptt_lab::train::Pace;
 use egui_kittest::kittest::Queryable;
 
 mod gui_support;
-use gui_support::{harness, has_text, scripted, step_until};
+use gui_support::{harness, has_text, one_finished_run, scripted, step_until};
 
 #[test]
 fn the_key_above_the_plots_shows_a_long_run_name_whole_within_the_window() {
-    let mut h = harness(scripted(5, Duration::ZERO));
-    h.step();
-    h.state_mut().deferred.push(UiCommand::StartNew);
-    step_until(&mut h, "a finished run", |a| {
-        a.runs.len() == 1 && a.runs.iter().all(|r| r.status.ended())
-    });
-    let id = h.state().runs.iter().next().unwrap().id;
+    let (mut h, id) = one_finished_run(5);
     let long = "lstm · k2=40 · clip 1.0 · orthogonal init · lr 0.003 · a name far longer than \
                 any column of the plot grid is wide, to see it wrap rather than be cut off";
     h.state_mut()
         .deferred
         .push(UiCommand::Rename(id, long.to_owned()));
-    h.state_mut().deferred.push(UiCommand::SetVisible(id, true));
     h.run_steps(3);
     assert!(has_text(&h, "Runs shown:"), "the key is drawn");
     let node = h.get_by_label(long);
@@ -42,20 +35,11 @@ fn the_key_above_the_plots_shows_a_long_run_name_whole_within_the_window() {
 
 #[test]
 fn a_hidden_run_leaves_the_key() {
-    let mut h = harness(scripted(5, Duration::ZERO));
-    h.step();
-    h.state_mut().deferred.push(UiCommand::StartNew);
-    step_until(&mut h, "a finished run", |a| {
-        a.runs.iter().any(|r| r.status.ended())
-    });
-    let (id, name) = {
-        let r = h.state().runs.iter().next().unwrap();
-        (r.id, r.name.clone())
-    };
+    let (mut h, id) = one_finished_run(5);
+    let name = h.state().runs.get(id).unwrap().name.clone();
     h.state_mut()
         .deferred
         .push(UiCommand::Rename(id, format!("{name} renamed for the key")));
-    h.state_mut().deferred.push(UiCommand::SetVisible(id, true));
     h.run_steps(3);
     let key_name = format!("{name} renamed for the key");
     assert!(

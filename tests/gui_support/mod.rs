@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bptt_lab::gui::i18n::Lang;
-use bptt_lab::gui::{BpttApp, RunFactory, SavedState};
+use bptt_lab::gui::{BpttApp, RunFactory, SavedState, UiCommand};
 use bptt_lab::nn::{Params, Profile};
 use bptt_lab::train::{Diagnostics, RunError, RunOutcome, StepMetrics, Trainable};
 use egui_kittest::Harness;
@@ -34,6 +34,20 @@ pub fn step_until(h: &mut Harness<'static, BpttApp>, what: &str, cond: impl Fn(&
         std::thread::sleep(Duration::from_millis(10));
     }
     h.step();
+}
+
+/// The app with one scripted run of `steps` steps started from the panel and ended, shown on
+/// the plots; returns the run's id.
+pub fn one_finished_run(steps: u64) -> (Harness<'static, BpttApp>, u64) {
+    let mut h = harness(scripted(steps, Duration::ZERO));
+    h.step();
+    h.state_mut().deferred.push(UiCommand::StartNew);
+    step_until(&mut h, "a finished run", |a| {
+        a.runs.len() == 1 && a.runs.iter().all(|r| r.status.ended())
+    });
+    let id = h.state().runs.iter().next().expect("the run").id;
+    h.state_mut().deferred.push(UiCommand::SetVisible(id, true));
+    (h, id)
 }
 
 /// Whether some widget's label or value contains `needle`.
