@@ -608,7 +608,7 @@ pub(super) fn gemm_peak() {
         "gflops": round2(peak.matrixmultiply),
         "engine_gflops": round2(peak.engine),
         "engine_step_32x256x1024_gflops": round2(peak.engine_step),
-        "engine_kernel": if peak.avx512 { "avx512" } else { "matrixmultiply" },
+        "engine_kernel": peak.kernel.name(),
     });
     println!("{line}");
 }

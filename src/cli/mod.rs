@@ -157,7 +157,7 @@ pub enum Command {
         #[arg(long, default_value = "32", value_delimiter = ',')]
         batch: Vec<usize>,
         /// Threads per training step: 2 splits the batch over two threads where that pays
-        /// (H ≥ 64; run the process on as many cores, e.g. `taskset -c 0,1`).
+        /// (H ≥ 32; run the process on as many cores, e.g. `taskset -c 0,1`).
         #[arg(long, default_value_t = 1)]
         threads: usize,
         /// Timed steps per window (default: about 1.5 s per window).

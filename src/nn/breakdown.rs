@@ -53,8 +53,9 @@ pub struct Totals {
     pub gemm_flop: u64,
     /// Number of products.
     pub gemm_calls: u64,
-    /// The part of `gemm_ns` and `gemm_flop` that ran the AVX-512 kernel (the rest went to
-    /// matrixmultiply, or was packing).
+    /// The part of `gemm_ns` and `gemm_flop` that ran the engine's own code (its kernels or
+    /// the thin-product loops, [`super::gemm`]); the rest went to matrixmultiply, or was
+    /// packing.
     pub kernel_ns: u64,
     pub kernel_flop: u64,
     /// Nanoseconds in the per-time-step element-wise passes.
