@@ -2,7 +2,8 @@
 # Times workload W (shared/peers/bench_common.py) in bptt-lab and in PyTorch, TensorFlow and
 # JAX, one right after the other, for one thread count; writes one JSON line per point and
 # framework into OUT/threads-N.jsonl. Then `scripts/bench_table.py OUT/*.jsonl` makes the table.
-# Usage: scripts/bench_compare.sh THREADS OUT [extra bench args, e.g. --cell lstm --hidden 32]
+# Usage: scripts/bench_compare.sh THREADS OUT [extra args for all, e.g. --cell lstm --hidden 32]
+# Arguments for bptt-lab only (e.g. --with-peak) go in OWN_ARGS: OWN_ARGS=--with-peak ...
 # Needs the peers' venv: `bash ../shared/peers/setup_venv.sh` (VENV defaults to
 # ~/.cache/bptt-peers-venv) and a release build: `cargo build --release`.
 set -euo pipefail
@@ -18,7 +19,8 @@ file="$out/threads-$threads.jsonl"
 cpus=$(seq -s, 0 $((threads - 1)))
 grid=(--cell "${CELLS:-rnn,lstm,gru}" --hidden "${HIDDENS:-32,128,256}" --seq "${SEQS:-50,200}")
 echo "bptt-lab, $threads thread(s)" >&2
-taskset -c "$cpus" "$bin" bench "${grid[@]}" --threads "$threads" "$@" | tee -a "$file"
+# shellcheck disable=SC2086 # OWN_ARGS is a list of words
+taskset -c "$cpus" "$bin" bench "${grid[@]}" --threads "$threads" ${OWN_ARGS:-} "$@" | tee -a "$file"
 for fw in torch tf jax; do
     echo "$fw, $threads thread(s)" >&2
     "$venv/bin/python" "$peers/bench_$fw.py" "${grid[@]}" --threads "$threads" "$@" 2>/dev/null | tee -a "$file"

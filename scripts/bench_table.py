@@ -5,7 +5,8 @@ For each (threads, cell, hidden, seq): steps/s of every framework (median wall-c
 throughput in brackets), bptt-lab's ratio to the best peer and to PyTorch. Where bptt-lab's lines
 carry the step breakdown (`gemm_share` ..., bench since #20), a second table gives it: the shares
 of a step in GEMM, element-wise passes and the rest, the GFLOP/s inside the GEMMs and of the
-whole step, and (lines from `bench --with-peak`) the step's share of that run's GEMM peak.
+whole step, and (lines from `bench --with-peak`) the step's share of that run's GEMM peak. Given
+lines of 1 and 2 threads, a third table gives bptt-lab's 2-thread speed over its 1-thread speed.
 Usage: scripts/bench_table.py FILE.jsonl... [--key steps_per_sec|steps_per_cpu_sec]
 """
 import json
@@ -74,3 +75,14 @@ if broken:
     covers = sorted({d["breakdown_covers"] for _, d in broken if "breakdown_covers" in d})
     for c in covers:
         print(f"\nbreakdown covers: {c}")
+
+# With lines of both thread counts: bptt-lab's 2-thread speed over its own 1-thread speed.
+own = {k: rows[k]["bptt-lab"][key] for k in rows if "bptt-lab" in rows[k]}
+pairs = [(k[1:], own[k], own.get((2,) + k[1:])) for k in sorted(own) if k[0] == 1]
+pairs = [(p, one, two) for p, one, two in pairs if two]
+if pairs:
+    print()
+    print("| cell | H | T | 1 thread | 2 threads | ×1 thread |")
+    print("|---|---|---|---|---|---|")
+    for (cell, h, t), one, two in pairs:
+        print(f"| {cell} | {h} | {t} | {one:.1f} | {two:.1f} | {two / one:.2f} |")
