@@ -430,8 +430,9 @@ mod tests {
 
     /// All breakdown checks in one test, since recording is process-wide: counted FLOPs
     /// against [`step_flop`] for each cell (H = 40: the LSTM's and GRU's per-step products go
-    /// to the AVX-512 kernel where there is one, the rest to matrixmultiply), on one thread and
-    /// split over two; the shares in [0, 1]; nothing recorded with the timers off.
+    /// to a kernel where the CPU has one, the thin products to `gemm::thin`, the rest to
+    /// matrixmultiply), on one thread and split over two; the shares in [0, 1]; nothing
+    /// recorded with the timers off.
     #[test]
     fn breakdown_counts_the_flops_of_a_step_and_shares_add_up() {
         for cell in [
