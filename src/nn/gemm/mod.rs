@@ -6,14 +6,14 @@
 //! into panels of [`NR`] columns (`[kc][NR]` each, zero-padded), the left operand read in place
 //! or packed in panels of [`MR`] rows (`[kc][MR]`), and a micro-kernel keeps an `MR × NR` tile
 //! of accumulators in registers over a block of at most [`KC`] steps of `k` (the loop:
-//! [`driver`]). The engine multiplies by the same `W_hh` at every time step, so
+//! `gemm/driver.rs`). The engine multiplies by the same `W_hh` at every time step, so
 //! [`Gemm::pack_b`] packs it once per forward or backward range and [`Gemm::gemm_packed`]
 //! reuses the panels.
 //!
 //! Two micro-kernels, chosen once per process ([`kernel`]):
-//! - AVX-512 ([`avx512`]): 16 zmm accumulators, twice matrixmultiply's work per instruction;
+//! - AVX-512 (`gemm/avx512.rs`): 16 zmm accumulators, twice matrixmultiply's work per instruction;
 //!   it takes every large product and the per-step products with `W_hh`.
-//! - AVX2 + FMA ([`avx2`]), on CPUs without AVX-512: the per-step products with `W_hh` only,
+//! - AVX2 + FMA (`gemm/avx2.rs`), on CPUs without AVX-512: the per-step products with `W_hh` only,
 //!   where not repacking `W_hh` and `h` at each of the `2·T` products of a step is the gain;
 //!   other products go to matrixmultiply, whose AVX2 kernel is as fast once packed.
 //!
@@ -247,9 +247,9 @@ fn check_shapes<F>(a: &ArrayView2<'_, F>, b: &ArrayView2<'_, F>, c: &ArrayViewMu
 /// Which micro-kernel this process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
-    /// [`avx512`]: every product it fits.
+    /// The AVX-512 kernel: every product it fits.
     Avx512,
-    /// [`avx2`]: the products with a packed `b` ([`Gemm::gemm_packed`]) only.
+    /// The AVX2 + FMA kernel: the products with a packed `b` ([`Gemm::gemm_packed`]) only.
     Avx2,
     /// matrixmultiply for everything.
     None,
