@@ -9,6 +9,7 @@
 
 mod analysis_plot;
 mod csv_task;
+mod diag_plots;
 mod example_plot;
 pub mod experiment;
 mod experiment_widgets;
