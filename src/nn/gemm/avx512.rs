@@ -80,16 +80,7 @@ fn write_tile(acc: &Acc, c: &mut [f32], at: TileAt) {
             store16(lo.try_into().expect("16 floats"), acc_r[0]);
             store16(hi.try_into().expect("16 floats"), acc_r[1]);
         }
-        for (r, t) in buf.iter().enumerate().take(mr) {
-            let row = &mut c[(r0 + r) * n + j0..(r0 + r) * n + j0 + nr];
-            for (cv, &tv) in row.iter_mut().zip(t) {
-                *cv = if beta == 0.0 {
-                    alpha * tv
-                } else {
-                    alpha * tv + beta * *cv
-                };
-            }
-        }
+        at.write_partial(&buf, c);
     }
 }
 

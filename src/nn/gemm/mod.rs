@@ -470,6 +470,44 @@ struct TileAt {
     beta: f32,
 }
 
+impl TileAt {
+    /// Writes the valid `mr × nr` part of a tile held in `buf` (rows of `W` floats, the tile's
+    /// accumulators stored out): the edge tiles that the kernels' vector stores would overrun.
+    #[inline]
+    fn write_partial<const W: usize>(self, buf: &[[f32; W]], c: &mut [f32]) {
+        let Self {
+            n,
+            r0,
+            j0,
+            mr,
+            nr,
+            alpha,
+            beta,
+        } = self;
+        for (r, t) in buf.iter().enumerate().take(mr) {
+            let row = &mut c[(r0 + r) * n + j0..(r0 + r) * n + j0 + nr];
+            for (cv, &tv) in row.iter_mut().zip(t) {
+                *cv = combine(alpha * tv, beta, *cv);
+            }
+        }
+    }
+}
+
+/// `alpha_ab + beta · c`, with `beta = 0` overwriting `c` (NaNs in it included): how every
+/// path of this module writes a result.
+#[expect(
+    clippy::inline_always,
+    reason = "inlined into the AVX2 + FMA copy of the thin loops, to get its features"
+)]
+#[inline(always)]
+fn combine(alpha_ab: f32, beta: f32, c: f32) -> f32 {
+    if beta == 0.0 {
+        alpha_ab
+    } else {
+        alpha_ab + beta * c
+    }
+}
+
 /// `c = alpha · a b + beta · c` with `b` packed, on kernel `isa`; `c` is contiguous row-major.
 fn run(
     isa: Kernel,

@@ -21,6 +21,8 @@ use std::cell::RefCell;
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
+use super::combine;
+
 /// Largest `k` taken as thin: at `k ≤ 8` a row of `c` gets at most 8 axpys from an L1-resident
 /// `b`, as fast as a packed kernel's stores allow; wider `k` goes to the GEMM.
 pub const THIN_K: usize = 8;
@@ -143,16 +145,6 @@ fn run(
                 axpy(c_row, alpha * a[[i, p]], b_row);
             }
         }
-    }
-}
-
-/// `alpha_ab + beta · c`, with `beta = 0` overwriting `c` (NaNs in it included).
-#[inline(always)]
-fn combine(alpha_ab: f32, beta: f32, c: f32) -> f32 {
-    if beta == 0.0 {
-        alpha_ab
-    } else {
-        alpha_ab + beta * c
     }
 }
 
